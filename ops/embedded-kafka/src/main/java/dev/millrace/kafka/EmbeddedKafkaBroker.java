@@ -1,0 +1,241 @@
+package dev.millrace.kafka;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.common.Feature;
+import org.apache.kafka.server.common.MetadataVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real single-node Kafka broker in KRaft mode (combined broker and controller), started from the
+ * Kafka jars on the classpath: no Docker, no ZooKeeper. Its data directory is formatted on first
+ * start and reused afterwards, so topics and records survive a restart.
+ *
+ * <p>The broker runs in the current JVM. It must be the same Kafka version as the clients on the
+ * classpath (the parent POM pins one).
+ */
+public final class EmbeddedKafkaBroker implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
+  private static final int NODE_ID = 1;
+
+  private final BrokerSettings settings;
+  private final int port;
+  private final KafkaRaftServer server;
+  private volatile boolean stopped;
+
+  private EmbeddedKafkaBroker(BrokerSettings settings, int port, KafkaRaftServer server) {
+    this.settings = settings;
+    this.port = port;
+    this.server = server;
+  }
+
+  /**
+   * Formats the data directory if needed, starts the broker and waits until it answers.
+   *
+   * @throws BrokerStartException when a port is busy or the data directory is unusable
+   */
+  public static EmbeddedKafkaBroker start(BrokerSettings settings) {
+    Path dataDir = settings.dataDir().toAbsolutePath();
+    prepareDataDir(dataDir);
+    int port = settings.port() == 0 ? freePort(settings.host()) : settings.port();
+    int controllerPort =
+        settings.controllerPort() == 0 ? freePort(settings.host()) : settings.controllerPort();
+    requireFree(settings.host(), port, "--port");
+    requireFree(settings.host(), controllerPort, "--controller-port");
+
+    Properties props = brokerProperties(settings, dataDir, port, controllerPort);
+    KafkaConfig config = KafkaConfig.fromProps(props, false);
+    format(dataDir);
+    KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
+    try {
+      server.startup();
+    } catch (RuntimeException e) {
+      server.shutdown();
+      throw new BrokerStartException("Kafka broker failed to start: " + e.getMessage(), e);
+    }
+    EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(settings, port, server);
+    broker.awaitReady(Duration.ofSeconds(60));
+    LOG.info("Kafka broker listening on {} (data in {})", broker.bootstrapServers(), dataDir);
+    return broker;
+  }
+
+  /** {@code host:port} for clients' {@code bootstrap.servers}. */
+  public String bootstrapServers() {
+    return settings.host() + ":" + port;
+  }
+
+  public Path dataDir() {
+    return settings.dataDir().toAbsolutePath();
+  }
+
+  /** Blocks until the broker has shut down (e.g. from a shutdown hook). */
+  public void awaitShutdown() {
+    server.awaitShutdown();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
+    server.shutdown();
+    server.awaitShutdown();
+    LOG.info("Kafka broker on {} stopped", bootstrapServers());
+  }
+
+  static Properties brokerProperties(
+      BrokerSettings settings, Path dataDir, int port, int controllerPort) {
+    String host = settings.host();
+    Properties p = new Properties();
+    p.put("process.roles", "broker,controller");
+    p.put("node.id", String.valueOf(NODE_ID));
+    p.put("controller.quorum.voters", NODE_ID + "@" + host + ":" + controllerPort);
+    p.put(
+        "listeners",
+        "PLAINTEXT://" + host + ":" + port + ",CONTROLLER://" + host + ":" + controllerPort);
+    p.put("advertised.listeners", "PLAINTEXT://" + host + ":" + port);
+    p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    p.put("controller.listener.names", "CONTROLLER");
+    p.put("inter.broker.listener.name", "PLAINTEXT");
+    p.put("log.dirs", dataDir.toString());
+    p.put("metadata.log.dir", dataDir.toString());
+    p.put("num.partitions", "1");
+    p.put("default.replication.factor", "1");
+    p.put("min.insync.replicas", "1");
+    p.put("offsets.topic.replication.factor", "1");
+    p.put("offsets.topic.num.partitions", "5");
+    p.put("transaction.state.log.replication.factor", "1");
+    p.put("transaction.state.log.min.isr", "1");
+    p.put("transaction.state.log.num.partitions", "5");
+    p.put("share.coordinator.state.topic.replication.factor", "1");
+    p.put("share.coordinator.state.topic.min.isr", "1");
+    p.put("group.initial.rebalance.delay.ms", "0");
+    p.put("auto.create.topics.enable", "false");
+    // Exactly-once sinks use transactions up to this long (Flink's checkpoint + restart time).
+    p.put("transaction.max.timeout.ms", String.valueOf(TimeUnit.MINUTES.toMillis(15)));
+    // A laptop-friendly footprint.
+    p.put("log.segment.bytes", String.valueOf(64 * 1024 * 1024));
+    p.put("log.cleaner.dedupe.buffer.size", String.valueOf(8 * 1024 * 1024));
+    p.put("num.network.threads", "2");
+    p.put("num.io.threads", "4");
+    p.putAll(settings.overrides());
+    return p;
+  }
+
+  private static void prepareDataDir(Path dataDir) {
+    try {
+      Files.createDirectories(dataDir);
+    } catch (IOException e) {
+      throw new BrokerStartException(
+          "cannot create data directory "
+              + dataDir
+              + " ("
+              + e.getClass().getSimpleName()
+              + "): choose a writable --data-dir");
+    }
+    if (!Files.isDirectory(dataDir) || !Files.isWritable(dataDir)) {
+      throw new BrokerStartException(
+          "data directory " + dataDir + " is not writable: choose a writable --data-dir");
+    }
+  }
+
+  private static void format(Path dataDir) {
+    if (Files.exists(dataDir.resolve("meta.properties"))) {
+      return;
+    }
+    try {
+      new Formatter()
+          .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
+          .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
+          .setNodeId(NODE_ID)
+          .setClusterId(Uuid.randomUuid().toString())
+          .setDirectories(List.of(dataDir.toString()))
+          .setMetadataLogDirectory(dataDir.toString())
+          .setControllerListenerName("CONTROLLER")
+          .setReleaseVersion(MetadataVersion.latestProduction())
+          .setIgnoreFormatted(true)
+          .run();
+    } catch (Exception e) {
+      throw new BrokerStartException(
+          "cannot format Kafka data directory " + dataDir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void awaitReady(Duration timeout) {
+    Map<String, Object> conf =
+        Map.of(
+            AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+            AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000,
+            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try (Admin admin = Admin.create(conf)) {
+      while (true) {
+        try {
+          admin.describeCluster().nodes().get(10, TimeUnit.SECONDS);
+          return;
+        } catch (Exception e) {
+          if (System.nanoTime() > deadline) {
+            close();
+            throw new BrokerStartException(
+                "Kafka broker did not become ready within " + timeout.toSeconds() + " s", e);
+          }
+          sleep(100);
+        }
+      }
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BrokerStartException("interrupted while waiting for the broker", e);
+    }
+  }
+
+  private static int freePort(String host) {
+    try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getByName(host))) {
+      socket.setReuseAddress(true);
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new BrokerStartException("cannot find a free port on " + host + ": " + e.getMessage());
+    }
+  }
+
+  private static void requireFree(String host, int port, String flag) {
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.setReuseAddress(true);
+      socket.bind(new InetSocketAddress(InetAddress.getByName(host), port));
+    } catch (IOException e) {
+      throw new BrokerStartException(
+          "port "
+              + port
+              + " on "
+              + host
+              + " is already in use: stop whatever listens there or pass another "
+              + flag);
+    }
+  }
+}

@@ -1,0 +1,89 @@
+package dev.millrace.kafka;
+
+import dev.millrace.schemas.Topic;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+
+/** Creates the registry's topics on a Kafka cluster; creating an existing topic is a no-op. */
+public final class TopicAdmin implements AutoCloseable {
+
+  private final Admin admin;
+
+  public TopicAdmin(String bootstrapServers) {
+    this.admin =
+        Admin.create(
+            Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                30_000));
+  }
+
+  /**
+   * Creates every topic that does not exist yet.
+   *
+   * @return the names of the topics that were created now (the others existed already)
+   */
+  public List<String> ensure(Collection<? extends Topic<?, ?>> topics) {
+    try {
+      Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+      List<NewTopic> missing = new ArrayList<>();
+      for (Topic<?, ?> topic : topics) {
+        if (!existing.contains(topic.name())) {
+          missing.add(
+              new NewTopic(topic.name(), topic.partitions(), (short) 1).configs(topic.configs()));
+        }
+      }
+      List<String> created = new ArrayList<>();
+      admin
+          .createTopics(missing)
+          .values()
+          .forEach(
+              (name, future) -> {
+                try {
+                  future.get(30, TimeUnit.SECONDS);
+                  created.add(name);
+                } catch (ExecutionException e) {
+                  if (!(e.getCause()
+                      instanceof org.apache.kafka.common.errors.TopicExistsException)) {
+                    throw new IllegalStateException(
+                        "cannot create topic " + name + ": " + e.getCause().getMessage(), e);
+                  }
+                } catch (Exception e) {
+                  throw new IllegalStateException("cannot create topic " + name, e);
+                }
+              });
+      return created;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while creating topics", e);
+    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("cannot list topics: " + e.getMessage(), e);
+    }
+  }
+
+  /** Names of all topics on the cluster. */
+  public Set<String> names() {
+    try {
+      return admin.listTopics().names().get(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while listing topics", e);
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot list topics: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void close() {
+    admin.close();
+  }
+}
