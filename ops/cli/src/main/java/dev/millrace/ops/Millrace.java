@@ -1,0 +1,104 @@
+package dev.millrace.ops;
+
+import java.io.File;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IExecutionExceptionHandler;
+import picocli.CommandLine.IParameterExceptionHandler;
+import picocli.CommandLine.ParameterException;
+
+/**
+ * The {@code millrace} command: one runnable jar with a subcommand per part of the pipeline.
+ *
+ * <p>Option values come, in this order, from the command line, from the environment (each option
+ * names its variable) and from an optional properties file ({@code $MILLRACE_CONFIG}, else {@code
+ * ./millrace.properties}) whose keys are option names, optionally qualified by the subcommand
+ * ({@code broker.port=9093}).
+ */
+@Command(
+    name = "millrace",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionCommand.Provider.class,
+    description = "Stream-processing machine learning on Kafka, Flink and DJL.",
+    subcommands = {
+      DemoCommand.class,
+      BrokerCommand.class,
+      TopicsCommand.class,
+      VersionCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class Millrace implements Runnable {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The configured command line; tests call {@code execute} on it. */
+  public static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new Millrace());
+    configFile()
+        .ifPresent(
+            file -> cli.setDefaultValueProvider(new CommandLine.PropertiesDefaultProvider(file)));
+    cli.setParameterExceptionHandler(new UserErrorOnBadParameters());
+    cli.setExecutionExceptionHandler(new UserErrorOnFailure());
+    return cli;
+  }
+
+  private static java.util.Optional<File> configFile() {
+    String configured = System.getenv("MILLRACE_CONFIG");
+    if (configured != null && !configured.isBlank()) {
+      Path path = Path.of(configured);
+      if (!Files.isReadable(path)) {
+        throw new IllegalStateException(
+            "MILLRACE_CONFIG points at " + path + ", which cannot be read");
+      }
+      return java.util.Optional.of(path.toFile());
+    }
+    Path local = Path.of("millrace.properties");
+    return Files.isReadable(local)
+        ? java.util.Optional.of(local.toFile())
+        : java.util.Optional.empty();
+  }
+
+  /** A mistyped flag or value: one line saying what is wrong and how to get help; exit 2. */
+  static final class UserErrorOnBadParameters implements IParameterExceptionHandler {
+    @Override
+    public int handleParseException(ParameterException ex, String[] args) {
+      CommandLine cmd = ex.getCommandLine();
+      PrintWriter err = cmd.getErr();
+      err.println("millrace: " + ex.getMessage());
+      err.println("Try 'millrace " + qualifiedName(cmd) + " --help'.");
+      err.flush();
+      return 2;
+    }
+
+    private static String qualifiedName(CommandLine cmd) {
+      String full = cmd.getCommandSpec().qualifiedName(" ");
+      return full.startsWith("millrace") ? full.substring("millrace".length()).trim() : full;
+    }
+  }
+
+  /** A user error while running: one line, no stack trace; exit 1. Bugs keep their trace. */
+  static final class UserErrorOnFailure implements IExecutionExceptionHandler {
+    @Override
+    public int handleExecutionException(
+        Exception ex, CommandLine cmd, CommandLine.ParseResult parseResult) throws Exception {
+      if (UserError.isUserError(ex)) {
+        cmd.getErr().println("millrace: " + ex.getMessage());
+        cmd.getErr().flush();
+        return 1;
+      }
+      throw ex;
+    }
+  }
+}
