@@ -1,0 +1,21 @@
+package dev.millrace.scorer;
+
+import dev.millrace.schemas.ModelAnnouncement;
+import java.io.Serializable;
+
+/**
+ * Turns a model announcement into a loaded model, after checking the artifact's SHA-256 and its
+ * feature-schema fingerprint against the announcement and the job. Serializable so that a Flink
+ * operator can carry it to its subtasks; each subtask calls {@link #load} itself.
+ */
+public interface ModelLoader extends Serializable {
+
+  /**
+   * @param announcement what the trainer announced
+   * @param expected the features the job produces
+   * @throws ModelRefusedException when the artifact is missing, its checksum or its feature schema
+   *     does not match, or it cannot be loaded; the caller keeps its current model
+   */
+  BatchModel load(ModelAnnouncement announcement, FeatureSchema expected)
+      throws ModelRefusedException;
+}

@@ -1,0 +1,29 @@
+package dev.millrace.scorer;
+
+/** A model was not applied; the message says why (checksum, feature schema, unreadable, ...). */
+public final class ModelRefusedException extends Exception {
+
+  /** Stable reason codes, for metrics and logs. */
+  public enum Reason {
+    ARTIFACT_MISSING,
+    CHECKSUM_MISMATCH,
+    FEATURE_SCHEMA_MISMATCH,
+    UNREADABLE
+  }
+
+  private final Reason reason;
+
+  public ModelRefusedException(Reason reason, String message) {
+    super(message);
+    this.reason = reason;
+  }
+
+  public ModelRefusedException(Reason reason, String message, Throwable cause) {
+    super(message, cause);
+    this.reason = reason;
+  }
+
+  public Reason reason() {
+    return reason;
+  }
+}
