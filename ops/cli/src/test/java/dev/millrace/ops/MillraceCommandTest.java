@@ -1,0 +1,106 @@
+package dev.millrace.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.millrace.testkit.KafkaExtension;
+import dev.millrace.testkit.TestKafka;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+@ExtendWith(KafkaExtension.class)
+class MillraceCommandTest {
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    CommandLine cli = Millrace.commandLine();
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    return cli.execute(args);
+  }
+
+  @Test
+  void everySubcommandHasHelp() {
+    CommandLine cli = Millrace.commandLine();
+    for (String name : cli.getSubcommands().keySet()) {
+      if (name.equals("help")) {
+        continue;
+      }
+      out.getBuffer().setLength(0);
+      assertThat(run(name, "--help")).as(name + ": " + err).isZero();
+      assertThat(out.toString()).as(name).startsWith("Usage: millrace " + name);
+    }
+  }
+
+  @Test
+  void versionNamesTheStack() {
+    assertThat(run("version")).isZero();
+    assertThat(out.toString()).contains("kafka 4.2.0").contains("flink 2.2.0");
+  }
+
+  @Test
+  void aMalformedValueIsOneLineAndExitCode2() {
+    assertThat(run("broker", "--port", "abc")).isEqualTo(2);
+    assertThat(err.toString())
+        .isEqualTo(
+            "millrace: Invalid value for option '--port': 'abc' is not an int\n"
+                + "Try 'millrace broker --help'.\n");
+  }
+
+  @Test
+  void anUnknownTaskIsOneLineAndExitCode1() {
+    assertThat(run("topics", "create", "--task", "frod", "-b", "127.0.0.1:1")).isEqualTo(1);
+    assertThat(err.toString())
+        .isEqualTo("millrace: unknown task 'frod': expected one of fraud, churn, demand\n");
+  }
+
+  @Test
+  void aBusyPortIsOneLineAndExitCode1(@TempDir Path dir) throws Exception {
+    try (ServerSocket busy = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      int port = busy.getLocalPort();
+      assertThat(run("broker", "--port", String.valueOf(port), "--data-dir", dir.toString()))
+          .isEqualTo(1);
+      assertThat(err.toString())
+          .isEqualTo(
+              "millrace: port "
+                  + port
+                  + " on 127.0.0.1 is already in use: stop whatever listens there or pass another"
+                  + " --port\n");
+    }
+  }
+
+  @Test
+  void anUnwritableDataDirIsOneLineAndExitCode1(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("file"), "x");
+    assertThat(run("broker", "--port", "0", "--data-dir", file.resolve("kafka").toString()))
+        .isEqualTo(1);
+    assertThat(err.toString()).startsWith("millrace: cannot create data directory").hasLineCount(1);
+  }
+
+  @Test
+  void topicsCreateIsIdempotent(TestKafka kafka) {
+    String[] args = {
+      "topics", "create", "--task", "all", "-b", kafka.bootstrapServers(),
+      "--namespace", kafka.namespace()
+    };
+    assertThat(run(args)).isZero();
+    assertThat(out.toString()).contains(kafka.namespace() + ".fraud.events").contains("created");
+    assertThat(out.toString().lines().filter(l -> l.contains(" created "))).hasSize(19);
+
+    out.getBuffer().setLength(0);
+    assertThat(run(args)).isZero();
+    assertThat(out.toString().lines().filter(l -> l.contains(" exists "))).hasSize(19);
+    assertThat(out.toString())
+        .contains(kafka.namespace() + ".millrace.models")
+        .contains("cleanup=compact");
+  }
+}
