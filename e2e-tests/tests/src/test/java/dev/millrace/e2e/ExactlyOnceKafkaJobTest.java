@@ -129,7 +129,8 @@ class ExactlyOnceKafkaJobTest {
   }
 
   /** Emits, per transaction, the number of transactions its customer has made so far. */
-  static final class RunningCount extends KeyedProcessFunction<String, FraudTransaction, ScoreRecord> {
+  static final class RunningCount
+      extends KeyedProcessFunction<String, FraudTransaction, ScoreRecord> {
     private transient ValueState<Long> count;
 
     @Override
@@ -138,8 +139,8 @@ class ExactlyOnceKafkaJobTest {
     }
 
     @Override
-    public void processElement(
-        FraudTransaction tx, Context ctx, Collector<ScoreRecord> out) throws Exception {
+    public void processElement(FraudTransaction tx, Context ctx, Collector<ScoreRecord> out)
+        throws Exception {
       long n = count.value() == null ? 1 : count.value() + 1;
       count.update(n);
       out.collect(

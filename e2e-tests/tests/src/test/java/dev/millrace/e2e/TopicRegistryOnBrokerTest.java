@@ -42,11 +42,15 @@ class TopicRegistryOnBrokerTest {
 
     kafka.send(
         events,
-        sent.stream().map(tx -> new ProducerRecord<>(events.name(), tx.getCustomerId(), tx)).toList());
+        sent.stream()
+            .map(tx -> new ProducerRecord<>(events.name(), tx.getCustomerId(), tx))
+            .toList());
     List<ConsumerRecord<String, FraudTransaction>> received =
         kafka.readCommitted(events, sent.size(), Duration.ofSeconds(30), Duration.ZERO);
 
-    assertThat(received).extracting(ConsumerRecord::value).containsExactlyInAnyOrderElementsOf(sent);
+    assertThat(received)
+        .extracting(ConsumerRecord::value)
+        .containsExactlyInAnyOrderElementsOf(sent);
     assertThat(received).allSatisfy(r -> assertThat(r.key()).isEqualTo(r.value().getCustomerId()));
   }
 

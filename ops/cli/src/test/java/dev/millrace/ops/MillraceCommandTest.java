@@ -89,8 +89,14 @@ class MillraceCommandTest {
   @Test
   void topicsCreateIsIdempotent(TestKafka kafka) {
     String[] args = {
-      "topics", "create", "--task", "all", "-b", kafka.bootstrapServers(),
-      "--namespace", kafka.namespace()
+      "topics",
+      "create",
+      "--task",
+      "all",
+      "-b",
+      kafka.bootstrapServers(),
+      "--namespace",
+      kafka.namespace()
     };
     assertThat(run(args)).isZero();
     assertThat(out.toString()).contains(kafka.namespace() + ".fraud.events").contains("created");
