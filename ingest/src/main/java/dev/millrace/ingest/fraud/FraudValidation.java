@@ -1,5 +1,6 @@
 package dev.millrace.ingest.fraud;
 
+import dev.millrace.ingest.ReasonCodes;
 import dev.millrace.ingest.Rejection;
 import dev.millrace.ingest.ValidationRules;
 import dev.millrace.schemas.fraud.FraudTransaction;
@@ -17,13 +18,13 @@ import java.util.Optional;
  */
 public final class FraudValidation {
 
-  public static final String MISSING_FIELD = "MISSING_FIELD";
-  public static final String NON_FINITE_AMOUNT = "NON_FINITE_AMOUNT";
-  public static final String NEGATIVE_AMOUNT = "NEGATIVE_AMOUNT";
-  public static final String EMPTY_CUSTOMER_ID = "EMPTY_CUSTOMER_ID";
-  public static final String EMPTY_TERMINAL_ID = "EMPTY_TERMINAL_ID";
-  public static final String TIME_TOO_FAR_IN_PAST = "TIME_TOO_FAR_IN_PAST";
-  public static final String TIME_TOO_FAR_IN_FUTURE = "TIME_TOO_FAR_IN_FUTURE";
+  public static final String MISSING_FIELD = ReasonCodes.MISSING_FIELD;
+  public static final String NON_FINITE_AMOUNT = ReasonCodes.NON_FINITE_AMOUNT;
+  public static final String NEGATIVE_AMOUNT = ReasonCodes.NEGATIVE_AMOUNT;
+  public static final String EMPTY_CUSTOMER_ID = ReasonCodes.EMPTY_CUSTOMER_ID;
+  public static final String EMPTY_TERMINAL_ID = ReasonCodes.EMPTY_TERMINAL_ID;
+  public static final String TIME_TOO_FAR_IN_PAST = ReasonCodes.TIME_TOO_FAR_IN_PAST;
+  public static final String TIME_TOO_FAR_IN_FUTURE = ReasonCodes.TIME_TOO_FAR_IN_FUTURE;
 
   private FraudValidation() {}
 

@@ -1,0 +1,30 @@
+package dev.millrace.ingest;
+
+/**
+ * The stable dead-letter reason codes of the ingest stages (the {@code reasonCode} of a {@code
+ * DeadLetter}). Semantic codes come from the task's validation (e.g. {@code FraudValidation}); the
+ * codes here are about the bytes and their shape.
+ */
+public final class ReasonCodes {
+
+  /** The value is not a decodable Avro record of the topic's type (random, truncated, empty). */
+  public static final String DESERIALIZATION_FAILED = "DESERIALIZATION_FAILED";
+
+  /** The value is not a JSON object (unparseable, not UTF-8, an array, empty). */
+  public static final String MALFORMED_JSON = "MALFORMED_JSON";
+
+  /** A required field is absent or null. */
+  public static final String MISSING_FIELD = "MISSING_FIELD";
+
+  /** A field has the wrong JSON type or an unparseable value (e.g. amount "abc"). */
+  public static final String WRONG_TYPE = "WRONG_TYPE";
+
+  public static final String NEGATIVE_AMOUNT = "NEGATIVE_AMOUNT";
+  public static final String NON_FINITE_AMOUNT = "NON_FINITE_AMOUNT";
+  public static final String EMPTY_CUSTOMER_ID = "EMPTY_CUSTOMER_ID";
+  public static final String EMPTY_TERMINAL_ID = "EMPTY_TERMINAL_ID";
+  public static final String TIME_TOO_FAR_IN_PAST = "TIME_TOO_FAR_IN_PAST";
+  public static final String TIME_TOO_FAR_IN_FUTURE = "TIME_TOO_FAR_IN_FUTURE";
+
+  private ReasonCodes() {}
+}

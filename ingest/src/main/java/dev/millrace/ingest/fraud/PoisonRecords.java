@@ -1,0 +1,227 @@
+package dev.millrace.ingest.fraud;
+
+import dev.millrace.ingest.ReasonCodes;
+import dev.millrace.schemas.AvroSerde;
+import dev.millrace.schemas.fraud.FraudTransaction;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.SplittableRandom;
+
+/**
+ * Bad records for tests and the demo, each with the dead-letter reason code a stage must give it.
+ *
+ * <p>{@link #forEvents} gives values for the Avro topic {@code fraud.events}: random bytes, empty
+ * bytes and truncated Avro ({@link ReasonCodes#DESERIALIZATION_FAILED}), and well-formed Avro
+ * {@code FraudTransaction}s that fail {@link FraudValidation}. {@link #forRaw} gives values for the
+ * JSON topic {@code fraud.raw}. Keys are the template's customer id in UTF-8.
+ */
+public final class PoisonRecords {
+
+  /** One bad record: what it is, its key and value bytes, and the reason code it must get. */
+  public record PoisonRecord(String name, byte[] key, byte[] value, String expectedReasonCode) {
+    public PoisonRecord {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(expectedReasonCode, "expectedReasonCode");
+    }
+
+    @Override
+    public String toString() {
+      return "PoisonRecord[" + name + " -> " + expectedReasonCode + "]";
+    }
+  }
+
+  private static final AvroSerde<FraudTransaction> AVRO = AvroSerde.of(FraudTransaction.class);
+
+  private PoisonRecords() {}
+
+  /**
+   * Poison for {@code fraud.events}, built from a valid {@code template}; {@code now} is the wall
+   * clock that the validating stage will see (for the far-future case).
+   */
+  public static List<PoisonRecord> forEvents(FraudTransaction template, Instant now) {
+    byte[] key = key(template);
+    byte[] good = AVRO.encode(template);
+    SplittableRandom random = new SplittableRandom(template.getTransactionId());
+    byte[] noise = new byte[32];
+    random.nextBytes(noise);
+    noise[0] = 'x'; // never the Avro single-object marker
+    List<PoisonRecord> out = new ArrayList<>();
+    out.add(new PoisonRecord("random bytes", key, noise, ReasonCodes.DESERIALIZATION_FAILED));
+    out.add(new PoisonRecord("empty value", key, new byte[0], ReasonCodes.DESERIALIZATION_FAILED));
+    out.add(
+        new PoisonRecord(
+            "truncated Avro",
+            key,
+            Arrays.copyOf(good, good.length / 2),
+            ReasonCodes.DESERIALIZATION_FAILED));
+    out.add(
+        new PoisonRecord(
+            "Avro with JSON instead",
+            key,
+            FraudJson.toJson(template),
+            ReasonCodes.DESERIALIZATION_FAILED));
+    for (Semantic s : semantic(template, now)) {
+      out.add(new PoisonRecord(s.name, key, AVRO.encode(s.tx), s.code));
+    }
+    return out;
+  }
+
+  /** Poison for {@code fraud.raw} (JSON), built from a valid {@code template}. */
+  public static List<PoisonRecord> forRaw(FraudTransaction template, Instant now) {
+    byte[] key = key(template);
+    String id = Long.toString(template.getTransactionId());
+    String time = '"' + template.getEventTime().toString() + '"';
+    String customer = quote(template.getCustomerId());
+    String terminal = quote(template.getTerminalId());
+    String amount = Double.toString(template.getAmount());
+    List<PoisonRecord> out = new ArrayList<>();
+    out.add(
+        raw(
+            "unparseable JSON",
+            key,
+            "{\"transactionId\": " + id + ", \"amount\": ",
+            ReasonCodes.MALFORMED_JSON));
+    out.add(raw("not JSON at all", key, "hello, world", ReasonCodes.MALFORMED_JSON));
+    out.add(raw("JSON array", key, "[1, 2, 3]", ReasonCodes.MALFORMED_JSON));
+    out.add(new PoisonRecord("empty value", key, new byte[0], ReasonCodes.MALFORMED_JSON));
+    out.add(
+        new PoisonRecord(
+            "invalid UTF-8",
+            key,
+            new byte[] {'{', '"', 'a', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'},
+            ReasonCodes.MALFORMED_JSON));
+    out.add(
+        raw(
+            "missing amount",
+            key,
+            obj(id, time, customer, terminal, null),
+            ReasonCodes.MISSING_FIELD));
+    out.add(
+        raw(
+            "null customerId",
+            key,
+            obj(id, time, "null", terminal, amount),
+            ReasonCodes.MISSING_FIELD));
+    out.add(
+        raw(
+            "amount is a string",
+            key,
+            obj(id, time, customer, terminal, "\"abc\""),
+            ReasonCodes.WRONG_TYPE));
+    out.add(
+        raw(
+            "transactionId is a fraction",
+            key,
+            obj("1.5", time, customer, terminal, amount),
+            ReasonCodes.WRONG_TYPE));
+    out.add(
+        raw(
+            "eventTime is not a time",
+            key,
+            obj(id, "\"yesterday\"", customer, terminal, amount),
+            ReasonCodes.WRONG_TYPE));
+    out.add(
+        raw(
+            "customerId is an object",
+            key,
+            obj(id, time, "{\"id\": 1}", terminal, amount),
+            ReasonCodes.WRONG_TYPE));
+    for (Semantic s : semantic(template, now)) {
+      if (Double.isFinite(s.tx.getAmount())) { // JSON has no NaN or Infinity
+        out.add(new PoisonRecord(s.name, key, FraudJson.toJson(s.tx), s.code));
+      }
+    }
+    out.add(
+        raw(
+            "amount overflows to infinity",
+            key,
+            obj(id, time, customer, terminal, "1e400"),
+            ReasonCodes.NON_FINITE_AMOUNT));
+    return out;
+  }
+
+  /** One poison record for {@code fraud.events} picked at random. */
+  public static PoisonRecord randomEvent(
+      FraudTransaction template, Instant now, SplittableRandom random) {
+    List<PoisonRecord> all = forEvents(template, now);
+    return all.get(random.nextInt(all.size()));
+  }
+
+  /** One poison record for {@code fraud.raw} picked at random. */
+  public static PoisonRecord randomRaw(
+      FraudTransaction template, Instant now, SplittableRandom random) {
+    List<PoisonRecord> all = forRaw(template, now);
+    return all.get(random.nextInt(all.size()));
+  }
+
+  private record Semantic(String name, FraudTransaction tx, String code) {}
+
+  private static List<Semantic> semantic(FraudTransaction template, Instant now) {
+    return List.of(
+        new Semantic(
+            "negative amount",
+            with(template, t -> t.setAmount(-12.5)),
+            ReasonCodes.NEGATIVE_AMOUNT),
+        new Semantic(
+            "NaN amount",
+            with(template, t -> t.setAmount(Double.NaN)),
+            ReasonCodes.NON_FINITE_AMOUNT),
+        new Semantic(
+            "infinite amount",
+            with(template, t -> t.setAmount(Double.POSITIVE_INFINITY)),
+            ReasonCodes.NON_FINITE_AMOUNT),
+        new Semantic(
+            "empty customer id",
+            with(template, t -> t.setCustomerId("")),
+            ReasonCodes.EMPTY_CUSTOMER_ID),
+        new Semantic(
+            "empty terminal id",
+            with(template, t -> t.setTerminalId("")),
+            ReasonCodes.EMPTY_TERMINAL_ID),
+        new Semantic(
+            "time far in the future",
+            with(template, t -> t.setEventTime(now.plus(Duration.ofDays(3650)))),
+            ReasonCodes.TIME_TOO_FAR_IN_FUTURE),
+        new Semantic(
+            "time far in the past",
+            with(template, t -> t.setEventTime(Instant.parse("1990-01-01T00:00:00Z"))),
+            ReasonCodes.TIME_TOO_FAR_IN_PAST));
+  }
+
+  private static FraudTransaction with(
+      FraudTransaction template, java.util.function.Consumer<FraudTransaction> change) {
+    FraudTransaction copy = FraudTransaction.newBuilder(template).build();
+    change.accept(copy);
+    return copy;
+  }
+
+  private static PoisonRecord raw(String name, byte[] key, String json, String code) {
+    return new PoisonRecord(name, key, json.getBytes(StandardCharsets.UTF_8), code);
+  }
+
+  private static String obj(
+      String id, String time, String customer, String terminal, String amount) {
+    StringBuilder b = new StringBuilder("{");
+    b.append("\"transactionId\": ").append(id);
+    b.append(", \"eventTime\": ").append(time);
+    b.append(", \"customerId\": ").append(customer);
+    b.append(", \"terminalId\": ").append(terminal);
+    if (amount != null) {
+      b.append(", \"amount\": ").append(amount);
+    }
+    return b.append('}').toString();
+  }
+
+  private static String quote(String s) {
+    return '"' + s.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+  }
+
+  private static byte[] key(FraudTransaction template) {
+    return template.getCustomerId().getBytes(StandardCharsets.UTF_8);
+  }
+}
