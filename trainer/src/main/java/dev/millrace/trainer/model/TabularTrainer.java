@@ -1,0 +1,409 @@
+package dev.millrace.trainer.model;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.Trainer;
+import ai.djl.training.loss.Loss;
+import ai.djl.training.optimizer.Optimizer;
+import dev.millrace.scorer.FeatureSchema;
+import dev.millrace.scorer.model.FeatureNormaliser;
+import dev.millrace.scorer.model.ModelManifest;
+import dev.millrace.scorer.model.TabularModel;
+import dev.millrace.scorer.model.TabularNet;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Trains the tabular deep net ({@link TabularNet}) for binary classification with DJL: features
+ * normalised by {@link FeatureNormaliser} (log1p for heavy-tailed non-negative features, fitted on
+ * the training data and recorded in the manifest), class-weighted sigmoid cross-entropy, AdamW with
+ * a one-cycle learning-rate schedule, batch norm and dropout, seeded, on DJL's default device (a
+ * GPU when there is one). With validation data it keeps the parameters of the epoch with the lowest
+ * validation loss and stops early when that has not improved for a few epochs.
+ */
+public final class TabularTrainer {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TabularTrainer.class);
+
+  private final TrainSettings settings;
+
+  public TabularTrainer(TrainSettings s) {
+    if (s == null) {
+      throw new IllegalArgumentException("settings must not be null");
+    }
+    this.settings = s;
+  }
+
+  public TrainSettings settings() {
+    return settings;
+  }
+
+  /**
+   * Trains a model.
+   *
+   * @param task the task name (goes into the manifest and the store path)
+   * @param version the model version
+   * @param schema the features, in the order of the dataset's columns
+   * @param train training rows; must hold both classes
+   * @param validationOrNull later rows for early stopping, or null
+   * @throws IllegalArgumentException when the data does not fit the schema, labels are not 0/1, or
+   *     a class is missing from the training data
+   */
+  public TrainedModel train(
+      String task, String version, FeatureSchema schema, Dataset train, Dataset validationOrNull) {
+    Instant started = Instant.now();
+    long t0 = System.nanoTime();
+    checkData("training", schema, train);
+    if (validationOrNull != null) {
+      checkData("validation", schema, validationOrNull);
+    }
+    int rows = train.size();
+    int positives = train.positives();
+    if (positives == 0) {
+      throw new IllegalArgumentException(
+          "the training data has no positive examples (" + rows + " rows); cannot train " + task);
+    }
+    if (positives == rows) {
+      throw new IllegalArgumentException(
+          "the training data has no negative examples (" + rows + " rows); cannot train " + task);
+    }
+    float posWeight = settings.balanceClasses() ? (float) (rows - positives) / positives : 1f;
+    boolean validating = validationOrNull != null && validationOrNull.size() > 0;
+
+    Engine engine = Engine.getEngine("PyTorch");
+    engine.setRandomSeed((int) (settings.seed() ^ (settings.seed() >>> 32)));
+    Device device = engine.defaultDevice();
+
+    List<String> names = schema.names();
+    int width = names.size();
+    FeatureNormaliser normaliserFit;
+    List<ModelManifest.FeatureStats> stats =
+        FeatureNormaliser.fit(names, train.features(), Map.of());
+    ModelManifest.Architecture arch =
+        new ModelManifest.Architecture(
+            Arrays.stream(settings.hiddenSizes()).boxed().toList(),
+            settings.dropout(),
+            settings.batchNorm(),
+            Map.of());
+    int batch = Math.min(settings.batchSize(), rows);
+    int stepsPerEpoch = Math.max(1, rows / batch);
+    int totalSteps = stepsPerEpoch * settings.epochs();
+    int patience = Math.max(3, settings.epochs() / 5);
+
+    ModelManifest draft =
+        manifest(
+            task,
+            version,
+            schema,
+            stats,
+            arch,
+            0,
+            0,
+            rows,
+            positives,
+            posWeight,
+            0,
+            device,
+            train,
+            started,
+            validationOrNull);
+    normaliserFit = new FeatureNormaliser(draft);
+    float[] x = normaliserFit.normalise(train.features());
+    float[] y = train.labels().clone();
+    float[] vx = validating ? normaliserFit.normalise(validationOrNull.features()) : null;
+    float[] vy = validating ? validationOrNull.labels() : null;
+
+    List<Double> epochLosses = new ArrayList<>();
+    List<Double> validationLosses = new ArrayList<>();
+    byte[] bestParameters = null;
+    double bestValidation = Double.POSITIVE_INFINITY;
+    int bestEpoch = 0;
+
+    Block block = TabularNet.build(draft);
+    Optimizer optimizer =
+        Optimizer.adamW()
+            .optLearningRateTracker(new OneCycleTracker(settings.maxLearningRate(), totalSteps))
+            .optWeightDecays(settings.weightDecay())
+            .optClipGrad(5f)
+            .build();
+    DefaultTrainingConfig config =
+        new DefaultTrainingConfig(Loss.sigmoidBinaryCrossEntropyLoss())
+            .optOptimizer(optimizer)
+            .optDevices(new Device[] {device});
+    Random random = new Random(settings.seed());
+    int[] order = new int[rows];
+    for (int i = 0; i < rows; i++) {
+      order[i] = i;
+    }
+    float[] bx = new float[batch * width];
+    float[] by = new float[batch];
+
+    try (Model model = Model.newInstance("millrace-" + task, device, "PyTorch")) {
+      model.setBlock(block);
+      try (Trainer trainer = model.newTrainer(config)) {
+        trainer.initialize(new Shape(batch, width));
+        NDManager manager = trainer.getManager();
+        int epoch = 0;
+        while (epoch < settings.epochs()) {
+          epoch++;
+          shuffle(order, random);
+          double lossSum = 0;
+          int seen = 0;
+          for (int step = 0; step < stepsPerEpoch; step++) {
+            int from = step * batch;
+            for (int b = 0; b < batch; b++) {
+              int r = order[from + b];
+              System.arraycopy(x, r * width, bx, b * width, width);
+              by[b] = y[r];
+            }
+            try (NDManager sub = manager.newSubManager();
+                GradientCollector collector = trainer.newGradientCollector()) {
+              NDArray input = sub.create(bx, new Shape(batch, width));
+              NDArray label = sub.create(by, new Shape(batch, 1));
+              NDArray logits = trainer.forward(new NDList(input)).singletonOrThrow();
+              NDArray loss = weightedLoss(logits, label, posWeight);
+              collector.backward(loss);
+              lossSum += loss.getFloat() * batch;
+              seen += batch;
+            }
+            trainer.step();
+          }
+          epochLosses.add(lossSum / seen);
+          if (validating) {
+            double v = validationLoss(block, manager, vx, vy, width, posWeight);
+            validationLosses.add(v);
+            if (v < bestValidation - 1e-6) {
+              bestValidation = v;
+              bestEpoch = epoch;
+              bestParameters = save(block);
+            } else if (epoch - bestEpoch >= patience) {
+              LOG.info(
+                  "Early stop after epoch {}: best validation loss {} at epoch {}",
+                  epoch,
+                  bestValidation,
+                  bestEpoch);
+              break;
+            }
+          }
+          LOG.debug(
+              "epoch {} loss {} validation {}",
+              epoch,
+              epochLosses.get(epoch - 1),
+              validating ? validationLosses.get(epoch - 1) : "-");
+        }
+        if (bestParameters == null) {
+          bestParameters = save(block);
+          bestEpoch = epoch;
+        }
+        Duration took = Duration.ofNanos(System.nanoTime() - t0);
+        ModelManifest manifest =
+            manifest(
+                task,
+                version,
+                schema,
+                stats,
+                arch,
+                epoch,
+                bestEpoch,
+                rows,
+                positives,
+                posWeight,
+                validating ? validationOrNull.size() : 0,
+                device,
+                train,
+                started.plus(took),
+                validationOrNull);
+        TabularModel served;
+        try {
+          served = TabularModel.fromParameters(manifest, bestParameters);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+        LOG.info(
+            "Trained {} {} on {}: {} rows ({} positive), {} epochs (kept {}), {} ms",
+            task,
+            version,
+            device,
+            rows,
+            positives,
+            epoch,
+            bestEpoch,
+            took.toMillis());
+        return new TrainedModel(
+            manifest,
+            bestParameters,
+            served,
+            epochLosses,
+            validationLosses,
+            device.toString(),
+            took);
+      }
+    }
+  }
+
+  /** mean(w * bce(logit, y)), w = posWeight for positives, 1 otherwise; numerically stable. */
+  private static NDArray weightedLoss(NDArray logits, NDArray y, float posWeight) {
+    NDArray perRow =
+        logits.maximum(0f).sub(logits.mul(y)).add(logits.abs().neg().exp().add(1f).log());
+    if (posWeight != 1f) {
+      perRow = perRow.mul(y.mul(posWeight - 1f).add(1f));
+    }
+    return perRow.mean();
+  }
+
+  private static double validationLoss(
+      Block block, NDManager manager, float[] vx, float[] vy, int width, float posWeight) {
+    int rows = vy.length;
+    int chunk = 8192;
+    double sum = 0;
+    for (int from = 0; from < rows; from += chunk) {
+      int n = Math.min(chunk, rows - from);
+      try (NDManager sub = manager.newSubManager()) {
+        NDArray input =
+            sub.create(
+                Arrays.copyOfRange(vx, from * width, (from + n) * width), new Shape(n, width));
+        NDArray label = sub.create(Arrays.copyOfRange(vy, from, from + n), new Shape(n, 1));
+        NDArray logits =
+            block
+                .forward(new ParameterStore(sub, false), new NDList(input), false)
+                .singletonOrThrow();
+        sum += weightedLoss(logits, label, posWeight).getFloat() * n;
+      }
+    }
+    return sum / rows;
+  }
+
+  private static byte[] save(Block block) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      block.saveParameters(out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  private static void shuffle(int[] a, Random random) {
+    for (int i = a.length - 1; i > 0; i--) {
+      int j = random.nextInt(i + 1);
+      int t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+  }
+
+  private ModelManifest manifest(
+      String task,
+      String version,
+      FeatureSchema schema,
+      List<ModelManifest.FeatureStats> stats,
+      ModelManifest.Architecture arch,
+      int epochsRun,
+      int bestEpoch,
+      int rows,
+      int positives,
+      float posWeight,
+      int validationRows,
+      Device device,
+      Dataset train,
+      Instant created,
+      Dataset validation) {
+    Map<String, String> libraries = new LinkedHashMap<>();
+    libraries.put("djl", Engine.getDjlVersion());
+    libraries.put("pytorch", Engine.getEngine("PyTorch").getVersion());
+    libraries.put("java", Runtime.version().toString());
+    ModelManifest.Training training =
+        new ModelManifest.Training(
+            settings.epochs(),
+            epochsRun,
+            bestEpoch,
+            settings.batchSize(),
+            settings.maxLearningRate(),
+            settings.weightDecay(),
+            "one-cycle",
+            "adamw",
+            settings.seed(),
+            settings.balanceClasses(),
+            posWeight,
+            rows,
+            positives,
+            validationRows);
+    Instant windowStart = null;
+    Instant windowEnd = null;
+    long[] times = train.eventTimeMillis();
+    if (times != null && times.length > 0) {
+      long min = Long.MAX_VALUE;
+      long max = Long.MIN_VALUE;
+      for (long t : times) {
+        min = Math.min(min, t);
+        max = Math.max(max, t);
+      }
+      windowStart = Instant.ofEpochMilli(min);
+      windowEnd = Instant.ofEpochMilli(max);
+    }
+    return new ModelManifest(
+        ModelManifest.FORMAT_VERSION,
+        task,
+        version,
+        ModelManifest.BINARY_CLASSIFICATION,
+        schema.names(),
+        schema.fingerprint(),
+        stats,
+        Map.of(),
+        arch,
+        training,
+        windowStart,
+        windowEnd,
+        Map.of(),
+        libraries,
+        device.toString(),
+        created);
+  }
+
+  private static void checkData(String what, FeatureSchema schema, Dataset data) {
+    if (data.size() == 0) {
+      throw new IllegalArgumentException("the " + what + " data is empty");
+    }
+    float[][] features = data.features();
+    for (int i = 0; i < features.length; i++) {
+      if (features[i] == null || features[i].length != schema.size()) {
+        throw new IllegalArgumentException(
+            what
+                + " row "
+                + i
+                + " has "
+                + (features[i] == null ? "no" : features[i].length)
+                + " features; the schema has "
+                + schema.size());
+      }
+    }
+    float[] labels = data.labels();
+    for (int i = 0; i < labels.length; i++) {
+      if (labels[i] != 0f && labels[i] != 1f) {
+        throw new IllegalArgumentException(
+            what + " label " + i + " is " + labels[i] + "; labels must be 0 or 1");
+      }
+    }
+  }
+}
