@@ -552,6 +552,11 @@ public final class ScoringOperator extends AbstractStreamOperator<ScoredFeatures
   }
 
   @VisibleForTesting
+  long scoringErrorsCount() {
+    return scoringErrors.getCount();
+  }
+
+  @VisibleForTesting
   long batchCount() {
     return batchSizes.getCount();
   }

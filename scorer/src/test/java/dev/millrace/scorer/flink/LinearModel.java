@@ -4,7 +4,7 @@ import dev.millrace.scorer.BatchModel;
 import dev.millrace.scorer.FeatureSchema;
 
 /** A real (tiny) model for tests: {@code bias + weights · row}. Records whether it was closed. */
-final class LinearModel implements BatchModel {
+class LinearModel implements BatchModel {
 
   private final String version;
   private final FeatureSchema schema;

@@ -9,6 +9,7 @@ import dev.millrace.schemas.ModelAnnouncement;
 import dev.millrace.schemas.ModelStatus;
 import dev.millrace.schemas.ScoredFeatures;
 import dev.millrace.schemas.Task;
+import dev.millrace.scorer.ModelLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -374,5 +375,28 @@ class ScoringOperatorTest {
     h2.processElement1(vector("a", 1, 3, 5, 7), 1);
     assertThat(versions(h2)).containsExactly("fallback");
     assertThat(second.modelsRefusedCount()).isZero();
+  }
+
+  @Test
+  void aModelThatFailsOnABatchYieldsFallbackScoresInsteadOfFailingTheJob() throws Exception {
+    ModelLoader broken =
+        (announcement, expected) ->
+            new LinearModel(announcement.getVersion(), expected, 0f, W1) {
+              @Override
+              public float[] predict(float[][] rows) {
+                throw new IllegalStateException("native error");
+              }
+            };
+    ScoringOperator op = new ScoringOperator(settings(2), broken, SCHEMA);
+    var h = harness(op);
+    h.processElement2(fixtures.model("v1", 0f, W1), 0);
+    h.processElement1(vector("a", 1, 3, 5, 7), 1);
+    h.processElement1(vector("b", 2, 3, 5, 7), 2);
+
+    assertThat(versions(h)).containsExactly("fallback", "fallback");
+    assertThat(op.scoredCount()).isEqualTo(2);
+    assertThat(op.fallbackScoredCount()).isEqualTo(2);
+    assertThat(op.scoringErrorsCount()).isEqualTo(1);
+    assertThat(op.servingVersion()).isEqualTo("v1");
   }
 }
