@@ -1,0 +1,247 @@
+package dev.millrace.pipeline.fraud;
+
+import dev.millrace.ingest.ValidationRules;
+import dev.millrace.schemas.Task;
+import dev.millrace.schemas.TopicRegistry;
+import dev.millrace.scorer.flink.ScoringSettings;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Everything the fraud job is configured with, parsed once (see {@link KafkaFraudJob#settings}).
+ *
+ * <pre>{@code
+ * FraudPipelineSettings s = FraudPipelineSettings.builder("localhost:9092")
+ *     .topics(TopicRegistry.namespaced("demo"))
+ *     .parallelism(2)
+ *     .build();
+ * }</pre>
+ *
+ * @param topics topic names (standard or namespaced)
+ * @param bootstrapServers Kafka bootstrap servers (only {@link KafkaFraudJob} needs them)
+ * @param consumerGroupId group id of the Kafka sources (offsets are also kept in checkpoints)
+ * @param transactionalIdPrefix prefix of the transactional ids of the exactly-once sinks; unique
+ *     per job on a Kafka cluster
+ * @param parallelism default parallelism of the job
+ * @param checkpointInterval exactly-once checkpoints; output becomes visible to read_committed
+ *     readers when a checkpoint completes
+ * @param transactionTimeout Kafka {@code transaction.timeout.ms} of the sinks: above the checkpoint
+ *     interval plus restart time, at most 15 minutes (the broker's default maximum)
+ * @param outOfOrderness bounded out-of-orderness of event time
+ * @param idleness a source split without valid records for this long stops holding back time
+ * @param allowedLateness how far behind the newest transaction of a customer or terminal a late one
+ *     still gets exact windows (extra feature-state retention)
+ * @param labelDelay how long after a transaction its fraud label may take (the handbook: 7 days)
+ * @param labelGrace extra event time the label join waits before declaring "no label = genuine"
+ * @param scoring micro-batching and fallback of the scoring operator
+ * @param validation the time bounds of accepted events
+ * @param stopAtLatestOffsets read the input topics up to the offsets that are latest at start and
+ *     then finish (tests, one-off replays); false runs forever
+ */
+public record FraudPipelineSettings(
+    TopicRegistry topics,
+    String bootstrapServers,
+    String consumerGroupId,
+    String transactionalIdPrefix,
+    int parallelism,
+    Duration checkpointInterval,
+    Duration transactionTimeout,
+    Duration outOfOrderness,
+    Duration idleness,
+    Duration allowedLateness,
+    Duration labelDelay,
+    Duration labelGrace,
+    ScoringSettings scoring,
+    ValidationRules validation,
+    boolean stopAtLatestOffsets) {
+
+  /** The broker's default {@code transaction.max.timeout.ms}. */
+  public static final Duration MAX_TRANSACTION_TIMEOUT = Duration.ofMinutes(15);
+
+  public FraudPipelineSettings {
+    Objects.requireNonNull(topics, "topics");
+    Objects.requireNonNull(consumerGroupId, "consumerGroupId");
+    Objects.requireNonNull(transactionalIdPrefix, "transactionalIdPrefix");
+    positive(checkpointInterval, "checkpointInterval");
+    positive(transactionTimeout, "transactionTimeout");
+    notNegative(outOfOrderness, "outOfOrderness");
+    positive(idleness, "idleness");
+    notNegative(allowedLateness, "allowedLateness");
+    positive(labelDelay, "labelDelay");
+    notNegative(labelGrace, "labelGrace");
+    Objects.requireNonNull(scoring, "scoring");
+    Objects.requireNonNull(validation, "validation");
+    if (parallelism < 1) {
+      throw new IllegalArgumentException("parallelism must be at least 1, got " + parallelism);
+    }
+    if (scoring.task() != Task.FRAUD) {
+      throw new IllegalArgumentException("the fraud job needs fraud scoring settings");
+    }
+    if (transactionTimeout.compareTo(checkpointInterval) <= 0) {
+      throw new IllegalArgumentException(
+          "transactionTimeout ("
+              + transactionTimeout
+              + ") must be longer than the checkpoint interval ("
+              + checkpointInterval
+              + ")");
+    }
+    if (transactionTimeout.compareTo(MAX_TRANSACTION_TIMEOUT) > 0) {
+      throw new IllegalArgumentException(
+          "transactionTimeout ("
+              + transactionTimeout
+              + ") must not exceed the broker's transaction.max.timeout.ms ("
+              + MAX_TRANSACTION_TIMEOUT
+              + ")");
+    }
+  }
+
+  /** Defaults: standard topics, parallelism 1, 10 s checkpoints, 7-day label delay. */
+  public static Builder builder(String bootstrapServers) {
+    return new Builder(bootstrapServers);
+  }
+
+  public Builder toBuilder() {
+    Builder b = new Builder(bootstrapServers);
+    b.topics = topics;
+    b.consumerGroupId = consumerGroupId;
+    b.transactionalIdPrefix = transactionalIdPrefix;
+    b.parallelism = parallelism;
+    b.checkpointInterval = checkpointInterval;
+    b.transactionTimeout = transactionTimeout;
+    b.outOfOrderness = outOfOrderness;
+    b.idleness = idleness;
+    b.allowedLateness = allowedLateness;
+    b.labelDelay = labelDelay;
+    b.labelGrace = labelGrace;
+    b.scoring = scoring;
+    b.validation = validation;
+    b.stopAtLatestOffsets = stopAtLatestOffsets;
+    return b;
+  }
+
+  private static void positive(Duration d, String name) {
+    Objects.requireNonNull(d, name);
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(name + " must be positive, got " + d);
+    }
+  }
+
+  private static void notNegative(Duration d, String name) {
+    Objects.requireNonNull(d, name);
+    if (d.isNegative()) {
+      throw new IllegalArgumentException(name + " must not be negative, got " + d);
+    }
+  }
+
+  /** Builds {@link FraudPipelineSettings}; every value starts at its default. */
+  public static final class Builder {
+    private final String bootstrapServers;
+    private TopicRegistry topics = TopicRegistry.standard();
+    private String consumerGroupId = "millrace-fraud-pipeline";
+    private String transactionalIdPrefix = "millrace-fraud";
+    private int parallelism = 1;
+    private Duration checkpointInterval = Duration.ofSeconds(10);
+    private Duration transactionTimeout = Duration.ofMinutes(10);
+    private Duration outOfOrderness = Duration.ofSeconds(30);
+    private Duration idleness = Duration.ofSeconds(30);
+    private Duration allowedLateness = Duration.ofHours(1);
+    private Duration labelDelay = FraudFeatures.TERMINAL_DELAY;
+    private Duration labelGrace = Duration.ofHours(1);
+    private ScoringSettings scoring = ScoringSettings.defaults(Task.FRAUD);
+    private ValidationRules validation = ValidationRules.defaults();
+    private boolean stopAtLatestOffsets;
+
+    private Builder(String bootstrapServers) {
+      this.bootstrapServers = bootstrapServers;
+    }
+
+    public Builder topics(TopicRegistry v) {
+      topics = v;
+      return this;
+    }
+
+    public Builder consumerGroupId(String v) {
+      consumerGroupId = v;
+      return this;
+    }
+
+    public Builder transactionalIdPrefix(String v) {
+      transactionalIdPrefix = v;
+      return this;
+    }
+
+    public Builder parallelism(int v) {
+      parallelism = v;
+      return this;
+    }
+
+    public Builder checkpointInterval(Duration v) {
+      checkpointInterval = v;
+      return this;
+    }
+
+    public Builder transactionTimeout(Duration v) {
+      transactionTimeout = v;
+      return this;
+    }
+
+    public Builder outOfOrderness(Duration v) {
+      outOfOrderness = v;
+      return this;
+    }
+
+    public Builder idleness(Duration v) {
+      idleness = v;
+      return this;
+    }
+
+    public Builder allowedLateness(Duration v) {
+      allowedLateness = v;
+      return this;
+    }
+
+    public Builder labelDelay(Duration v) {
+      labelDelay = v;
+      return this;
+    }
+
+    public Builder labelGrace(Duration v) {
+      labelGrace = v;
+      return this;
+    }
+
+    public Builder scoring(ScoringSettings v) {
+      scoring = v;
+      return this;
+    }
+
+    public Builder validation(ValidationRules v) {
+      validation = v;
+      return this;
+    }
+
+    public Builder stopAtLatestOffsets(boolean v) {
+      stopAtLatestOffsets = v;
+      return this;
+    }
+
+    public FraudPipelineSettings build() {
+      return new FraudPipelineSettings(
+          topics,
+          bootstrapServers,
+          consumerGroupId,
+          transactionalIdPrefix,
+          parallelism,
+          checkpointInterval,
+          transactionTimeout,
+          outOfOrderness,
+          idleness,
+          allowedLateness,
+          labelDelay,
+          labelGrace,
+          scoring,
+          validation,
+          stopAtLatestOffsets);
+    }
+  }
+}

@@ -1,0 +1,109 @@
+package dev.millrace.pipeline.fraud;
+
+import dev.millrace.schemas.FeatureVector;
+import dev.millrace.schemas.fraud.FraudLabel;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Keyed by terminal id, two inputs: the feature vectors from {@link CustomerFeatures} and the
+ * {@code fraud.labels} stream. Fills in the six terminal features from a {@link TerminalHistory} in
+ * keyed state. A label counts only once it has been received and only from its label time on, so no
+ * future outcome leaks into a feature.
+ *
+ * <p>State stays bounded: entries older than delay + 30 days (+ allowed lateness) are dropped on
+ * every update, and an event-time timer clears the state of a terminal idle that long.
+ */
+public final class TerminalFeatures
+    extends KeyedCoProcessFunction<String, FeatureVector, FraudLabel, FeatureVector> {
+
+  private static final long serialVersionUID = 1L;
+
+  private final long allowedLatenessMs;
+  private transient ValueState<TerminalHistory> history;
+  private transient ValueState<Long> cleanupAt;
+  private transient Counter staleLabels;
+
+  public TerminalFeatures(long allowedLatenessMs) {
+    this.allowedLatenessMs = allowedLatenessMs;
+  }
+
+  @Override
+  public void open(OpenContext openContext) {
+    history =
+        getRuntimeContext()
+            .getState(
+                new ValueStateDescriptor<>(
+                    "terminal-history", TypeInformation.of(TerminalHistory.class)));
+    cleanupAt = getRuntimeContext().getState(new ValueStateDescriptor<>("cleanup-at", Types.LONG));
+    staleLabels = getRuntimeContext().getMetricGroup().counter("staleLabels");
+  }
+
+  @Override
+  public void processElement1(FeatureVector vector, Context ctx, Collector<FeatureVector> out)
+      throws Exception {
+    TerminalHistory h = current();
+    long time = vector.getEventTime().toEpochMilli();
+    long transactionId =
+        Long.parseLong(vector.getAttributes().get(CustomerFeatures.TRANSACTION_ID));
+    float[] features = FraudFeatures.toArray(vector.getFeatures());
+    FraudFeatures.setTerminal(features, h.observe(time, transactionId, allowedLatenessMs));
+    save(ctx, h);
+    FeatureVector complete = FeatureVector.newBuilder(vector).build();
+    complete.setFeatures(FraudFeatures.asList(features));
+    out.collect(complete);
+  }
+
+  @Override
+  public void processElement2(FraudLabel label, Context ctx, Collector<FeatureVector> out)
+      throws Exception {
+    if (!label.getFraud()) {
+      return; // a confirmed genuine transaction does not change any terminal feature
+    }
+    TerminalHistory h = current();
+    boolean kept =
+        h.fraudLabel(
+            label.getTransactionId(),
+            label.getTransactionTime().toEpochMilli(),
+            label.getLabelTime().toEpochMilli(),
+            allowedLatenessMs);
+    if (!kept) {
+      staleLabels.inc(); // its transaction is older than any window still needs
+      return;
+    }
+    save(ctx, h);
+  }
+
+  @Override
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<FeatureVector> out)
+      throws Exception {
+    // The timer sits at the expiry of the newest transaction or label: nothing newer arrived.
+    history.clear();
+    cleanupAt.clear();
+  }
+
+  private TerminalHistory current() throws Exception {
+    TerminalHistory h = history.value();
+    return h == null ? new TerminalHistory() : h;
+  }
+
+  private void save(Context ctx, TerminalHistory h) throws Exception {
+    history.update(h);
+    long at = h.expiresAt(allowedLatenessMs);
+    Long timer = cleanupAt.value();
+    if (timer != null && timer == at) {
+      return;
+    }
+    if (timer != null) {
+      ctx.timerService().deleteEventTimeTimer(timer);
+    }
+    ctx.timerService().registerEventTimeTimer(at);
+    cleanupAt.update(at);
+  }
+}
