@@ -1,0 +1,303 @@
+package dev.millrace.trainer;
+
+import dev.millrace.schemas.ModelAnnouncement;
+import dev.millrace.schemas.ModelStatus;
+import dev.millrace.scorer.BatchModel;
+import dev.millrace.scorer.FeatureSchema;
+import dev.millrace.scorer.ModelLoader;
+import dev.millrace.scorer.ModelRefusedException;
+import dev.millrace.scorer.model.ModelBundle;
+import dev.millrace.scorer.model.ModelStore;
+import dev.millrace.trainer.eval.Metrics;
+import dev.millrace.trainer.eval.PromotionGate;
+import dev.millrace.trainer.eval.Slice;
+import dev.millrace.trainer.eval.TimeSliceSplit;
+import dev.millrace.trainer.model.Dataset;
+import dev.millrace.trainer.model.TabularTrainer;
+import dev.millrace.trainer.model.TrainedModel;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One retraining run over a snapshot of the window: split by event time, train the challenger on
+ * the older part, score challenger and champion on the later slice, apply the promotion gate, and
+ * for a promoted model store the bundle first and announce it second. Every run yields a {@link
+ * TrainingRecord}; failures are caught and recorded as {@link RunDecision#FAILED}.
+ */
+public final class RetrainRun {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RetrainRun.class);
+  private static final Duration ANNOUNCE_TIMEOUT = Duration.ofSeconds(30);
+
+  /** The champion to beat: its announcement. */
+  public record Champion(ModelAnnouncement announcement) {}
+
+  private final TrainerSettings settings;
+  private final ModelStore store;
+  private final ModelLoader loader;
+  private final Consumer<ModelAnnouncement> announcer;
+  private final Clock clock;
+
+  /**
+   * @param announcer publishes a promoted model's announcement and throws if that fails
+   */
+  public RetrainRun(
+      TrainerSettings settings,
+      ModelStore store,
+      ModelLoader loader,
+      Consumer<ModelAnnouncement> announcer,
+      Clock clock) {
+    this.settings = settings;
+    this.store = store;
+    this.loader = loader;
+    this.announcer = announcer;
+    this.clock = clock;
+  }
+
+  /** The outcome: the history record and, when promoted, the new champion's announcement. */
+  public record Outcome(TrainingRecord record, ModelAnnouncement promoted) {}
+
+  /**
+   * Runs once. Never throws for a failed run: the failure is in the record.
+   *
+   * @param window the training window in event-time order
+   * @param version the challenger's version name
+   * @param trigger why the run started
+   * @param champion the current champion, or null
+   */
+  public Outcome run(Slice window, String version, String trigger, ModelAnnouncement champion) {
+    Instant started = clock.instant();
+    Builder b = new Builder(version, trigger, started, champion);
+    b.windowStart = window.start();
+    b.windowEnd = window.end();
+    String task = settings.taskName();
+    try {
+      if (window.positives() == 0) {
+        return b.finish(
+            RunDecision.SKIPPED_NO_POSITIVES,
+            "no positive example among the " + window.size() + " rows of the window");
+      }
+      TimeSliceSplit.Split split = new TimeSliceSplit(settings.evalFraction()).split(window);
+      Slice train = split.train();
+      Slice eval = split.eval();
+      b.evalStart = split.cutoff();
+      b.trainRows = train.size();
+      b.trainPositives = train.positives();
+      b.evalRows = eval.size();
+      b.evalPositives = eval.positives();
+      if (train.size() < settings.minTrainRows() || eval.size() == 0) {
+        return b.finish(
+            RunDecision.SKIPPED_TOO_FEW_ROWS,
+            train.size()
+                + " training rows and "
+                + eval.size()
+                + " evaluation rows; need at least "
+                + settings.minTrainRows()
+                + " and 1");
+      }
+      if (b.trainPositives == 0) {
+        return b.finish(
+            RunDecision.SKIPPED_NO_POSITIVES, "no positive example in the training part");
+      }
+      if (b.evalPositives == 0) {
+        return b.finish(
+            RunDecision.SKIPPED_NO_POSITIVES,
+            "no positive example in the evaluation slice (from " + split.cutoff() + ")");
+      }
+
+      FeatureSchema schema = settings.featureSchema();
+      TabularTrainer trainer = new TabularTrainer(settings.trainSettings());
+      try (TrainedModel model = trainer.train(task, version, schema, dataset(train), null)) {
+        b.device = model.device();
+        b.epochLosses = List.copyOf(model.epochLosses());
+        b.trainingMillis = model.trainingTime().toMillis();
+        float[] challengerScores = model.predict(eval.features());
+        b.challengerMetrics = Metrics.evaluate(eval, challengerScores, settings.cardPrecisionK());
+        b.baseline =
+            finiteOrNull(
+                Metrics.noSkill(settings.promotionMetric(), eval, settings.cardPrecisionK()));
+
+        Map<String, Double> championMetrics = null;
+        if (champion != null) {
+          championMetrics = scoreChampion(champion, schema, eval);
+          b.championMetrics = championMetrics;
+        }
+        PromotionGate gate =
+            new PromotionGate(settings.promotionMetric(), settings.promotionMargin());
+        PromotionGate.Verdict verdict =
+            gate.decide(
+                b.challengerMetrics, championMetrics, b.baseline == null ? Double.NaN : b.baseline);
+        if (!verdict.promote()) {
+          return b.finish(RunDecision.REJECTED, verdict.reason());
+        }
+
+        ModelBundle bundle = model.toBundle(b.challengerMetrics, train.start(), train.end());
+        URI uri = store.put(bundle);
+        String sha = store.sha256(uri);
+        b.artifactUri = uri.toString();
+        b.sha256 = sha;
+        ModelAnnouncement announcement =
+            ModelAnnouncement.newBuilder()
+                .setTask(settings.task())
+                .setVersion(version)
+                .setArtifactUri(uri.toString())
+                .setSha256(sha)
+                .setFeatureSchemaFingerprint(schema.fingerprint())
+                .setMetrics(b.challengerMetrics)
+                .setStatus(ModelStatus.CHAMPION)
+                .setAnnouncedAt(clock.instant())
+                .setTrainingWindowStart(train.start())
+                .setTrainingWindowEnd(train.end())
+                .build();
+        announcer.accept(announcement);
+        b.promoted = announcement;
+        return b.finish(RunDecision.PROMOTED, verdict.reason());
+      }
+    } catch (Exception | LinkageError e) {
+      LOG.error("{}: training run {} failed", task, version, e);
+      return b.finish(RunDecision.FAILED, e.getClass().getSimpleName() + ": " + e.getMessage());
+    }
+  }
+
+  private Map<String, Double> scoreChampion(
+      ModelAnnouncement champion, FeatureSchema schema, Slice eval) {
+    try (BatchModel model = loader.load(champion, schema)) {
+      float[] scores = model.predict(eval.features());
+      return Metrics.evaluate(eval, scores, settings.cardPrecisionK());
+    } catch (ModelRefusedException e) {
+      LOG.warn(
+          "{}: champion {} cannot be loaded ({}: {}); comparing the challenger with the no-skill"
+              + " baseline",
+          settings.taskName(),
+          champion.getVersion(),
+          e.reason(),
+          e.getMessage());
+      return null;
+    }
+  }
+
+  static Dataset dataset(Slice s) {
+    return new Dataset(s.features(), s.labels(), s.eventTimeMillis(), s.entityIds());
+  }
+
+  private static Double finiteOrNull(double v) {
+    return Double.isFinite(v) ? v : null;
+  }
+
+  /** Collects a run's facts and turns them into its record. */
+  private final class Builder {
+    final String version;
+    final String trigger;
+    final Instant started;
+    final ModelAnnouncement champion;
+    final String runId = UUID.randomUUID().toString();
+    Instant windowStart;
+    Instant windowEnd;
+    Instant evalStart;
+    int trainRows;
+    long trainPositives;
+    int evalRows;
+    long evalPositives;
+    Map<String, Double> challengerMetrics;
+    Map<String, Double> championMetrics;
+    Double baseline;
+    String device;
+    List<Double> epochLosses;
+    Long trainingMillis;
+    String artifactUri;
+    String sha256;
+    ModelAnnouncement promoted;
+
+    Builder(String version, String trigger, Instant started, ModelAnnouncement champion) {
+      this.version = version;
+      this.trigger = trigger;
+      this.started = started;
+      this.champion = champion;
+    }
+
+    Outcome finish(RunDecision decision, String reason) {
+      Instant finished = clock.instant();
+      TrainingRecord record =
+          new TrainingRecord(
+              runId,
+              settings.taskName(),
+              version,
+              trigger,
+              started,
+              finished,
+              Duration.between(started, finished).toMillis(),
+              windowStart,
+              windowEnd,
+              evalStart,
+              trainRows,
+              trainPositives,
+              evalRows,
+              evalPositives,
+              challengerMetrics,
+              champion == null ? null : champion.getVersion(),
+              championMetrics,
+              settings.promotionMetric().key(),
+              settings.promotionMargin(),
+              baseline,
+              decision,
+              reason,
+              device,
+              epochLosses,
+              trainingMillis,
+              artifactUri,
+              sha256);
+      String metric = settings.promotionMetric().key();
+      switch (decision) {
+        case PROMOTED ->
+            LOG.info(
+                "{}: PROMOTED {} ({} {}; {}) -> {}",
+                settings.taskName(),
+                version,
+                metric,
+                fmt(challengerMetrics, metric),
+                reason,
+                artifactUri);
+        case REJECTED ->
+            LOG.info(
+                "{}: REJECTED {} ({}); champion {} stays",
+                settings.taskName(),
+                version,
+                reason,
+                champion == null ? "(none)" : champion.getVersion());
+        case FAILED -> LOG.warn("{}: run {} FAILED: {}", settings.taskName(), version, reason);
+        default ->
+            LOG.info(
+                "{}: {}: {}; no model trained, champion {} stays",
+                settings.taskName(),
+                decision,
+                reason,
+                champion == null ? "(none)" : champion.getVersion());
+      }
+      return new Outcome(record, decision == RunDecision.PROMOTED ? promoted : null);
+    }
+  }
+
+  private static String fmt(Map<String, Double> metrics, String key) {
+    Double v = metrics == null ? null : metrics.get(key);
+    return v == null ? "n/a" : String.format("%.4f", v);
+  }
+
+  /**
+   * Version names {@code <task>-<yyyyMMdd-HHmmss>-<n>} in UTC, {@code n} counting up per process.
+   */
+  static String versionName(String task, Instant now, long n) {
+    String stamp =
+        java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
+            .withZone(java.time.ZoneOffset.UTC)
+            .format(now);
+    return task + "-" + stamp + "-" + n;
+  }
+}

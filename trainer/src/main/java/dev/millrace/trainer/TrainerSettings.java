@@ -1,0 +1,233 @@
+package dev.millrace.trainer;
+
+import dev.millrace.schemas.Task;
+import dev.millrace.schemas.TopicRegistry;
+import dev.millrace.scorer.FeatureSchema;
+import dev.millrace.trainer.eval.PromotionMetric;
+import dev.millrace.trainer.model.TrainSettings;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Everything the trainer service needs, parsed once.
+ *
+ * @param bootstrapServers Kafka bootstrap servers
+ * @param topics the topic registry (namespace)
+ * @param task the task whose {@code <task>.training} topic is read
+ * @param featureSchema the features the examples (and models) follow; other examples are refused
+ * @param modelStore root URI of the model store ({@code file:///...}, {@code s3://...})
+ * @param retrainEveryExamples retrain after this many new examples...
+ * @param retrainEvery ...or after this much wall-clock time, whichever comes first
+ * @param windowRows the training window: the most recent rows by event time
+ * @param evalFraction the latest fraction of the window used as evaluation slice
+ * @param minTrainRows fewer training rows than this and the run is skipped
+ * @param promotionMetric the metric a challenger must win on
+ * @param promotionMargin by how much it must win (0: strictly more)
+ * @param cardPrecisionK the k of card precision@k
+ * @param trainSettings network and optimiser settings of the model code
+ * @param historyDir folder of the JSON-lines training history
+ * @param consumerGroup the service's own consumer group
+ */
+public record TrainerSettings(
+    String bootstrapServers,
+    TopicRegistry topics,
+    Task task,
+    FeatureSchema featureSchema,
+    URI modelStore,
+    long retrainEveryExamples,
+    Duration retrainEvery,
+    int windowRows,
+    double evalFraction,
+    int minTrainRows,
+    PromotionMetric promotionMetric,
+    double promotionMargin,
+    int cardPrecisionK,
+    TrainSettings trainSettings,
+    Path historyDir,
+    String consumerGroup) {
+
+  public static final long DEFAULT_RETRAIN_EVERY_EXAMPLES = 50_000;
+  public static final Duration DEFAULT_RETRAIN_EVERY = Duration.ofMinutes(10);
+  public static final int DEFAULT_WINDOW_ROWS = 200_000;
+  public static final double DEFAULT_EVAL_FRACTION = 0.2;
+  public static final int DEFAULT_MIN_TRAIN_ROWS = 100;
+  public static final int DEFAULT_CARD_PRECISION_K = 100;
+
+  public TrainerSettings {
+    Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+    Objects.requireNonNull(topics, "topics");
+    Objects.requireNonNull(task, "task");
+    Objects.requireNonNull(featureSchema, "featureSchema");
+    Objects.requireNonNull(modelStore, "modelStore");
+    Objects.requireNonNull(retrainEvery, "retrainEvery");
+    Objects.requireNonNull(promotionMetric, "promotionMetric");
+    Objects.requireNonNull(trainSettings, "trainSettings");
+    Objects.requireNonNull(historyDir, "historyDir");
+    Objects.requireNonNull(consumerGroup, "consumerGroup");
+    if (retrainEveryExamples < 1) {
+      throw new IllegalArgumentException("retrain-every-examples must be >= 1");
+    }
+    if (retrainEvery.isNegative() || retrainEvery.isZero()) {
+      throw new IllegalArgumentException("the retrain interval must be positive");
+    }
+    if (windowRows < 2) {
+      throw new IllegalArgumentException("the training window needs at least 2 rows");
+    }
+    if (!(evalFraction > 0 && evalFraction < 1)) {
+      throw new IllegalArgumentException("the evaluation fraction must lie between 0 and 1");
+    }
+    if (minTrainRows < 1) {
+      throw new IllegalArgumentException("min-train-rows must be >= 1");
+    }
+    if (!Double.isFinite(promotionMargin) || promotionMargin < 0) {
+      throw new IllegalArgumentException("the promotion margin must be >= 0");
+    }
+    if (cardPrecisionK < 1) {
+      throw new IllegalArgumentException("card precision k must be >= 1");
+    }
+  }
+
+  /**
+   * The defaults: retrain every 50,000 examples or 10 minutes, a 200,000-row window evaluated on
+   * its last 20 %, promotion on average precision with margin 0, history under the model store when
+   * it is a local folder (else {@code .millrace/history}).
+   */
+  public static TrainerSettings defaults(
+      String bootstrapServers,
+      TopicRegistry topics,
+      Task task,
+      FeatureSchema featureSchema,
+      URI modelStore) {
+    return new TrainerSettings(
+        bootstrapServers,
+        topics,
+        task,
+        featureSchema,
+        modelStore,
+        DEFAULT_RETRAIN_EVERY_EXAMPLES,
+        DEFAULT_RETRAIN_EVERY,
+        DEFAULT_WINDOW_ROWS,
+        DEFAULT_EVAL_FRACTION,
+        DEFAULT_MIN_TRAIN_ROWS,
+        PromotionMetric.AVERAGE_PRECISION,
+        0.0,
+        DEFAULT_CARD_PRECISION_K,
+        TrainSettings.defaults(),
+        defaultHistoryDir(modelStore),
+        "millrace-trainer-" + TopicRegistry.taskName(task));
+  }
+
+  /** {@code <store>/history} for a {@code file:} store, else {@code .millrace/history}. */
+  public static Path defaultHistoryDir(URI modelStore) {
+    if ("file".equalsIgnoreCase(modelStore.getScheme())) {
+      return Path.of(modelStore).resolve("history");
+    }
+    return Path.of(".millrace", "history");
+  }
+
+  public TrainerSettings withRetrain(long everyExamples, Duration every) {
+    return new TrainerSettings(
+        bootstrapServers,
+        topics,
+        task,
+        featureSchema,
+        modelStore,
+        everyExamples,
+        every,
+        windowRows,
+        evalFraction,
+        minTrainRows,
+        promotionMetric,
+        promotionMargin,
+        cardPrecisionK,
+        trainSettings,
+        historyDir,
+        consumerGroup);
+  }
+
+  public TrainerSettings withWindow(int rows, double evalFraction, int minTrainRows) {
+    return new TrainerSettings(
+        bootstrapServers,
+        topics,
+        task,
+        featureSchema,
+        modelStore,
+        retrainEveryExamples,
+        retrainEvery,
+        rows,
+        evalFraction,
+        minTrainRows,
+        promotionMetric,
+        promotionMargin,
+        cardPrecisionK,
+        trainSettings,
+        historyDir,
+        consumerGroup);
+  }
+
+  public TrainerSettings withPromotion(PromotionMetric metric, double margin, int k) {
+    return new TrainerSettings(
+        bootstrapServers,
+        topics,
+        task,
+        featureSchema,
+        modelStore,
+        retrainEveryExamples,
+        retrainEvery,
+        windowRows,
+        evalFraction,
+        minTrainRows,
+        metric,
+        margin,
+        k,
+        trainSettings,
+        historyDir,
+        consumerGroup);
+  }
+
+  public TrainerSettings withTrainSettings(TrainSettings settings) {
+    return new TrainerSettings(
+        bootstrapServers,
+        topics,
+        task,
+        featureSchema,
+        modelStore,
+        retrainEveryExamples,
+        retrainEvery,
+        windowRows,
+        evalFraction,
+        minTrainRows,
+        promotionMetric,
+        promotionMargin,
+        cardPrecisionK,
+        settings,
+        historyDir,
+        consumerGroup);
+  }
+
+  public TrainerSettings withHistoryDir(Path dir) {
+    return new TrainerSettings(
+        bootstrapServers,
+        topics,
+        task,
+        featureSchema,
+        modelStore,
+        retrainEveryExamples,
+        retrainEvery,
+        windowRows,
+        evalFraction,
+        minTrainRows,
+        promotionMetric,
+        promotionMargin,
+        cardPrecisionK,
+        trainSettings,
+        dir,
+        consumerGroup);
+  }
+
+  public String taskName() {
+    return TopicRegistry.taskName(task);
+  }
+}

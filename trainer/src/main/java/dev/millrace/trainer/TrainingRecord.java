@@ -1,0 +1,57 @@
+package dev.millrace.trainer;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One line of the training history: what one run saw, measured and decided. Fields that do not
+ * apply to a run (metrics of a skipped run, the champion of the first run) are null.
+ *
+ * @param runId unique id of the run
+ * @param task lower-case task name
+ * @param version the challenger's version name (also for runs that produced no model)
+ * @param trigger why the run started (retrain policy)
+ * @param windowStart event time of the oldest example of the window
+ * @param windowEnd event time of the newest example
+ * @param evalStart event time at which the evaluation slice starts
+ * @param challengerMetrics the challenger on the evaluation slice
+ * @param championVersion the champion it was compared with
+ * @param championMetrics the champion on the same slice
+ * @param baseline the no-skill value of the promotion metric on the slice
+ * @param decision the outcome; {@code reason} says why in one sentence
+ * @param artifactUri where the bundle was stored (promoted runs)
+ * @param sha256 SHA-256 of the stored bundle
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record TrainingRecord(
+    String runId,
+    String task,
+    String version,
+    String trigger,
+    Instant startedAt,
+    Instant finishedAt,
+    long durationMillis,
+    Instant windowStart,
+    Instant windowEnd,
+    Instant evalStart,
+    int trainRows,
+    long trainPositives,
+    int evalRows,
+    long evalPositives,
+    Map<String, Double> challengerMetrics,
+    String championVersion,
+    Map<String, Double> championMetrics,
+    String promotionMetric,
+    double promotionMargin,
+    Double baseline,
+    RunDecision decision,
+    String reason,
+    String device,
+    List<Double> epochLosses,
+    Long trainingMillis,
+    String artifactUri,
+    String sha256) {}

@@ -1,0 +1,175 @@
+package dev.millrace.trainer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.millrace.schemas.ModelAnnouncement;
+import dev.millrace.schemas.ModelStatus;
+import dev.millrace.schemas.Task;
+import dev.millrace.schemas.TopicRegistry;
+import dev.millrace.scorer.model.DjlModelLoader;
+import dev.millrace.scorer.model.ModelStore;
+import dev.millrace.trainer.Synthetic.Labels;
+import dev.millrace.trainer.eval.Slice;
+import dev.millrace.trainer.model.TrainSettings;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** One run at a time, with real DJL training, a real model store and the real loader. */
+class RetrainRunTest {
+
+  static final TrainSettings FAST =
+      new TrainSettings(12, 128, 1e-2f, 1e-4f, new int[] {16}, 0f, false, 7L, true);
+
+  @TempDir Path dir;
+
+  private ModelStore store;
+  private final List<ModelAnnouncement> announced = new ArrayList<>();
+  private RetrainRun run;
+
+  static TrainerSettings settings(Path dir) {
+    return TrainerSettings.defaults(
+            "unused-in-this-test:9092",
+            TopicRegistry.standard(),
+            Task.FRAUD,
+            Synthetic.SCHEMA,
+            dir.resolve("models").toUri())
+        .withWindow(10_000, 0.2, 100)
+        .withTrainSettings(FAST);
+  }
+
+  @BeforeEach
+  void setUp() {
+    TrainerSettings settings = settings(dir);
+    store = new ModelStore(settings.modelStore());
+    run = new RetrainRun(settings, store, new DjlModelLoader(), announced::add, Clock.systemUTC());
+  }
+
+  @Test
+  void aFirstModelThatBeatsTheBaselineIsStoredThenAnnouncedAsChampion() throws Exception {
+    Slice window = Synthetic.window(2_000, 2_000, Labels.INFORMATIVE, Labels.INFORMATIVE, 1);
+
+    RetrainRun.Outcome outcome = run.run(window, "fraud-test-1", "test", null);
+    TrainingRecord r = outcome.record();
+
+    assertThat(r.decision()).as(r.reason()).isEqualTo(RunDecision.PROMOTED);
+    assertThat(r.trainRows()).isEqualTo(1_600);
+    assertThat(r.evalRows()).isEqualTo(400);
+    assertThat(r.evalStart()).isAfter(window.start());
+    assertThat(r.evalStart().toEpochMilli()).isEqualTo(window.eventTimeMillis()[1_600]);
+    assertThat(r.challengerMetrics().get("average_precision")).isGreaterThan(r.baseline() + 0.2);
+    assertThat(r.challengerMetrics().get("roc_auc")).isGreaterThan(0.8);
+    assertThat(r.epochLosses()).hasSize(FAST.epochs());
+    assertThat(r.device()).isNotBlank();
+
+    assertThat(announced).hasSize(1);
+    ModelAnnouncement a = announced.get(0);
+    assertThat(outcome.promoted()).isEqualTo(a);
+    assertThat(a.getStatus()).isEqualTo(ModelStatus.CHAMPION);
+    assertThat(a.getVersion()).isEqualTo("fraud-test-1");
+    assertThat(a.getTask()).isEqualTo(Task.FRAUD);
+    assertThat(a.getFeatureSchemaFingerprint()).isEqualTo(Synthetic.SCHEMA.fingerprint());
+    assertThat(a.getMetrics()).isEqualTo(r.challengerMetrics());
+    // the model learnt only from the older part of the window
+    assertThat(a.getTrainingWindowStart()).isEqualTo(window.start());
+    assertThat(a.getTrainingWindowEnd().toEpochMilli()).isEqualTo(window.eventTimeMillis()[1_599]);
+    // the artifact is in the store and its bytes hash to the announced SHA-256
+    URI uri = URI.create(a.getArtifactUri());
+    assertThat(r.artifactUri()).isEqualTo(a.getArtifactUri());
+    assertThat(Files.exists(Path.of(uri))).isTrue();
+    assertThat(sha256(uri)).isEqualTo(a.getSha256()).isEqualTo(r.sha256());
+  }
+
+  @Test
+  void aChallengerThatLearntNothingIsRejectedAndTheChampionStays() throws Exception {
+    ModelAnnouncement champion =
+        run.run(
+                Synthetic.window(2_000, 2_000, Labels.INFORMATIVE, Labels.INFORMATIVE, 2),
+                "fraud-good",
+                "test",
+                null)
+            .promoted();
+    assertThat(champion).isNotNull();
+    announced.clear();
+
+    // Labels of the training part are noise; the later slice follows the real pattern again.
+    Slice window = Synthetic.window(2_000, 1_600, Labels.NOISE, Labels.INFORMATIVE, 3);
+    RetrainRun.Outcome outcome = run.run(window, "fraud-noise", "test", champion);
+    TrainingRecord r = outcome.record();
+
+    assertThat(r.decision()).as(r.reason()).isEqualTo(RunDecision.REJECTED);
+    assertThat(r.reason()).contains("does not beat champion");
+    assertThat(r.championVersion()).isEqualTo("fraud-good");
+    assertThat(r.championMetrics().get("average_precision"))
+        .isGreaterThan(r.challengerMetrics().get("average_precision"));
+    assertThat(outcome.promoted()).isNull();
+    assertThat(announced).isEmpty();
+    assertThat(r.artifactUri()).isNull();
+    assertThat(Files.exists(dir.resolve("models/fraud/fraud-noise.zip"))).isFalse();
+  }
+
+  @Test
+  void aWindowWithoutPositivesTrainsNothing() {
+    Slice window = Synthetic.window(1_000, 1_000, Labels.NONE, Labels.NONE, 4);
+    TrainingRecord r = run.run(window, "fraud-none", "test", null).record();
+    assertThat(r.decision()).isEqualTo(RunDecision.SKIPPED_NO_POSITIVES);
+    assertThat(r.reason()).contains("no positive example among the 1000 rows");
+    assertThat(r.challengerMetrics()).isNull();
+    assertThat(announced).isEmpty();
+    assertThat(Files.exists(dir.resolve("models"))).isFalse();
+  }
+
+  @Test
+  void anEvaluationSliceWithoutPositivesTrainsNothing() {
+    Slice window = Synthetic.window(1_000, 800, Labels.INFORMATIVE, Labels.NONE, 5);
+    TrainingRecord r = run.run(window, "fraud-late-none", "test", null).record();
+    assertThat(r.decision()).isEqualTo(RunDecision.SKIPPED_NO_POSITIVES);
+    assertThat(r.reason()).contains("evaluation slice");
+    assertThat(r.trainPositives()).isPositive();
+    assertThat(r.evalPositives()).isZero();
+    assertThat(announced).isEmpty();
+  }
+
+  @Test
+  void tooFewTrainingRowsSkips() {
+    Slice window = Synthetic.window(50, 50, Labels.INFORMATIVE, Labels.INFORMATIVE, 6);
+    TrainingRecord r = run.run(window, "fraud-small", "test", null).record();
+    assertThat(r.decision()).as(r.reason()).isIn(RunDecision.SKIPPED_TOO_FEW_ROWS);
+    assertThat(announced).isEmpty();
+  }
+
+  @Test
+  void aFailingAnnouncementIsRecordedAsAFailedRun() {
+    RetrainRun failing =
+        new RetrainRun(
+            settings(dir),
+            store,
+            new DjlModelLoader(),
+            a -> {
+              throw new IllegalStateException("broker gone");
+            },
+            Clock.systemUTC());
+    Slice window = Synthetic.window(2_000, 2_000, Labels.INFORMATIVE, Labels.INFORMATIVE, 7);
+    RetrainRun.Outcome outcome = failing.run(window, "fraud-unlucky", "test", null);
+    assertThat(outcome.record().decision()).isEqualTo(RunDecision.FAILED);
+    assertThat(outcome.record().reason()).contains("broker gone");
+    assertThat(outcome.promoted()).isNull();
+  }
+
+  static String sha256(URI uri) throws Exception {
+    MessageDigest sha = MessageDigest.getInstance("SHA-256");
+    try (InputStream in = Files.newInputStream(Path.of(uri))) {
+      sha.update(in.readAllBytes());
+    }
+    return HexFormat.of().formatHex(sha.digest());
+  }
+}
