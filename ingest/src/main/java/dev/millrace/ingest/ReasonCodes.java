@@ -7,10 +7,16 @@ package dev.millrace.ingest;
  */
 public final class ReasonCodes {
 
-  /** The value is not a decodable Avro record of the topic's type (random, truncated, empty). */
-  public static final String DESERIALIZATION_FAILED = "DESERIALIZATION_FAILED";
+  /** The record has no value (null or zero bytes). Same code as the Flink job's parser. */
+  public static final String EMPTY_VALUE = "EMPTY_VALUE";
 
-  /** The value is not a JSON object (unparseable, not UTF-8, an array, empty). */
+  /**
+   * The value is not a decodable Avro record of the topic's type in any known schema version
+   * (random or truncated bytes). Same code as the Flink job's parser.
+   */
+  public static final String UNDECODABLE = "UNDECODABLE";
+
+  /** The value is not a JSON object (unparseable, not UTF-8, an array). */
   public static final String MALFORMED_JSON = "MALFORMED_JSON";
 
   /** A required field is absent or null. */
@@ -18,6 +24,9 @@ public final class ReasonCodes {
 
   /** A field has the wrong JSON type or an unparseable value (e.g. amount "abc"). */
   public static final String WRONG_TYPE = "WRONG_TYPE";
+
+  /** The check itself failed unexpectedly on this record (a bug, but the record is kept). */
+  public static final String VALIDATION_FAILED = "VALIDATION_FAILED";
 
   public static final String NEGATIVE_AMOUNT = "NEGATIVE_AMOUNT";
   public static final String NON_FINITE_AMOUNT = "NON_FINITE_AMOUNT";

@@ -62,7 +62,7 @@ public final class FraudJson {
   /** Parses UTF-8 JSON bytes; never throws. */
   public static Parsed parse(byte[] bytes) {
     if (bytes == null || bytes.length == 0) {
-      return bad(ReasonCodes.MALFORMED_JSON, "value is empty");
+      return bad(ReasonCodes.EMPTY_VALUE, "record has no value");
     }
     JsonNode root;
     try {

@@ -15,10 +15,10 @@ import java.util.SplittableRandom;
 /**
  * Bad records for tests and the demo, each with the dead-letter reason code a stage must give it.
  *
- * <p>{@link #forEvents} gives values for the Avro topic {@code fraud.events}: random bytes, empty
- * bytes and truncated Avro ({@link ReasonCodes#DESERIALIZATION_FAILED}), and well-formed Avro
- * {@code FraudTransaction}s that fail {@link FraudValidation}. {@link #forRaw} gives values for the
- * JSON topic {@code fraud.raw}. Keys are the template's customer id in UTF-8.
+ * <p>{@link #forEvents} gives values for the Avro topic {@code fraud.events}: random and truncated
+ * bytes ({@link ReasonCodes#UNDECODABLE}), empty bytes ({@link ReasonCodes#EMPTY_VALUE}), and
+ * well-formed Avro {@code FraudTransaction}s that fail {@link FraudValidation}. {@link #forRaw}
+ * gives values for the JSON topic {@code fraud.raw}. Keys are the template's customer id in UTF-8.
  */
 public final class PoisonRecords {
 
@@ -51,20 +51,14 @@ public final class PoisonRecords {
     random.nextBytes(noise);
     noise[0] = 'x'; // never the Avro single-object marker
     List<PoisonRecord> out = new ArrayList<>();
-    out.add(new PoisonRecord("random bytes", key, noise, ReasonCodes.DESERIALIZATION_FAILED));
-    out.add(new PoisonRecord("empty value", key, new byte[0], ReasonCodes.DESERIALIZATION_FAILED));
+    out.add(new PoisonRecord("random bytes", key, noise, ReasonCodes.UNDECODABLE));
+    out.add(new PoisonRecord("empty value", key, new byte[0], ReasonCodes.EMPTY_VALUE));
     out.add(
         new PoisonRecord(
-            "truncated Avro",
-            key,
-            Arrays.copyOf(good, good.length / 2),
-            ReasonCodes.DESERIALIZATION_FAILED));
+            "truncated Avro", key, Arrays.copyOf(good, good.length / 2), ReasonCodes.UNDECODABLE));
     out.add(
         new PoisonRecord(
-            "Avro with JSON instead",
-            key,
-            FraudJson.toJson(template),
-            ReasonCodes.DESERIALIZATION_FAILED));
+            "Avro with JSON instead", key, FraudJson.toJson(template), ReasonCodes.UNDECODABLE));
     for (Semantic s : semantic(template, now)) {
       out.add(new PoisonRecord(s.name, key, AVRO.encode(s.tx), s.code));
     }
@@ -88,7 +82,7 @@ public final class PoisonRecords {
             ReasonCodes.MALFORMED_JSON));
     out.add(raw("not JSON at all", key, "hello, world", ReasonCodes.MALFORMED_JSON));
     out.add(raw("JSON array", key, "[1, 2, 3]", ReasonCodes.MALFORMED_JSON));
-    out.add(new PoisonRecord("empty value", key, new byte[0], ReasonCodes.MALFORMED_JSON));
+    out.add(new PoisonRecord("empty value", key, new byte[0], ReasonCodes.EMPTY_VALUE));
     out.add(
         new PoisonRecord(
             "invalid UTF-8",

@@ -23,14 +23,17 @@ class PoisonRecordsTest {
   static final AvroSerde<FraudTransaction> AVRO = AvroSerde.of(FraudTransaction.class);
 
   static String classifyAvro(byte[] value) {
+    if (value == null || value.length == 0) {
+      return ReasonCodes.EMPTY_VALUE;
+    }
     FraudTransaction tx;
     try {
       tx = AVRO.decode(value);
       if (tx == null) {
-        return ReasonCodes.DESERIALIZATION_FAILED;
+        return ReasonCodes.UNDECODABLE;
       }
     } catch (SerializationException e) {
-      return ReasonCodes.DESERIALIZATION_FAILED;
+      return ReasonCodes.UNDECODABLE;
     }
     return FraudValidation.check(tx, ValidationRules.defaults(), NOW)
         .map(Rejection::code)
@@ -64,7 +67,8 @@ class PoisonRecordsTest {
     }
     assertThat(all.stream().map(PoisonRecords.PoisonRecord::expectedReasonCode).distinct())
         .contains(
-            "DESERIALIZATION_FAILED",
+            "UNDECODABLE",
+            "EMPTY_VALUE",
             "NEGATIVE_AMOUNT",
             "NON_FINITE_AMOUNT",
             "EMPTY_CUSTOMER_ID",
