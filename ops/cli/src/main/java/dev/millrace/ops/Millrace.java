@@ -27,6 +27,7 @@ import picocli.CommandLine.ParameterException;
       DemoCommand.class,
       BrokerCommand.class,
       TopicsCommand.class,
+      TrainerCommand.class,
       VersionCommand.class,
       CommandLine.HelpCommand.class
     })

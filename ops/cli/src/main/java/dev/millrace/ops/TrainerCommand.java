@@ -1,0 +1,251 @@
+package dev.millrace.ops;
+
+import dev.millrace.pipeline.fraud.FraudFeatures;
+import dev.millrace.schemas.Task;
+import dev.millrace.schemas.TopicRegistry;
+import dev.millrace.scorer.FeatureSchema;
+import dev.millrace.trainer.TrainerService;
+import dev.millrace.trainer.TrainerSettings;
+import dev.millrace.trainer.TrainerStatus;
+import dev.millrace.trainer.eval.PromotionMetric;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code millrace trainer}: the retraining service of one task in the foreground. It reads {@code
+ * <task>.training}, retrains on a schedule, promotes models that beat the champion on a later time
+ * slice and announces them on {@code millrace.models}.
+ */
+@Command(
+    name = "trainer",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Retrain a task's model from its training topic and announce better models.",
+      "Stops cleanly on Ctrl-C (a run in progress is allowed to finish)."
+    })
+public final class TrainerCommand implements Callable<Integer> {
+
+  @Mixin TopicsCommand.ClusterOptions cluster;
+
+  @Option(
+      names = {"-t", "--task"},
+      required = true,
+      paramLabel = "TASK",
+      description = "fraud, churn or demand.")
+  String task;
+
+  @Option(
+      names = "--model-store",
+      defaultValue = "${env:MILLRACE_MODEL_STORE:-.millrace/models}",
+      paramLabel = "URI",
+      description =
+          "Where model bundles go: a folder or a URI such as file:///models, s3://bucket/models"
+              + " (env MILLRACE_MODEL_STORE; default ${DEFAULT-VALUE}).")
+  String modelStore;
+
+  @Option(
+      names = "--retrain-every-examples",
+      defaultValue = "50000",
+      paramLabel = "N",
+      description = "Retrain after N new training examples (default ${DEFAULT-VALUE}).")
+  long retrainEveryExamples;
+
+  @Option(
+      names = "--retrain-every",
+      defaultValue = "10m",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description =
+          "...or after this much time, whichever comes first: 90s, 10m, 1h or PT10M"
+              + " (default ${DEFAULT-VALUE}).")
+  Duration retrainEvery;
+
+  @Option(
+      names = "--window",
+      defaultValue = "200000",
+      paramLabel = "ROWS",
+      description =
+          "Train on the most recent ROWS examples by event time (default ${DEFAULT-VALUE}).")
+  int window;
+
+  @Option(
+      names = "--eval-fraction",
+      defaultValue = "0.2",
+      description =
+          "The latest fraction of the window, by event time, used to evaluate"
+              + " (default ${DEFAULT-VALUE}).")
+  double evalFraction;
+
+  @Option(
+      names = "--min-train-rows",
+      defaultValue = "100",
+      description = "Skip a run with fewer training rows (default ${DEFAULT-VALUE}).")
+  int minTrainRows;
+
+  @Option(
+      names = "--promotion-metric",
+      defaultValue = "average_precision",
+      description = "average_precision, roc_auc or card_precision_at_k (default ${DEFAULT-VALUE}).")
+  String promotionMetric;
+
+  @Option(
+      names = "--promotion-margin",
+      defaultValue = "0.0",
+      description =
+          "How much the challenger must beat the champion by (default ${DEFAULT-VALUE}: strictly"
+              + " better).")
+  double promotionMargin;
+
+  @Option(
+      names = "--card-precision-k",
+      defaultValue = "100",
+      description = "k of card precision@k (default ${DEFAULT-VALUE}).")
+  int cardPrecisionK;
+
+  @Option(
+      names = "--history-dir",
+      paramLabel = "DIR",
+      description =
+          "Folder of the JSON-lines training history (default: <model store>/history for a local"
+              + " store, else .millrace/history).")
+  Path historyDir;
+
+  @Option(
+      names = "--features",
+      split = ",",
+      paramLabel = "NAME",
+      description =
+          "Feature names in order, overriding the task's feature schema from the pipeline.")
+  List<String> features;
+
+  @Option(
+      names = "--status-every",
+      defaultValue = "30s",
+      converter = DurationConverter.class,
+      description = "Print a status line this often; 0 for never (default ${DEFAULT-VALUE}).")
+  Duration statusEvery;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    Task t = TopicRegistry.task(task);
+    TrainerSettings settings = settings(t, featureSchema(t));
+    PrintWriter out = spec.commandLine().getOut();
+    CountDownLatch stopped = new CountDownLatch(1);
+    TrainerService service = new TrainerService(settings);
+    Thread hook =
+        new Thread(
+            () -> {
+              service.close();
+              stopped.countDown();
+            },
+            "millrace-trainer-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    service.startThread();
+    out.printf(
+        "Trainer for %s: reading %s from %s, models to %s, history in %s%n",
+        TopicRegistry.taskName(t),
+        settings.topics().training(t).name(),
+        settings.bootstrapServers(),
+        settings.modelStore(),
+        settings.historyDir().toAbsolutePath());
+    out.println("Press Ctrl-C to stop.");
+    out.flush();
+    long nextStatus = System.nanoTime() + statusNanos();
+    while (!stopped.await(1, TimeUnit.SECONDS)) {
+      TrainerStatus status = service.status();
+      if (status.state() == TrainerStatus.State.FAILED) {
+        Runtime.getRuntime().removeShutdownHook(hook);
+        service.close();
+        throw new UserError("trainer stopped: " + status.lastError());
+      }
+      if (System.nanoTime() - nextStatus >= 0) {
+        out.println(status.line(Instant.now()));
+        out.flush();
+        nextStatus = System.nanoTime() + statusNanos();
+      }
+    }
+    return 0;
+  }
+
+  private long statusNanos() {
+    return statusEvery.isZero() ? Long.MAX_VALUE / 2 : statusEvery.toNanos();
+  }
+
+  TrainerSettings settings(Task t, FeatureSchema schema) {
+    URI store = storeUri(modelStore);
+    return TrainerSettings.defaults(cluster.bootstrapServers, cluster.registry(), t, schema, store)
+        .withRetrain(retrainEveryExamples, retrainEvery)
+        .withWindow(window, evalFraction, minTrainRows)
+        .withPromotion(PromotionMetric.parse(promotionMetric), promotionMargin, cardPrecisionK)
+        .withHistoryDir(historyDir != null ? historyDir : TrainerSettings.defaultHistoryDir(store));
+  }
+
+  private FeatureSchema featureSchema(Task t) {
+    if (features != null && !features.isEmpty()) {
+      return new FeatureSchema(features);
+    }
+    if (t == Task.FRAUD) {
+      return FraudFeatures.SCHEMA;
+    }
+    throw new UserError(
+        "no feature schema is defined yet for task "
+            + TopicRegistry.taskName(t)
+            + "; pass --features name1,name2,...");
+  }
+
+  static URI storeUri(String text) {
+    if (text == null || text.isBlank()) {
+      throw new UserError("--model-store must not be empty");
+    }
+    if (text.matches("^[A-Za-z][A-Za-z0-9+.-]+:.*") && !text.matches("^[A-Za-z]:\\\\.*")) {
+      return URI.create(text);
+    }
+    return Path.of(text).toAbsolutePath().normalize().toUri();
+  }
+
+  /** Parses {@code 90s}, {@code 10m}, {@code 1h}, {@code 2d}, {@code 500ms} or ISO-8601. */
+  public static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+    private static final Pattern SIMPLE = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
+
+    @Override
+    public Duration convert(String value) {
+      String v = value.trim().toLowerCase(Locale.ROOT);
+      Matcher m = SIMPLE.matcher(v);
+      if (m.matches()) {
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+          case "ms" -> Duration.ofMillis(n);
+          case "s" -> Duration.ofSeconds(n);
+          case "m" -> Duration.ofMinutes(n);
+          case "h" -> Duration.ofHours(n);
+          default -> Duration.ofDays(n);
+        };
+      }
+      if (v.equals("0")) {
+        return Duration.ZERO;
+      }
+      try {
+        return Duration.parse(value.trim().toUpperCase(Locale.ROOT));
+      } catch (RuntimeException e) {
+        throw new CommandLine.TypeConversionException(
+            "'" + value + "' is not a duration: use 90s, 10m, 1h or PT10M");
+      }
+    }
+  }
+}

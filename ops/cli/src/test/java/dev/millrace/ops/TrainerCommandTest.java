@@ -1,0 +1,101 @@
+package dev.millrace.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.millrace.pipeline.fraud.FraudFeatures;
+import dev.millrace.schemas.Task;
+import dev.millrace.trainer.TrainerSettings;
+import dev.millrace.trainer.eval.PromotionMetric;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class TrainerCommandTest {
+
+  private static TrainerCommand parse(String... args) {
+    TrainerCommand command = new TrainerCommand();
+    new CommandLine(command).parseArgs(args);
+    return command;
+  }
+
+  @Test
+  void flagsBecomeTypedSettings() {
+    TrainerCommand command =
+        parse(
+            "--task", "fraud",
+            "-b", "kafka-1:9092",
+            "--namespace", "staging",
+            "--model-store", "s3://bucket/models",
+            "--retrain-every-examples", "5000",
+            "--retrain-every", "90s",
+            "--window", "1000",
+            "--eval-fraction", "0.25",
+            "--promotion-metric", "roc_auc",
+            "--promotion-margin", "0.01",
+            "--card-precision-k", "50",
+            "--history-dir", "/tmp/h");
+    TrainerSettings s = command.settings(Task.FRAUD, FraudFeatures.SCHEMA);
+    assertThat(s.bootstrapServers()).isEqualTo("kafka-1:9092");
+    assertThat(s.topics().training(Task.FRAUD).name()).isEqualTo("staging.fraud.training");
+    assertThat(s.modelStore()).isEqualTo(URI.create("s3://bucket/models"));
+    assertThat(s.retrainEveryExamples()).isEqualTo(5_000);
+    assertThat(s.retrainEvery()).isEqualTo(Duration.ofSeconds(90));
+    assertThat(s.windowRows()).isEqualTo(1_000);
+    assertThat(s.evalFraction()).isEqualTo(0.25);
+    assertThat(s.promotionMetric()).isEqualTo(PromotionMetric.ROC_AUC);
+    assertThat(s.promotionMargin()).isEqualTo(0.01);
+    assertThat(s.cardPrecisionK()).isEqualTo(50);
+    assertThat(s.historyDir()).isEqualTo(Path.of("/tmp/h"));
+    assertThat(s.featureSchema()).isEqualTo(FraudFeatures.SCHEMA);
+  }
+
+  @Test
+  void aLocalStoreIsAFileUriWithItsHistoryInside() {
+    TrainerSettings s =
+        parse("--task", "fraud", "--model-store", "build/models")
+            .settings(Task.FRAUD, FraudFeatures.SCHEMA);
+    assertThat(s.modelStore().getScheme()).isEqualTo("file");
+    assertThat(s.modelStore().getPath()).matches(".*/build/models/?");
+    assertThat(s.historyDir()).isEqualTo(Path.of(s.modelStore()).resolve("history"));
+    assertThat(s.retrainEvery()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(s.windowRows()).isEqualTo(200_000);
+  }
+
+  @Test
+  void durationsReadAsPeopleWriteThem() {
+    TrainerCommand.DurationConverter d = new TrainerCommand.DurationConverter();
+    assertThat(d.convert("10m")).isEqualTo(Duration.ofMinutes(10));
+    assertThat(d.convert("1h")).isEqualTo(Duration.ofHours(1));
+    assertThat(d.convert("500ms")).isEqualTo(Duration.ofMillis(500));
+    assertThat(d.convert("PT2M")).isEqualTo(Duration.ofMinutes(2));
+    assertThatThrownBy(() -> d.convert("soon"))
+        .isInstanceOf(CommandLine.TypeConversionException.class);
+  }
+
+  @Test
+  void badValuesAreOneLineErrors() {
+    StringWriter err = new StringWriter();
+    CommandLine cli = Millrace.commandLine();
+    cli.setErr(new PrintWriter(err, true));
+    cli.setOut(new PrintWriter(new StringWriter(), true));
+    assertThat(cli.execute("trainer", "--task", "fraud", "--retrain-every", "soon")).isEqualTo(2);
+    assertThat(err.toString()).startsWith("millrace: ").contains("'soon' is not a duration");
+
+    err.getBuffer().setLength(0);
+    assertThat(cli.execute("trainer", "--task", "fraud", "--promotion-metric", "accuracy"))
+        .isEqualTo(1);
+    assertThat(err.toString())
+        .isEqualTo(
+            "millrace: unknown promotion metric 'accuracy': expected average_precision, roc_auc or"
+                + " card_precision_at_k\n");
+
+    err.getBuffer().setLength(0);
+    assertThat(cli.execute("trainer", "--task", "churn")).isEqualTo(1);
+    assertThat(err.toString()).contains("no feature schema is defined yet for task churn");
+  }
+}
