@@ -22,9 +22,12 @@ import org.slf4j.LoggerFactory;
  * version and score, and label 1 if a fraud label arrived by then, 0 otherwise ("no chargeback by
  * then = genuine"). Its state and timers are cleared when it fires.
  *
- * <p>A label that arrives after its maturity time has passed (watermark) is counted ({@code
- * lateLabels}) and dropped. A label whose event never came (e.g. the event was dead-lettered) is
- * dropped at maturity and counted ({@code orphanLabels}).
+ * <p>A label counts only if it was known by the maturity time: a label whose label time is after
+ * {@code transactionTime + labelDelay + grace}, or that arrives once the watermark has passed that
+ * time (the example is already out), is counted ({@code lateLabels}) and dropped. This keeps the
+ * outcome deterministic in event time: the same input gives the same examples in every run. A label
+ * whose event never came (e.g. the event was dead-lettered) is dropped at maturity and counted
+ * ({@code orphanLabels}).
  */
 public final class LabelJoin
     extends KeyedCoProcessFunction<String, ScoredFeatures, FraudLabel, TrainingExample> {
@@ -72,13 +75,15 @@ public final class LabelJoin
   public void processElement2(FraudLabel value, Context ctx, Collector<TrainingExample> out)
       throws Exception {
     long maturity = maturity(value);
-    if (ctx.timerService().currentWatermark() >= maturity) {
+    long watermark = ctx.timerService().currentWatermark();
+    if (value.getLabelTime().toEpochMilli() > maturity || watermark >= maturity) {
       lateLabels.inc();
       LOG.debug(
-          "dropping label of transaction {}: it matured at {}, the watermark is at {}",
+          "dropping label of transaction {} (label time {}): it matured at {}, watermark {}",
           value.getTransactionId(),
+          value.getLabelTime(),
           Instant.ofEpochMilli(maturity),
-          Instant.ofEpochMilli(ctx.timerService().currentWatermark()));
+          Instant.ofEpochMilli(watermark));
       return;
     }
     FraudLabel previous = label.value();

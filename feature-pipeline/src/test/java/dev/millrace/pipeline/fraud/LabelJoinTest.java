@@ -1,0 +1,161 @@
+package dev.millrace.pipeline.fraud;
+
+import static dev.millrace.pipeline.fraud.FraudFixture.at;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.millrace.schemas.FeatureVector;
+import dev.millrace.schemas.ScoredFeatures;
+import dev.millrace.schemas.TrainingExample;
+import dev.millrace.schemas.fraud.FraudLabel;
+import dev.millrace.schemas.fraud.FraudTransaction;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class LabelJoinTest {
+
+  private static final long DELAY = Duration.ofDays(7).toMillis();
+  private static final long GRACE = Duration.ofHours(1).toMillis();
+
+  private KeyedTwoInputStreamOperatorTestHarness<
+          String, ScoredFeatures, FraudLabel, TrainingExample>
+      h;
+
+  @BeforeEach
+  void open() throws Exception {
+    h =
+        new KeyedTwoInputStreamOperatorTestHarness<>(
+            new KeyedCoProcessOperator<>(new LabelJoin(DELAY, GRACE)),
+            s -> s.getVector().getEventId(),
+            l -> Long.toString(l.getTransactionId()),
+            Types.STRING);
+    h.open();
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    h.close();
+  }
+
+  private static ScoredFeatures scored(FraudTransaction tx, double score) {
+    float[] f = FraudFeatures.transactionFeatures(tx.getEventTime(), tx.getAmount());
+    FeatureVector v = CustomerFeatures.vector(tx, f);
+    return ScoredFeatures.newBuilder()
+        .setVector(v)
+        .setPrediction(score)
+        .setModelVersion("v7")
+        .setScoringTime(Instant.parse("2026-01-01T00:00:00Z"))
+        .build();
+  }
+
+  private void score(FraudTransaction tx, double score) throws Exception {
+    h.processElement1(new StreamRecord<>(scored(tx, score), tx.getEventTime().toEpochMilli()));
+  }
+
+  private void label(FraudLabel l) throws Exception {
+    h.processElement2(new StreamRecord<>(l, l.getLabelTime().toEpochMilli()));
+  }
+
+  private static long maturity(FraudTransaction tx) {
+    return tx.getEventTime().toEpochMilli() + DELAY + GRACE;
+  }
+
+  @Test
+  void emitsTheFraudExampleAtMaturityAndClearsStateAndTimers() throws Exception {
+    score(FraudFixture.TX1, 0.9);
+    label(FraudFixture.L1);
+    assertThat(h.numEventTimeTimers()).isEqualTo(1);
+    h.processBothWatermarks(new Watermark(maturity(FraudFixture.TX1) - 1));
+    assertThat(h.extractOutputValues()).isEmpty();
+
+    h.processBothWatermarks(new Watermark(maturity(FraudFixture.TX1)));
+    List<TrainingExample> out = h.extractOutputValues();
+    assertThat(out).hasSize(1);
+    TrainingExample e = out.get(0);
+    assertThat(e.getEventId()).isEqualTo("1");
+    assertThat(e.getEntityId()).isEqualTo("C1");
+    assertThat(e.getLabel()).isEqualTo(1.0);
+    assertThat(e.getLabelTime()).isEqualTo(FraudFixture.L1.getLabelTime());
+    assertThat(e.getScore()).isEqualTo(0.9);
+    assertThat(e.getModelVersion()).isEqualTo("v7");
+    assertThat(e.getEventTime()).isEqualTo(FraudFixture.TX1.getEventTime());
+    assertThat(e.getFeatures()).isEqualTo(scored(FraudFixture.TX1, 0.9).getVector().getFeatures());
+    assertThat(e.getFeatureSchemaFingerprint()).isEqualTo(FraudFeatures.FINGERPRINT);
+    assertThat(h.numKeyedStateEntries()).isZero();
+    assertThat(h.numEventTimeTimers()).isZero();
+  }
+
+  @Test
+  void noLabelByMaturityMeansGenuineAndALabelAfterwardsIsDropped() throws Exception {
+    score(FraudFixture.TX2, 0.1);
+    h.processBothWatermarks(new Watermark(maturity(FraudFixture.TX2)));
+    List<TrainingExample> out = h.extractOutputValues();
+    assertThat(out).hasSize(1);
+    assertThat(out.get(0).getLabel()).isEqualTo(0.0);
+    assertThat(out.get(0).getLabelTime().toEpochMilli()).isEqualTo(maturity(FraudFixture.TX2));
+    assertThat(h.numKeyedStateEntries()).isZero();
+    assertThat(h.numEventTimeTimers()).isZero();
+
+    label(FraudFixture.label(FraudFixture.TX2, 100, true)); // after the watermark passed maturity
+    assertThat(h.numKeyedStateEntries()).isZero();
+    assertThat(h.numEventTimeTimers()).isZero();
+    h.processBothWatermarks(new Watermark(Long.MAX_VALUE));
+    assertThat(h.extractOutputValues()).hasSize(1);
+  }
+
+  @Test
+  void aLabelKnownOnlyAfterMaturityDoesNotCountEvenIfItArrivesEarly() throws Exception {
+    // tx4's label time is 9 days after it: beyond delay + grace, so "genuine" at maturity.
+    label(FraudFixture.L2);
+    score(FraudFixture.TX4, 0.5);
+    h.processBothWatermarks(new Watermark(Long.MAX_VALUE));
+    assertThat(h.extractOutputValues())
+        .singleElement()
+        .extracting(TrainingExample::getLabel)
+        .isEqualTo(0.0);
+    assertThat(h.numKeyedStateEntries()).isZero();
+    assertThat(h.numEventTimeTimers()).isZero();
+  }
+
+  @Test
+  void aLabelBeforeItsEventAndAGenuineLabelAreJoined() throws Exception {
+    label(FraudFixture.L4); // fraud label of tx8 received before tx8 was scored
+    label(FraudFixture.G3);
+    score(FraudFixture.TX8, 0.7);
+    score(FraudFixture.TX3, 0.2);
+    assertThat(h.numEventTimeTimers()).isEqualTo(2);
+    h.processBothWatermarks(new Watermark(Long.MAX_VALUE));
+    List<TrainingExample> out = h.extractOutputValues();
+    assertThat(out).extracting(TrainingExample::getEventId).containsExactlyInAnyOrder("8", "3");
+    for (TrainingExample e : out) {
+      assertThat(e.getLabel()).isEqualTo(e.getEventId().equals("8") ? 1.0 : 0.0);
+    }
+    assertThat(
+            out.stream()
+                .filter(e -> e.getEventId().equals("3"))
+                .findFirst()
+                .orElseThrow()
+                .getLabelTime())
+        .isEqualTo(at(100));
+    assertThat(h.numKeyedStateEntries()).isZero();
+    assertThat(h.numEventTimeTimers()).isZero();
+  }
+
+  @Test
+  void aLabelWithoutAnEventIsDroppedAtMaturity() throws Exception {
+    label(FraudFixture.L1);
+    assertThat(h.numKeyedStateEntries()).isEqualTo(1);
+    h.processBothWatermarks(new Watermark(maturity(FraudFixture.TX1)));
+    assertThat(h.extractOutputValues()).isEmpty();
+    assertThat(h.numKeyedStateEntries()).isZero();
+    assertThat(h.numEventTimeTimers()).isZero();
+  }
+}
