@@ -27,6 +27,9 @@ import picocli.CommandLine.ParameterException;
       DemoCommand.class,
       BrokerCommand.class,
       TopicsCommand.class,
+      ReplayCommand.class,
+      GenerateCommand.class,
+      ValidatorCommand.class,
       TrainerCommand.class,
       VersionCommand.class,
       CommandLine.HelpCommand.class

@@ -1,0 +1,88 @@
+package dev.millrace.ops;
+
+import dev.millrace.ingest.fraud.FraudPublisher;
+import dev.millrace.ingest.fraud.LabeledTransaction;
+import dev.millrace.kafka.TopicAdmin;
+import dev.millrace.schemas.Task;
+import dev.millrace.schemas.TopicRegistry;
+import java.io.PrintWriter;
+import java.util.Iterator;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/** Runs a {@link FraudPublisher} in the foreground: topics first, Ctrl-C stops it cleanly. */
+final class PublishRun {
+
+  private PublishRun() {}
+
+  /** Creates the fraud topics if missing; a broker that cannot be reached is a user error. */
+  static void ensureTopics(String bootstrapServers, TopicRegistry topics) {
+    try (TopicAdmin admin = new TopicAdmin(bootstrapServers)) {
+      admin.ensure(topics.forTask(Task.FRAUD));
+    } catch (IllegalStateException e) {
+      throw new UserError(
+          "cannot reach Kafka at "
+              + bootstrapServers
+              + ": is a broker running? Start one with 'millrace broker'");
+    }
+  }
+
+  static FraudPublisher.Counts publish(
+      FraudPublisher publisher,
+      Iterator<LabeledTransaction> source,
+      FraudPublisher.Listener listener) {
+    CountDownLatch done = new CountDownLatch(1);
+    Thread hook =
+        new Thread(
+            () -> {
+              publisher.stop();
+              try {
+                done.await(30, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "millrace-publisher-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      return publisher.publish(source, listener);
+    } catch (IllegalStateException e) {
+      throw new UserError(e.getMessage());
+    } finally {
+      done.countDown();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is running: it waits for us
+      }
+    }
+  }
+
+  static void summary(
+      PrintWriter out, String verb, FraudPublisher.Counts c, TopicRegistry topics, long t0) {
+    double seconds = Math.max(1e-3, (System.nanoTime() - t0) / 1e9);
+    out.printf(
+        "%s %d events to %s, %d labels to %s (%d pending labels not sent), %d poison records"
+            + " in %.1f s (%.0f events/s)%n",
+        verb,
+        c.events(),
+        topics.fraudEvents().name(),
+        c.labels(),
+        topics.fraudLabels().name(),
+        c.pendingLabels(),
+        c.poison(),
+        seconds,
+        c.events() / seconds);
+    out.flush();
+  }
+
+  /** Only the fraud task has ingest so far. */
+  static Task fraudOnly(String task, String what) {
+    Task t = TopicRegistry.task(task);
+    if (t != Task.FRAUD) {
+      throw new UserError(
+          what + " for task '" + TopicRegistry.taskName(t) + "' is not available: only fraud");
+    }
+    return t;
+  }
+}

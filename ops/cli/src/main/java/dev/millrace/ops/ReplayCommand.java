@@ -1,0 +1,120 @@
+package dev.millrace.ops;
+
+import dev.millrace.ingest.Pacing;
+import dev.millrace.ingest.fraud.FraudCsvReader;
+import dev.millrace.ingest.fraud.FraudPublisher;
+import dev.millrace.ingest.fraud.ProgressBarListener;
+import dev.millrace.schemas.TopicRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code millrace replay fraud --file transactions.csv.gz}: a dataset file onto Kafka. */
+@Command(
+    name = "replay",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Replay a dataset file onto <task>.events in event-time order, with delayed labels on"
+          + " <task>.labels (fraud: a label for each fraud, label-delay after the transaction).",
+      "Example: millrace replay fraud --file transactions_2018-04-01_2018-09-04.csv.gz"
+          + " --speed 86400 --label-delay 7d"
+    })
+public final class ReplayCommand implements Callable<Integer> {
+
+  @Mixin TopicsCommand.ClusterOptions cluster;
+
+  @Parameters(index = "0", paramLabel = "TASK", description = "The task; only fraud for now.")
+  String task;
+
+  @Option(
+      names = {"-f", "--file"},
+      required = true,
+      paramLabel = "CSV",
+      description = "The dataset file (.csv or .csv.gz), e.g. the fraud_fdh transactions file.")
+  Path file;
+
+  @Option(
+      names = "--speed",
+      defaultValue = "max",
+      paramLabel = "N|max",
+      description =
+          "Event-time speed-up: 3600 = one hour of event time per second; 'max' = as fast as"
+              + " possible (default ${DEFAULT-VALUE}).")
+  String speed;
+
+  @Option(
+      names = "--label-delay",
+      defaultValue = "7d",
+      converter = DurationConverter.class,
+      paramLabel = "DURATION",
+      description = "Time from a fraud to its label, e.g. 7d, 12h (default ${DEFAULT-VALUE}).")
+  Duration labelDelay;
+
+  @Option(
+      names = "--from",
+      converter = TimeConverter.class,
+      paramLabel = "TIME",
+      description = "Replay transactions at or after this time (UTC), e.g. 2018-07-25.")
+  Instant from;
+
+  @Option(
+      names = "--to",
+      converter = TimeConverter.class,
+      paramLabel = "TIME",
+      description = "Replay transactions before this time (UTC), e.g. 2018-08-15.")
+  Instant to;
+
+  @Option(
+      names = "--flush-labels",
+      description = "At the end, also send the labels that have not matured yet.")
+  boolean flushLabels;
+
+  @Option(
+      names = "--poison-fraction",
+      defaultValue = "0",
+      paramLabel = "F",
+      description = "Mix in poison records: probability after each event (default 0).")
+  double poisonFraction;
+
+  @Option(names = "--no-progress", description = "Do not draw a progress bar.")
+  boolean noProgress;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    PublishRun.fraudOnly(task, "replay");
+    if (!Files.isRegularFile(file)) {
+      throw new UserError("no such file: " + file);
+    }
+    FraudPublisher.Settings settings =
+        FraudPublisher.Settings.defaults(cluster.bootstrapServers)
+            .withLabelDelay(labelDelay)
+            .withPacing(Pacing.parseSpeed(speed))
+            .withPoison(poisonFraction, 1)
+            .withFlushPendingLabels(flushLabels);
+    TopicRegistry topics = cluster.registry();
+    PublishRun.ensureTopics(cluster.bootstrapServers, topics);
+    long t0 = System.nanoTime();
+    try (FraudCsvReader reader = FraudCsvReader.open(file, from, to);
+        FraudPublisher publisher = new FraudPublisher(topics, settings)) {
+      FraudPublisher.Counts counts;
+      if (noProgress) {
+        counts = PublishRun.publish(publisher, reader, FraudPublisher.Listener.NONE);
+      } else {
+        try (ProgressBarListener bar = ProgressBarListener.forFile("replay", reader, System.err)) {
+          counts = PublishRun.publish(publisher, reader, bar);
+        }
+      }
+      PublishRun.summary(spec.commandLine().getOut(), "Replayed", counts, topics, t0);
+    }
+    return 0;
+  }
+}
