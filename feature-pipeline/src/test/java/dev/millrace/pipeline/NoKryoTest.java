@@ -1,0 +1,50 @@
+package dev.millrace.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.millrace.pipeline.fraud.CustomerHistory;
+import dev.millrace.pipeline.fraud.TerminalHistory;
+import dev.millrace.schemas.RecordTypes;
+import java.util.List;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.api.common.serialization.SerializerConfigImpl;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.java.typeutils.PojoTypeInfo;
+import org.apache.flink.api.java.typeutils.runtime.kryo.KryoSerializer;
+import org.apache.flink.formats.avro.typeutils.AvroSerializer;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.types.PojoTestUtils;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.FieldSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Every type that flows through the fraud job or lives in its state avoids Kryo. */
+class NoKryoTest {
+
+  static final List<Class<? extends SpecificRecord>> AVRO = RecordTypes.ALL;
+
+  @ParameterizedTest
+  @FieldSource("AVRO")
+  void avroRecordsUseTheAvroSerializer(Class<? extends SpecificRecord> type) {
+    TypeInformation<? extends SpecificRecord> info = TypeInformation.of(type);
+    assertThat(info).isInstanceOf(AvroTypeInfo.class);
+    SerializerConfigImpl config = new SerializerConfigImpl();
+    config.setGenericTypes(false);
+    assertThat(info.createSerializer(config))
+        .isInstanceOf(AvroSerializer.class)
+        .isNotInstanceOf(KryoSerializer.class);
+  }
+
+  @ParameterizedTest
+  @ValueSource(classes = {RawRecord.class, CustomerHistory.class, TerminalHistory.class})
+  void envelopesAndStateArePojos(Class<?> type) {
+    PojoTestUtils.assertSerializedAsPojoWithoutKryo(type);
+    assertThat(TypeInformation.of(type)).isInstanceOf(PojoTypeInfo.class);
+  }
+
+  @Test
+  void rawRecordDeserializerProducesThePojoType() {
+    assertThat(new RawRecordDeserializer().getProducedType()).isInstanceOf(PojoTypeInfo.class);
+  }
+}

@@ -1,0 +1,186 @@
+package dev.millrace.pipeline.fraud;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.millrace.ingest.fraud.FraudValidation;
+import dev.millrace.pipeline.AvroParser;
+import dev.millrace.pipeline.DeadLetters;
+import dev.millrace.pipeline.RawRecord;
+import dev.millrace.pipeline.testing.CollectingSink;
+import dev.millrace.pipeline.testing.ListSource;
+import dev.millrace.schemas.AvroSerde;
+import dev.millrace.schemas.DeadLetter;
+import dev.millrace.schemas.ModelAnnouncement;
+import dev.millrace.schemas.ModelStatus;
+import dev.millrace.schemas.ScoreRecord;
+import dev.millrace.schemas.Task;
+import dev.millrace.schemas.TrainingExample;
+import dev.millrace.schemas.fraud.FraudLabel;
+import dev.millrace.schemas.fraud.FraudTransaction;
+import dev.millrace.scorer.model.DjlModelLoader;
+import dev.millrace.testkit.FlinkTestCluster;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The whole fraud job on a MiniCluster (generic types disabled) with bounded sources holding the
+ * fixture plus poison records, and collecting sinks.
+ */
+class FraudPipelineJobTest {
+
+  @RegisterExtension static final MiniClusterExtension FLINK = FlinkTestCluster.extension();
+
+  private static final byte[] GARBAGE = "not avro at all".getBytes(StandardCharsets.UTF_8);
+
+  @Test
+  void scoresEveryValidEventDeadLettersPoisonAndEmitsMaturedTrainingExamples() throws Exception {
+    AvroSerde<FraudTransaction> txSerde = AvroSerde.of(FraudTransaction.class);
+    AvroSerde<FraudLabel> labelSerde = AvroSerde.of(FraudLabel.class);
+
+    List<RawRecord> events = new ArrayList<>();
+    for (FraudTransaction tx : FraudFixture.transactions()) {
+      events.add(RawRecord.of("fraud.events", key(tx.getCustomerId()), txSerde.encode(tx)));
+      if (tx.getTransactionId() == 5) { // poison in the middle of the stream
+        events.add(new RawRecord("fraud.events", 2, 41, -1, key("C9"), GARBAGE));
+        events.add(new RawRecord("fraud.events", 2, 42, -1, key("C9"), null));
+        FraudTransaction negative = FraudFixture.tx(100, 133, "C1", "T1", -5);
+        events.add(new RawRecord("fraud.events", 2, 43, -1, key("C1"), txSerde.encode(negative)));
+      }
+    }
+    List<RawRecord> labels = new ArrayList<>();
+    for (FraudLabel l : FraudFixture.labels()) {
+      labels.add(RawRecord.of("fraud.labels", key(l.getCustomerId()), labelSerde.encode(l)));
+    }
+    labels.add(1, RawRecord.of("fraud.labels", null, GARBAGE));
+    FraudLabel impossible = FraudFixture.label(FraudFixture.TX2, 19, true); // before the payment
+    labels.add(RawRecord.of("fraud.labels", null, labelSerde.encode(impossible)));
+
+    // A model whose artifact does not exist: refused, the fallback keeps serving.
+    ModelAnnouncement missing =
+        ModelAnnouncement.newBuilder()
+            .setTask(Task.FRAUD)
+            .setVersion("v-missing")
+            .setArtifactUri("file:///nonexistent/millrace/model.zip")
+            .setSha256("00")
+            .setFeatureSchemaFingerprint(FraudFeatures.FINGERPRINT)
+            .setMetrics(Map.of())
+            .setStatus(ModelStatus.CHAMPION)
+            .setAnnouncedAt(Instant.parse("2018-04-01T00:00:00Z"))
+            .build();
+
+    CollectingSink<ScoreRecord> scores = new CollectingSink<>();
+    CollectingSink<TrainingExample> training = new CollectingSink<>();
+    CollectingSink<DeadLetter> deadLetters = new CollectingSink<>();
+    StreamExecutionEnvironment env =
+        StreamExecutionEnvironment.getExecutionEnvironment(FlinkTestCluster.configuration());
+    FraudPipeline.build(
+        env,
+        ListSource.of(events, TypeInformation.of(RawRecord.class)),
+        ListSource.of(labels, TypeInformation.of(RawRecord.class)),
+        ListSource.of(List.of(missing), new AvroTypeInfo<>(ModelAnnouncement.class)),
+        scores,
+        training,
+        deadLetters,
+        new DjlModelLoader(),
+        FraudPipelineSettings.builder(null).parallelism(1).build());
+    env.execute("fraud-pipeline-test");
+
+    // Every accepted event has exactly one score; events in = scores + dead letters.
+    List<ScoreRecord> scored = scores.values();
+    assertThat(scored)
+        .extracting(ScoreRecord::getEventId)
+        .containsExactlyInAnyOrderElementsOf(ids(1, 13));
+    assertThat(scored).allSatisfy(s -> assertThat(s.getModelVersion()).isEqualTo("fallback"));
+    assertThat(scored)
+        .filteredOn(s -> s.getEventId().equals("8"))
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.getEntityId()).isEqualTo("C2");
+              assertThat(s.getEventTime()).isEqualTo(FraudFixture.TX8.getEventTime());
+            });
+
+    List<DeadLetter> dead = deadLetters.values();
+    assertThat(
+            scored.size()
+                + dead.stream().filter(d -> d.getSourceTopic().equals("fraud.events")).count())
+        .isEqualTo(events.size());
+    assertThat(dead)
+        .extracting(DeadLetter::getReasonCode)
+        .containsExactlyInAnyOrder(
+            AvroParser.UNDECODABLE,
+            AvroParser.EMPTY_VALUE,
+            FraudValidation.NEGATIVE_AMOUNT,
+            AvroParser.UNDECODABLE,
+            ParseLabels.LABEL_BEFORE_TRANSACTION);
+    DeadLetter garbage =
+        dead.stream()
+            .filter(d -> d.getSourceTopic().equals("fraud.events"))
+            .filter(d -> d.getReasonCode().equals(AvroParser.UNDECODABLE))
+            .findFirst()
+            .orElseThrow();
+    assertThat(garbage.getStage()).isEqualTo(ParseTransactions.STAGE);
+    assertThat(garbage.getSourcePartition()).isEqualTo(2);
+    assertThat(garbage.getSourceOffset()).isEqualTo(41L);
+    assertThat(DeadLetters.bytes(garbage.getOriginalValue())).isEqualTo(GARBAGE);
+    assertThat(DeadLetters.bytes(garbage.getOriginalKey())).isEqualTo(key("C9"));
+    assertThat(garbage.getReason()).contains("FraudTransaction");
+
+    // One training example per scored event, labelled by the labels known at maturity.
+    Map<String, TrainingExample> examples =
+        training.values().stream()
+            .collect(Collectors.toMap(TrainingExample::getEventId, Function.identity()));
+    assertThat(examples.keySet()).containsExactlyInAnyOrderElementsOf(ids(1, 13));
+    assertThat(examples.values())
+        .filteredOn(e -> e.getLabel() == 1.0)
+        .extracting(TrainingExample::getEventId)
+        .containsExactlyInAnyOrder("1", "8"); // tx4's and tx6's labels came after maturity
+    assertThat(examples.get("1").getLabelTime()).isEqualTo(FraudFixture.L1.getLabelTime());
+    Map<String, ScoreRecord> byId =
+        scored.stream().collect(Collectors.toMap(ScoreRecord::getEventId, Function.identity()));
+    for (TrainingExample e : examples.values()) {
+      assertThat(e.getModelVersion()).isEqualTo("fallback");
+      assertThat(e.getScore()).isEqualTo(byId.get(e.getEventId()).getPrediction());
+      assertThat(e.getFeatureSchemaFingerprint()).isEqualTo(FraudFeatures.FINGERPRINT);
+      float[] expected = FraudFixture.EXPECTED.get(Long.parseLong(e.getEventId()));
+      assertThat(e.getFeatures()).hasSize(FraudFeatures.SIZE);
+      for (int i = 0; i < FraudFeatures.SIZE; i++) {
+        boolean risk =
+            i >= FraudFeatures.TERMINAL_OFFSET && (i - FraudFeatures.TERMINAL_OFFSET) % 2 == 1;
+        if (risk) {
+          // Which labels the terminal operator has received depends on how the two sources
+          // interleave; the value is still a share, and never counts a label from the future.
+          assertThat(e.getFeatures().get(i)).isBetween(0f, expected[i]);
+        } else {
+          assertThat(e.getFeatures().get(i))
+              .as("tx%s %s", e.getEventId(), FraudFeatures.NAMES.get(i))
+              .isCloseTo(expected[i], within(1e-4f));
+        }
+      }
+    }
+  }
+
+  private static byte[] key(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static List<String> ids(int from, int to) {
+    List<String> ids = new ArrayList<>();
+    for (int i = from; i <= to; i++) {
+      ids.add(Integer.toString(i));
+    }
+    return ids;
+  }
+}

@@ -1,0 +1,57 @@
+package dev.millrace.pipeline.fraud;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class KafkaFraudJobSettingsTest {
+
+  @Test
+  void parsesArgumentsOnceIntoTypedSettings() {
+    FraudPipelineSettings s =
+        KafkaFraudJob.settings(
+            new String[] {
+              "--bootstrap-servers", "kafka:9092",
+              "--topic-namespace", "staging",
+              "--parallelism", "4",
+              "--checkpoint-interval", "5 s",
+              "--label-delay", "3d",
+              "--batch-size", "128",
+              "--bounded", "true"
+            });
+    assertThat(s.bootstrapServers()).isEqualTo("kafka:9092");
+    assertThat(s.topics().fraudEvents().name()).isEqualTo("staging.fraud.events");
+    assertThat(s.parallelism()).isEqualTo(4);
+    assertThat(s.checkpointInterval()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(s.labelDelay()).isEqualTo(Duration.ofDays(3));
+    assertThat(s.scoring().batchSize()).isEqualTo(128);
+    assertThat(s.stopAtLatestOffsets()).isTrue();
+    assertThat(s.transactionTimeout()).isEqualTo(Duration.ofMinutes(10));
+  }
+
+  @Test
+  void refusesMissingBrokersBadDurationsAndUnsafeTransactionTimeouts() {
+    assertThatThrownBy(() -> KafkaFraudJob.settings(new String[] {}))
+        .hasMessageContaining("--bootstrap-servers");
+    assertThatThrownBy(
+            () ->
+                KafkaFraudJob.settings(
+                    new String[] {"--bootstrap-servers", "k:9092", "--idleness", "soon"}))
+        .hasMessageContaining("--idleness");
+    assertThatThrownBy(
+            () ->
+                FraudPipelineSettings.builder("k:9092")
+                    .transactionTimeout(Duration.ofMinutes(20))
+                    .build())
+        .hasMessageContaining("transaction.max.timeout.ms");
+    assertThatThrownBy(
+            () ->
+                FraudPipelineSettings.builder("k:9092")
+                    .checkpointInterval(Duration.ofMinutes(10))
+                    .transactionTimeout(Duration.ofMinutes(5))
+                    .build())
+        .hasMessageContaining("longer than the checkpoint interval");
+  }
+}
