@@ -61,7 +61,18 @@ public final class TabularModel implements BatchModel {
       } catch (ai.djl.MalformedModelException | RuntimeException e) {
         throw new IOException("model parameters do not fit the manifest: " + e.getMessage(), e);
       }
-      return new TabularModel(manifest, block, manager);
+      TabularModel model = new TabularModel(manifest, block, manager);
+      try {
+        // a dry run: parameters whose shapes do not fit the manifest's features fail here, not on
+        // the first live batch
+        float[] probe = model.predict(new float[][] {new float[manifest.featureNames().size()]});
+        if (probe.length != 1) {
+          throw new IOException("the net gives " + probe.length + " outputs for one row");
+        }
+      } catch (RuntimeException e) {
+        throw new IOException("model parameters do not fit the manifest: " + e.getMessage(), e);
+      }
+      return model;
     } catch (IOException | RuntimeException e) {
       manager.close();
       throw e;
