@@ -1,0 +1,114 @@
+package dev.millrace.pipeline.fraud;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.millrace.pipeline.AvroParser;
+import dev.millrace.schemas.DeadLetter;
+import dev.millrace.schemas.DeadLetterHeaders;
+import dev.millrace.schemas.ScoreRecord;
+import dev.millrace.schemas.Task;
+import dev.millrace.schemas.Topic;
+import dev.millrace.schemas.TrainingExample;
+import dev.millrace.schemas.fraud.FraudLabel;
+import dev.millrace.schemas.fraud.FraudTransaction;
+import dev.millrace.scorer.model.DjlModelLoader;
+import dev.millrace.testkit.FlinkTestCluster;
+import dev.millrace.testkit.KafkaExtension;
+import dev.millrace.testkit.TestKafka;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * {@link KafkaFraudJob} on a real broker: raw sources, exactly-once sinks, dead letters with their
+ * headers; read back with read_committed.
+ */
+@ExtendWith(KafkaExtension.class)
+class KafkaFraudJobTest {
+
+  @RegisterExtension static final MiniClusterExtension FLINK = FlinkTestCluster.extension();
+
+  @Test
+  void runsTheFixtureThroughKafkaExactlyOnce(TestKafka kafka) throws Exception {
+    kafka.createTopics(Task.FRAUD);
+    Topic<String, FraudTransaction> events = kafka.topics().fraudEvents();
+    Topic<String, FraudLabel> labels = kafka.topics().fraudLabels();
+    kafka.send(
+        events,
+        FraudFixture.transactions().stream()
+            .map(tx -> new ProducerRecord<>(events.name(), tx.getCustomerId(), tx))
+            .toList());
+    kafka.send(
+        labels,
+        FraudFixture.labels().stream()
+            .map(l -> new ProducerRecord<>(labels.name(), l.getCustomerId(), l))
+            .toList());
+    byte[] poison = "{\"amount\": 12}".getBytes(StandardCharsets.UTF_8);
+    try (KafkaProducer<byte[], byte[]> raw = kafka.rawProducer()) {
+      raw.send(
+              new ProducerRecord<>(events.name(), 0, "C7".getBytes(StandardCharsets.UTF_8), poison))
+          .get();
+    }
+
+    FraudPipelineSettings settings =
+        FraudPipelineSettings.builder(kafka.bootstrapServers())
+            .topics(kafka.topics())
+            .consumerGroupId(kafka.namespace() + "-job")
+            .transactionalIdPrefix(kafka.namespace())
+            .parallelism(2)
+            .checkpointInterval(Duration.ofMillis(500))
+            .transactionTimeout(Duration.ofMinutes(2))
+            .stopAtLatestOffsets(true)
+            .build();
+    StreamExecutionEnvironment env =
+        StreamExecutionEnvironment.getExecutionEnvironment(FlinkTestCluster.configuration());
+    KafkaFraudJob.attach(env, settings, new DjlModelLoader());
+    env.execute(KafkaFraudJob.JOB_NAME);
+
+    Topic<String, ScoreRecord> scoresTopic = kafka.topics().scores(Task.FRAUD);
+    List<ConsumerRecord<String, ScoreRecord>> scores =
+        kafka.readCommitted(scoresTopic, 13, Duration.ofSeconds(30), Duration.ofMillis(500));
+    assertThat(scores).hasSize(13);
+    assertThat(scores.stream().map(r -> r.value().getEventId()).distinct()).hasSize(13);
+    assertThat(scores).allSatisfy(r -> assertThat(r.key()).isEqualTo(r.value().getEntityId()));
+
+    List<ConsumerRecord<String, TrainingExample>> training =
+        kafka.readCommitted(
+            kafka.topics().training(Task.FRAUD),
+            13,
+            Duration.ofSeconds(30),
+            Duration.ofMillis(500));
+    assertThat(training).hasSize(13);
+    assertThat(training.stream().filter(r -> r.value().getLabel() == 1.0))
+        .extracting(r -> r.value().getEventId())
+        .containsExactlyInAnyOrder("1", "8");
+
+    List<ConsumerRecord<byte[], DeadLetter>> dlq =
+        kafka.readCommitted(
+            kafka.topics().dlq(Task.FRAUD), 1, Duration.ofSeconds(30), Duration.ofMillis(500));
+    assertThat(dlq).hasSize(1);
+    ConsumerRecord<byte[], DeadLetter> letter = dlq.get(0);
+    assertThat(letter.key()).isEqualTo("C7".getBytes(StandardCharsets.UTF_8));
+    assertThat(letter.value().getReasonCode()).isEqualTo(AvroParser.UNDECODABLE);
+    assertThat(header(letter, DeadLetterHeaders.SOURCE_TOPIC)).isEqualTo(events.name());
+    assertThat(header(letter, DeadLetterHeaders.SOURCE_PARTITION)).isEqualTo("0");
+    assertThat(header(letter, DeadLetterHeaders.SOURCE_OFFSET))
+        .isEqualTo(String.valueOf(letter.value().getSourceOffset()));
+    assertThat(header(letter, DeadLetterHeaders.REASON)).isEqualTo(AvroParser.UNDECODABLE);
+    assertThat(header(letter, DeadLetterHeaders.STAGE)).isEqualTo(ParseTransactions.STAGE);
+  }
+
+  private static String header(ConsumerRecord<?, ?> record, String name) {
+    Header h = record.headers().lastHeader(name);
+    return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+  }
+}
