@@ -12,6 +12,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 /**
  * Writes an Avro record to one topic in the registry's encoding ({@link AvroSerde}, single-object
  * encoding), keyed by a UTF-8 string taken from the record (the entity id).
+ *
+ * <p>The Kafka record timestamp is left to the producer (wall-clock time): event time travels in
+ * the value, and a replay of 2018 data stamped with 2018 times would be deleted at once by the
+ * topic's time-based retention.
  */
 public final class AvroRecordSerializer<T extends SpecificRecord>
     implements KafkaRecordSerializationSchema<T> {
@@ -41,7 +45,7 @@ public final class AvroRecordSerializer<T extends SpecificRecord>
     return new ProducerRecord<>(
         topic,
         null,
-        ts,
+        null,
         key == null ? null : key.getBytes(StandardCharsets.UTF_8),
         serde.encode(element));
   }

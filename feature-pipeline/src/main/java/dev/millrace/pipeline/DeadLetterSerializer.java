@@ -31,7 +31,7 @@ public final class DeadLetterSerializer implements KafkaRecordSerializationSchem
     return new ProducerRecord<>(
         topic,
         null,
-        timestamp,
+        null, // wall-clock time, see AvroRecordSerializer
         DeadLetters.bytes(letter.getOriginalKey()),
         serde.encode(letter),
         DeadLetters.headers(letter));
