@@ -17,7 +17,8 @@ import java.util.List;
  * <ol>
  *   <li>{@code TX_AMOUNT}
  *   <li>{@code TX_DURING_WEEKEND}: 1 on Saturday and Sunday (UTC)
- *   <li>{@code TX_DURING_NIGHT}: 1 when the UTC hour is before 6
+ *   <li>{@code TX_DURING_NIGHT}: 1 when the UTC hour is 6 or less (00:00..06:59), as the handbook's
+ *       {@code is_night = tx_hour <= 6}
  *   <li>{@code CUSTOMER_ID_NB_TX_<w>DAY_WINDOW}, {@code CUSTOMER_ID_AVG_AMOUNT_<w>DAY_WINDOW} for w
  *       = 1, 7, 30: count and mean amount of the customer's transactions in {@code (t - w, t]}, the
  *       current one included
@@ -37,8 +38,8 @@ public final class FraudFeatures {
   /** The longest window. */
   public static final Duration LONGEST_WINDOW = Duration.ofDays(30);
 
-  /** UTC hours before this one are "night". */
-  public static final int NIGHT_ENDS_AT_HOUR = 6;
+  /** The last UTC hour that is "night" (the handbook: {@code tx_hour <= 6}). */
+  public static final int LAST_NIGHT_HOUR = 6;
 
   public static final List<String> NAMES =
       List.of(
@@ -81,9 +82,9 @@ public final class FraudFeatures {
     return day == DayOfWeek.SATURDAY || day == DayOfWeek.SUNDAY;
   }
 
-  /** 1 if the UTC hour of {@code time} is before {@link #NIGHT_ENDS_AT_HOUR}. */
+  /** 1 if the UTC hour of {@code time} is at most {@link #LAST_NIGHT_HOUR}. */
   public static boolean duringNight(Instant time) {
-    return ZonedDateTime.ofInstant(time, ZoneOffset.UTC).getHour() < NIGHT_ENDS_AT_HOUR;
+    return ZonedDateTime.ofInstant(time, ZoneOffset.UTC).getHour() <= LAST_NIGHT_HOUR;
   }
 
   /**

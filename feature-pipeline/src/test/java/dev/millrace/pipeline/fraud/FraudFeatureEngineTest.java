@@ -30,8 +30,12 @@ class FraudFeatureEngineTest {
     assertThat(FraudFeatures.duringWeekend(Instant.parse("2018-04-07T12:00:00Z"))).isTrue();
     assertThat(FraudFeatures.duringWeekend(Instant.parse("2018-04-08T23:59:59Z"))).isTrue();
     assertThat(FraudFeatures.duringWeekend(Instant.parse("2018-04-09T00:00:00Z"))).isFalse();
-    assertThat(FraudFeatures.duringNight(Instant.parse("2018-04-09T05:59:59Z"))).isTrue();
-    assertThat(FraudFeatures.duringNight(Instant.parse("2018-04-09T06:00:00Z"))).isFalse();
+    // the handbook: is_night = tx_hour <= 6
+    assertThat(FraudFeatures.duringNight(Instant.parse("2018-04-09T00:00:00Z"))).isTrue();
+    assertThat(FraudFeatures.duringNight(Instant.parse("2018-04-09T06:00:00Z"))).isTrue();
+    assertThat(FraudFeatures.duringNight(Instant.parse("2018-04-09T06:59:59Z"))).isTrue();
+    assertThat(FraudFeatures.duringNight(Instant.parse("2018-04-09T07:00:00Z"))).isFalse();
+    assertThat(FraudFeatures.duringNight(Instant.parse("2018-04-08T23:59:59Z"))).isFalse();
   }
 
   @Test
