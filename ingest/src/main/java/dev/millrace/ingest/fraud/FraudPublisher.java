@@ -35,8 +35,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *
  * <p>All records go through one idempotent producer (acks=all) in the order they are decided, so a
  * label is sent after every transaction whose event time is before its label time. Each record
- * carries a header {@value #SEQUENCE_HEADER} with its 8-byte big-endian send sequence number, and a
- * Kafka timestamp equal to its event time (label time for labels) unless that lies in the future.
+ * carries a header {@value #SEQUENCE_HEADER} with its 8-byte big-endian send sequence number. The
+ * Kafka timestamp is the send time, not the event time: historic event times (a 2018 dataset) would
+ * make the broker's time-based retention delete the records at once; consumers take event time from
+ * the Avro fields.
  *
  * <p>A fraction of poison records ({@link PoisonRecords#forEvents}) can be mixed into {@code
  * fraud.events}. {@link #stop()} may be called from any thread; {@link #publish} then returns.
@@ -254,25 +256,25 @@ public final class FraudPublisher implements AutoCloseable {
     String topic = events.name();
     byte[] key = events.keySerde().serializer().serialize(topic, tx.getCustomerId());
     byte[] value = events.valueSerde().serializer().serialize(topic, tx);
-    send(topic, timestamp(tx.getEventTime()), key, value, eventsAcked);
+    send(topic, key, value, eventsAcked);
   }
 
   private void sendLabel(FraudLabel label) {
     String topic = labels.name();
     byte[] key = labels.keySerde().serializer().serialize(topic, label.getCustomerId());
     byte[] value = labels.valueSerde().serializer().serialize(topic, label);
-    send(topic, timestamp(label.getLabelTime()), key, value, labelsAcked);
+    send(topic, key, value, labelsAcked);
   }
 
   private void sendPoison(PoisonRecords.PoisonRecord poison) {
-    send(events.name(), null, poison.key(), poison.value(), poisonAcked);
+    send(events.name(), poison.key(), poison.value(), poisonAcked);
   }
 
-  private void send(String topic, Long timestamp, byte[] key, byte[] value, AtomicLong counter) {
+  private void send(String topic, byte[] key, byte[] value, AtomicLong counter) {
     RecordHeaders headers = new RecordHeaders();
     headers.add(SEQUENCE_HEADER, ByteBuffer.allocate(8).putLong(sequence++).array());
     ProducerRecord<byte[], byte[]> record =
-        new ProducerRecord<>(topic, null, timestamp, key, value, headers);
+        new ProducerRecord<>(topic, null, null, key, value, headers);
     Callback callback =
         (metadata, error) -> {
           if (error == null) {
@@ -282,11 +284,6 @@ public final class FraudPublisher implements AutoCloseable {
           }
         };
     producer.send(record, callback);
-  }
-
-  private static Long timestamp(Instant time) {
-    // brokers may refuse timestamps too far in the future; those get the send time instead
-    return time.isAfter(Instant.now()) ? null : time.toEpochMilli();
   }
 
   private void checkError() {

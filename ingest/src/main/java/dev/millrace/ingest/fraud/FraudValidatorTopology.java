@@ -25,11 +25,11 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 /**
  * The Kafka Streams validator of the fraud task: {@code fraud.raw} (JSON, see {@link FraudJson}) to
- * {@code fraud.events} (Avro {@link FraudTransaction}, key: customer id, timestamp: event time
- * unless in the future); everything else (empty, unparseable, missing field, wrong type, a {@link
- * FraudValidation} rejection) to {@code fraud.dlq} as a {@link DeadLetter} keyed by the original
- * key, with the original bytes, the reason, stage {@value #STAGE}, the source topic, partition and
- * offset, and the {@link DeadLetterHeaders}. Bad input never stops it.
+ * {@code fraud.events} (Avro {@link FraudTransaction}, key: customer id, Kafka timestamp: that of
+ * the raw record, event time is in the value); everything else (empty, unparseable, missing field,
+ * wrong type, a {@link FraudValidation} rejection) to {@code fraud.dlq} as a {@link DeadLetter}
+ * keyed by the original key, with the original bytes, the reason, stage {@value #STAGE}, the source
+ * topic, partition and offset, and the {@link DeadLetterHeaders}. Bad input never stops it.
  *
  * <p>"Now" for the time checks is the Streams wall clock ({@code currentSystemTimeMs}), which the
  * {@code TopologyTestDriver} lets tests set.
@@ -94,10 +94,9 @@ public final class FraudValidatorTopology {
           FraudTransaction tx = parsed.transaction();
           Optional<Rejection> invalid = FraudValidation.check(tx, rules, now);
           if (invalid.isEmpty()) {
-            long eventMillis = tx.getEventTime().toEpochMilli();
-            long timestamp = eventMillis <= now.toEpochMilli() ? eventMillis : record.timestamp();
             context.forward(
-                new Record<Object, Object>(tx.getCustomerId(), tx, timestamp), EVENTS_SINK);
+                new Record<Object, Object>(tx.getCustomerId(), tx, record.timestamp()),
+                EVENTS_SINK);
             return;
           }
           rejection = invalid.get();
