@@ -1,41 +1,390 @@
 package dev.millrace.ops;
 
+import dev.millrace.ingest.Pacing;
+import dev.millrace.ingest.fraud.FraudCsvReader;
+import dev.millrace.ingest.fraud.FraudGenerator;
+import dev.millrace.ingest.fraud.FraudPublisher;
+import dev.millrace.ingest.fraud.LabeledTransaction;
+import dev.millrace.ops.local.LocalFlink;
+import dev.millrace.ops.local.OutputWatcher;
+import dev.millrace.pipeline.fraud.FraudFeatures;
 import dev.millrace.schemas.Task;
+import dev.millrace.schemas.TopicRegistry;
+import dev.millrace.trainer.TrainerService;
+import dev.millrace.trainer.TrainerSettings;
+import dev.millrace.trainer.TrainerStatus;
+import dev.millrace.trainer.TrainingRecord;
+import dev.millrace.trainer.model.TrainSettings;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
- * {@code millrace demo}: the whole local stack on one machine. Today it starts the embedded broker
- * and creates every topic; the fraud pipeline, trainer and generator join it as they land.
+ * {@code millrace demo}: the whole fraud pipeline on one machine. A real Kafka broker, the fraud
+ * Flink job on a local MiniCluster, the trainer and a transaction generator (or a replay of the
+ * handbook's data set), with a live status line; Ctrl-C stops everything cleanly.
  */
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "Run Millrace locally: a real Kafka broker with all topics.",
-      "Stops cleanly on Ctrl-C."
+      "Run the fraud pipeline end to end on this machine: a real Kafka broker, the Flink job",
+      "(features, inline scoring with hot-swapped models, label join) on a local MiniCluster,",
+      "the trainer (champion/challenger) and a transaction generator or a data set replay.",
+      "Prints a status line; Ctrl-C stops everything cleanly."
     })
 public final class DemoCommand implements Callable<Integer> {
 
   @Mixin BrokerOptions broker;
 
+  @Mixin PipelineCommand.JobOptions job;
+
+  @Option(
+      names = "--demo-dir",
+      defaultValue = "${env:MILLRACE_DEMO_DIR:-.millrace/demo}",
+      description =
+          "Working folder of the demo (broker data, models, history); emptied at each start"
+              + " (default ${DEFAULT-VALUE}).")
+  Path demoDir;
+
+  @Option(
+      names = "--data",
+      paramLabel = "CSV_GZ",
+      description =
+          "Replay this Fraud Detection Handbook file instead of generating transactions, e.g."
+              + " ../shared/datasets/fraud_fdh/transactions_2018-04-01_2018-09-04.csv.gz")
+  Path data;
+
+  @Option(
+      names = "--speed",
+      defaultValue = "20000",
+      description =
+          "With --data: event-time speed-up (20000 = one day of transactions in ~4 s) or 'max'"
+              + " (default ${DEFAULT-VALUE}).")
+  String speed;
+
+  @Option(
+      names = "--rate",
+      defaultValue = "1000",
+      description = "Generated transactions per second (default ${DEFAULT-VALUE}).")
+  double rate;
+
+  @Option(
+      names = "--customers",
+      defaultValue = "1000",
+      description = "Generated customers (default ${DEFAULT-VALUE}).")
+  int customers;
+
+  @Option(
+      names = "--terminals",
+      defaultValue = "2000",
+      description = "Generated terminals (default ${DEFAULT-VALUE}).")
+  int terminals;
+
+  @Option(names = "--seed", defaultValue = "42", description = "Generator seed.")
+  long seed;
+
+  @Option(
+      names = "--drift-at",
+      converter = TimeConverter.class,
+      description =
+          "Event time at which the generated behaviour drifts (e.g. 2018-05-15); none by"
+              + " default.")
+  Instant driftAt;
+
+  @Option(
+      names = "--poison-fraction",
+      defaultValue = "0.005",
+      description =
+          "Fraction of poison records mixed into the events; they end in fraud.dlq"
+              + " (default ${DEFAULT-VALUE}).")
+  double poisonFraction;
+
+  @Option(
+      names = "--retrain-every-examples",
+      defaultValue = "8000",
+      description = "Retrain after this many new training examples (default ${DEFAULT-VALUE}).")
+  long retrainEveryExamples;
+
+  @Option(
+      names = "--retrain-every",
+      defaultValue = "40s",
+      converter = DurationConverter.class,
+      description = "...or after this long (default ${DEFAULT-VALUE}).")
+  Duration retrainEvery;
+
+  @Option(
+      names = "--window",
+      defaultValue = "40000",
+      description =
+          "Trainer window: the most recent training examples it learns from"
+              + " (default ${DEFAULT-VALUE}).")
+  int window;
+
+  @Option(
+      names = "--epochs",
+      defaultValue = "8",
+      description =
+          "Training epochs per run; the demo keeps runs short (default ${DEFAULT-VALUE}).")
+  int epochs;
+
+  @Option(
+      names = "--status-every",
+      defaultValue = "3s",
+      converter = DurationConverter.class,
+      description = "How often to print the status line (default ${DEFAULT-VALUE}).")
+  Duration statusEvery;
+
+  @Option(
+      names = "--duration",
+      converter = DurationConverter.class,
+      description = "Stop by itself after this long (default: run until Ctrl-C).")
+  Duration duration;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
-  public Integer call() {
+  public Integer call() throws InterruptedException {
     PrintWriter out = spec.commandLine().getOut();
-    try (BrokerCommand.LocalKafka kafka = BrokerCommand.LocalKafka.start(broker.settings(), out)) {
-      kafka.createTopics(List.of(Task.values()));
-      out.println();
-      out.println("Millrace is up. Kafka: " + kafka.bootstrapServers());
-      out.println("Press Ctrl-C to stop.");
-      out.flush();
-      kafka.awaitShutdown();
+    if (data != null && !Files.isRegularFile(data)) {
+      throw new UserError("no such file: " + data + " (--data expects a fraud_fdh .csv.gz)");
     }
+    Pacing pacing = data != null ? Pacing.parseSpeed(speed) : Pacing.rate(rate);
+    resetDemoDir();
+    var brokerSettings =
+        new dev.millrace.kafka.BrokerSettings(
+            broker.host, broker.port, broker.controllerPort, demoDir.resolve("kafka"), Map.of());
+    TopicRegistry topics = TopicRegistry.standard();
+    CountDownLatch stop = new CountDownLatch(1);
+    Thread hook = new Thread(stop::countDown, "millrace-demo-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try (BrokerCommand.LocalKafka kafka = BrokerCommand.LocalKafka.start(brokerSettings, out)) {
+      kafka.createTopics(List.of(Task.values()));
+      String bootstrap = kafka.bootstrapServers();
+      try (LocalFlink flink = LocalFlink.startFraud(job.fraudSettings(bootstrap, topics));
+          TrainerService trainer = new TrainerService(trainerSettings(bootstrap, topics));
+          OutputWatcher watcher = new OutputWatcher(bootstrap, topics, Task.FRAUD).start();
+          FraudPublisher publisher =
+              new FraudPublisher(topics, publisherSettings(bootstrap, pacing));
+          var source = source()) {
+        out.printf("Fraud job running on a local MiniCluster (job %s)%n", flink.job().getJobID());
+        trainer.startThread();
+        out.printf(
+            "Trainer running: models in %s, history in %s%n",
+            demoDir.resolve("models"), demoDir.resolve("models").resolve("history"));
+        Thread feeder =
+            new Thread(
+                () -> publisher.publish(source.iterator(), FraudPublisher.Listener.NONE),
+                "millrace-demo-feeder");
+        feeder.setDaemon(true);
+        feeder.start();
+        out.println(
+            data != null
+                ? "Replaying " + data + " at speed " + pacing
+                : String.format(
+                    "Generating transactions at %.0f/s (%d customers, %d terminals, seed %d%s)",
+                    rate,
+                    customers,
+                    terminals,
+                    seed,
+                    driftAt == null ? "" : ", drift at " + driftAt));
+        out.println("Press Ctrl-C to stop.");
+        out.flush();
+        new StatusLoop(out, publisher, watcher, trainer, flink).run(stop);
+        out.println("Stopping ...");
+        out.flush();
+        publisher.stop();
+      }
+    } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // Ctrl-C: the hook has run
+      }
+    }
+    out.println("Demo stopped.");
+    out.flush();
     return 0;
+  }
+
+  /** The transactions to feed: the data set or the generator. */
+  private TransactionSource source() {
+    if (data != null) {
+      FraudCsvReader reader = FraudCsvReader.open(data);
+      return new TransactionSource(reader, reader::close);
+    }
+    FraudGenerator generator =
+        new FraudGenerator(
+            FraudGenerator.Settings.defaults()
+                .withSeed(seed)
+                .withSize(customers, terminals)
+                .withDriftAt(driftAt));
+    return new TransactionSource(generator, () -> {});
+  }
+
+  private record TransactionSource(Iterator<LabeledTransaction> iterator, Runnable closer)
+      implements AutoCloseable {
+    @Override
+    public void close() {
+      closer.run();
+    }
+  }
+
+  private FraudPublisher.Settings publisherSettings(String bootstrap, Pacing pacing) {
+    return FraudPublisher.Settings.defaults(bootstrap)
+        .withLabelDelay(job.labelDelay)
+        .withPacing(pacing)
+        .withPoison(poisonFraction, seed);
+  }
+
+  private TrainerSettings trainerSettings(String bootstrap, TopicRegistry topics) {
+    var store = demoDir.resolve("models").toAbsolutePath().toUri();
+    return TrainerSettings.defaults(bootstrap, topics, Task.FRAUD, FraudFeatures.SCHEMA, store)
+        .withRetrain(retrainEveryExamples, retrainEvery)
+        .withWindow(
+            window, TrainerSettings.DEFAULT_EVAL_FRACTION, TrainerSettings.DEFAULT_MIN_TRAIN_ROWS)
+        .withTrainSettings(TrainSettings.defaults().withEpochs(epochs));
+  }
+
+  private void resetDemoDir() {
+    try {
+      if (Files.exists(demoDir)) {
+        try (Stream<Path> paths = Files.walk(demoDir)) {
+          for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+            Files.delete(p);
+          }
+        }
+      }
+      Files.createDirectories(demoDir);
+    } catch (IOException e) {
+      throw new UserError(
+          "cannot prepare the demo folder "
+              + demoDir
+              + ": "
+              + e.getMessage()
+              + "; pass a writable --demo-dir");
+    } catch (UncheckedIOException e) {
+      throw new UserError("cannot prepare the demo folder " + demoDir + ": " + e.getMessage());
+    }
+  }
+
+  /** Prints a status line every few seconds, and one line per finished training run. */
+  private final class StatusLoop {
+    private final PrintWriter out;
+    private final FraudPublisher publisher;
+    private final OutputWatcher watcher;
+    private final TrainerService trainer;
+    private final LocalFlink flink;
+    private final long started = System.nanoTime();
+    private long runsReported;
+    private long lastEvents;
+    private long lastTick = System.nanoTime();
+
+    StatusLoop(
+        PrintWriter out,
+        FraudPublisher publisher,
+        OutputWatcher watcher,
+        TrainerService trainer,
+        LocalFlink flink) {
+      this.out = out;
+      this.publisher = publisher;
+      this.watcher = watcher;
+      this.trainer = trainer;
+      this.flink = flink;
+    }
+
+    void run(CountDownLatch stop) throws InterruptedException {
+      long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
+      while (!stop.await(statusEvery.toMillis(), TimeUnit.MILLISECONDS)) {
+        printRuns();
+        out.println(line());
+        out.flush();
+        if (flink.status().isGloballyTerminalState()) {
+          out.println("The fraud job ended: " + flink.status());
+          return;
+        }
+        if (System.nanoTime() >= deadline) {
+          return;
+        }
+      }
+    }
+
+    private String line() {
+      long now = System.nanoTime();
+      FraudPublisher.Counts counts = publisher.counts();
+      double rate = (counts.events() - lastEvents) / ((now - lastTick) / 1e9);
+      lastEvents = counts.events();
+      lastTick = now;
+      OutputWatcher.Snapshot s = watcher.snapshot();
+      TrainerStatus t = trainer.status();
+      long secs = (now - started) / 1_000_000_000L;
+      return String.format(
+          "%02d:%02d  events %,d (%,.0f/s), labels %,d | scores %,d | DLQ %,d | model %s"
+              + " (%d versions scored) | champion %s, %d runs, %,d training examples",
+          secs / 60,
+          secs % 60,
+          counts.events() + counts.poison(),
+          rate,
+          counts.labels(),
+          s.scores(),
+          s.deadLetters(),
+          s.latestVersion() == null ? "-" : s.latestVersion(),
+          s.scoresByVersion().size(),
+          t.championVersion() == null ? "none" : t.championVersion(),
+          t.runsCompleted(),
+          t.examplesConsumed());
+    }
+
+    private void printRuns() {
+      TrainerStatus t = trainer.status();
+      if (t.runsCompleted() <= runsReported || t.lastRun() == null) {
+        return;
+      }
+      runsReported = t.runsCompleted();
+      TrainingRecord run = t.lastRun();
+      out.println(
+          String.format(
+              "  trainer run %d: %s %s - %s [challenger %s; champion %s %s] %d rows (%d"
+                  + " positives), evaluated on %d later rows, %.1f s on %s",
+              t.runsCompleted(),
+              run.decision(),
+              run.version(),
+              run.reason(),
+              metrics(run.challengerMetrics()),
+              run.championVersion() == null ? "none" : run.championVersion(),
+              metrics(run.championMetrics()),
+              run.trainRows(),
+              run.trainPositives(),
+              run.evalRows(),
+              run.durationMillis() / 1000.0,
+              run.device()));
+    }
+
+    private static String metrics(Map<String, Double> m) {
+      if (m == null || m.isEmpty()) {
+        return "-";
+      }
+      return m.entrySet().stream()
+          .sorted(Map.Entry.comparingByKey())
+          .map(e -> String.format("%s=%.3f", e.getKey(), e.getValue()))
+          .collect(Collectors.joining(" "));
+    }
   }
 }

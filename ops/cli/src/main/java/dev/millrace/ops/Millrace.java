@@ -25,6 +25,7 @@ import picocli.CommandLine.ParameterException;
     description = "Stream-processing machine learning on Kafka, Flink and DJL.",
     subcommands = {
       DemoCommand.class,
+      PipelineCommand.class,
       BrokerCommand.class,
       TopicsCommand.class,
       ReplayCommand.class,
