@@ -21,11 +21,22 @@ public final class FlinkTestCluster {
   private FlinkTestCluster() {}
 
   public static MiniClusterExtension extension() {
+    return extension(new Configuration());
+  }
+
+  /**
+   * As {@link #extension()}, with {@code extra} settings on top of {@link #configuration()}, e.g. a
+   * metric reporter ({@code InMemoryReporter.addToConfiguration(new Configuration())}) or a restart
+   * strategy.
+   */
+  public static MiniClusterExtension extension(Configuration extra) {
+    Configuration conf = configuration();
+    conf.addAll(extra);
     return new MiniClusterExtension(
         new MiniClusterResourceConfiguration.Builder()
             .setNumberTaskManagers(1)
             .setNumberSlotsPerTaskManager(SLOTS)
-            .setConfiguration(configuration())
+            .setConfiguration(conf)
             .build());
   }
 

@@ -1,0 +1,191 @@
+package dev.millrace.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.millrace.ingest.fraud.LabeledTransaction;
+import dev.millrace.schemas.ScoreRecord;
+import dev.millrace.schemas.Topic;
+import dev.millrace.testkit.TestKafka;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Metric;
+import org.apache.flink.metrics.groups.OperatorMetricGroup;
+import org.apache.flink.runtime.executiongraph.AccessExecutionGraph;
+import org.apache.flink.runtime.executiongraph.AccessExecutionVertex;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.testutils.InMemoryReporter;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/** Helpers shared by the fraud end-to-end tests. */
+final class FraudE2e {
+
+  private FraudE2e() {}
+
+  /**
+   * Hands out generated transactions until a limit that the test may move while a publisher runs on
+   * another thread; every transaction handed out is sent (the publisher is never stopped), so the
+   * ids sent are exactly {@code 0 .. handedOut()-1}.
+   */
+  static final class Limited implements Iterator<LabeledTransaction> {
+    private final Iterator<LabeledTransaction> source;
+    private final AtomicLong handedOut = new AtomicLong();
+    private volatile long limit;
+
+    Limited(Iterator<LabeledTransaction> source, long limit) {
+      this.source = source;
+      this.limit = limit;
+    }
+
+    @Override
+    public boolean hasNext() {
+      return handedOut.get() < limit && source.hasNext();
+    }
+
+    @Override
+    public LabeledTransaction next() {
+      handedOut.incrementAndGet();
+      return source.next();
+    }
+
+    void limit(long newLimit) {
+      limit = newLimit;
+    }
+
+    long limit() {
+      return limit;
+    }
+
+    long handedOut() {
+      return handedOut.get();
+    }
+  }
+
+  /** Polls {@code condition} every 100 ms until it holds; false when {@code timeout} passed. */
+  static boolean await(BooleanSupplier condition, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      TimeUnit.MILLISECONDS.sleep(100);
+    }
+    return true;
+  }
+
+  /** The number of records ever written to a (non-compacted) topic: the sum of its end offsets. */
+  static long recordsIn(TestKafka kafka, Topic<?, ?> topic) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    try (KafkaConsumer<byte[], byte[]> c =
+        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions =
+          c.partitionsFor(topic.name(), Duration.ofSeconds(30)).stream()
+              .map(i -> new TopicPartition(i.topic(), i.partition()))
+              .toList();
+      return c.endOffsets(partitions, Duration.ofSeconds(30)).values().stream()
+          .mapToLong(Long::longValue)
+          .sum();
+    }
+  }
+
+  /**
+   * Asserts that the scores hold exactly one record for each transaction id {@code 0 .. n-1}: none
+   * missing, none twice, nothing else.
+   */
+  static void assertExactlyOneScorePerTransaction(
+      List<ConsumerRecord<String, ScoreRecord>> scores, long n) {
+    Map<String, Long> perId =
+        scores.stream()
+            .collect(Collectors.groupingBy(r -> r.value().getEventId(), Collectors.counting()));
+    List<String> duplicated =
+        perId.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey).toList();
+    List<String> missing = new ArrayList<>();
+    for (long id = 0; id < n; id++) {
+      if (!perId.containsKey(Long.toString(id))) {
+        missing.add(Long.toString(id));
+      }
+    }
+    List<String> unexpected =
+        perId.keySet().stream().filter(id -> !isIdBelow(id, n)).sorted().toList();
+    assertThat(duplicated).as("transactions scored more than once").isEmpty();
+    assertThat(missing).as("transactions without a score").isEmpty();
+    assertThat(unexpected).as("scores of transactions never sent").isEmpty();
+    assertThat(scores).hasSize(Math.toIntExact(n));
+  }
+
+  private static boolean isIdBelow(String id, long n) {
+    try {
+      long v = Long.parseLong(id);
+      return v >= 0 && v < n;
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+
+  /** Scores per model version, sorted by version. */
+  static Map<String, Long> scoresPerVersion(List<ConsumerRecord<String, ScoreRecord>> scores) {
+    return scores.stream()
+        .collect(
+            Collectors.groupingBy(
+                r -> r.value().getModelVersion(), TreeMap::new, Collectors.counting()));
+  }
+
+  /** The job ran without any restart: no task was ever redeployed and the job never restarted. */
+  static void assertNeverRestarted(MiniCluster cluster, JobID job) throws Exception {
+    AccessExecutionGraph graph = cluster.getExecutionGraph(job).get(30, TimeUnit.SECONDS);
+    assertThat(graph.getState()).as("job status").hasToString("RUNNING");
+    assertThat(graph.getStatusTimestamp(org.apache.flink.api.common.JobStatus.RESTARTING))
+        .as("time the job entered RESTARTING (0: never)")
+        .isZero();
+    assertThat(maxAttemptNumber(graph)).as("highest task attempt number").isZero();
+  }
+
+  /** The highest execution attempt number over all subtasks (0 when nothing was redeployed). */
+  static int maxAttemptNumber(AccessExecutionGraph graph) {
+    int max = 0;
+    for (AccessExecutionVertex v : graph.getAllExecutionVertices()) {
+      max = Math.max(max, v.getCurrentExecutionAttempt().getAttemptNumber());
+    }
+    return max;
+  }
+
+  /** A counter of the operator named {@code operator}, one value per registered subtask. */
+  static List<Long> operatorCounter(
+      InMemoryReporter reporter, JobID job, String operator, String counter) {
+    List<Long> values = new ArrayList<>();
+    for (OperatorMetricGroup group : reporter.findOperatorMetricGroups(job, operator)) {
+      Metric m = reporter.getMetricsByGroup(group).get(counter);
+      if (m instanceof Counter c) {
+        values.add(c.getCount());
+      }
+    }
+    return values;
+  }
+
+  /** Whether every one of {@code subtasks} subtasks reports {@code counter >= atLeast}. */
+  static boolean everySubtaskCounted(
+      InMemoryReporter reporter,
+      JobID job,
+      String operator,
+      String counter,
+      int subtasks,
+      long atLeast) {
+    List<Long> values = operatorCounter(reporter, job, operator, counter);
+    return values.size() >= subtasks && values.stream().allMatch(v -> v >= atLeast);
+  }
+}
