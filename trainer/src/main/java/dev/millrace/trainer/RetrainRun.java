@@ -35,7 +35,6 @@ import org.slf4j.LoggerFactory;
 public final class RetrainRun {
 
   private static final Logger LOG = LoggerFactory.getLogger(RetrainRun.class);
-  private static final Duration ANNOUNCE_TIMEOUT = Duration.ofSeconds(30);
 
   /** The champion to beat: its announcement. */
   public record Champion(ModelAnnouncement announcement) {}
