@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 
 /** Creates the registry's topics on a Kafka cluster; creating an existing topic is a no-op. */
 public final class TopicAdmin implements AutoCloseable {
@@ -61,12 +62,45 @@ public final class TopicAdmin implements AutoCloseable {
                   throw new IllegalStateException("cannot create topic " + name, e);
                 }
               });
+      awaitLeaders(created);
       return created;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while creating topics", e);
     } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
       throw new IllegalStateException("cannot list topics: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Waits until every partition of the new topics has a leader, so that a producer writing right
+   * after creation does not meet NOT_LEADER_OR_FOLLOWER while metadata propagates.
+   */
+  private void awaitLeaders(List<String> topics) throws InterruptedException {
+    if (topics.isEmpty()) {
+      return;
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      try {
+        Map<String, TopicDescription> described =
+            admin.describeTopics(topics).allTopicNames().get(10, TimeUnit.SECONDS);
+        boolean ready =
+            described.values().stream()
+                .allMatch(
+                    d ->
+                        d.partitions().stream()
+                            .allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+        if (ready) {
+          return;
+        }
+      } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+        // not visible yet: retry until the deadline
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("topics " + topics + " have no leader after 30 s");
+      }
+      Thread.sleep(50);
     }
   }
 
