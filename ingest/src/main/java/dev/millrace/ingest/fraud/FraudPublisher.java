@@ -144,6 +144,11 @@ public final class FraudPublisher implements AutoCloseable {
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
+    // One request in flight: a batch that fails on a just-created topic (leader not known yet) is
+    // retried before any later batch goes out. With more in flight, later batches of the same
+    // idempotent producer could land first and the retry then fails for good with
+    // OutOfOrderSequenceException until the delivery timeout.
+    p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
     p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
     p.put(ProducerConfig.BATCH_SIZE_CONFIG, 128 * 1024);
     p.put(ProducerConfig.CLIENT_ID_CONFIG, "millrace-fraud-publisher");
