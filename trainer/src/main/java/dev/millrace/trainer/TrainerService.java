@@ -75,6 +75,8 @@ public final class TrainerService implements Runnable, AutoCloseable {
   private final Object lock = new Object();
 
   private volatile boolean closed;
+  private final java.util.concurrent.atomic.AtomicBoolean shutDown =
+      new java.util.concurrent.atomic.AtomicBoolean();
   private volatile KafkaConsumer<byte[], byte[]> consumer;
   private volatile Thread serviceThread;
   private KafkaProducer<byte[], DeadLetter> dlqProducer;
@@ -497,6 +499,17 @@ public final class TrainerService implements Runnable, AutoCloseable {
   /** Stops consuming, waits for a run in progress to finish (up to two minutes), releases all. */
   @Override
   public void close() {
+    close(RUN_SHUTDOWN_WAIT);
+  }
+
+  /**
+   * Stops consuming and waits at most {@code waitForRun} for a training run in progress; a run
+   * still going after that is abandoned (interrupted; it announces nothing once closed).
+   */
+  public void close(Duration waitForRun) {
+    if (!shutDown.compareAndSet(false, true)) {
+      return;
+    }
     closed = true;
     KafkaConsumer<byte[], byte[]> c = consumer;
     if (c != null) {
@@ -512,7 +525,7 @@ public final class TrainerService implements Runnable, AutoCloseable {
     }
     trainingThread.shutdown();
     try {
-      if (!trainingThread.awaitTermination(RUN_SHUTDOWN_WAIT.toSeconds(), TimeUnit.SECONDS)) {
+      if (!trainingThread.awaitTermination(waitForRun.toMillis(), TimeUnit.MILLISECONDS)) {
         LOG.warn("{}: a training run is still going; abandoning it", settings.taskName());
         trainingThread.shutdownNow();
       }

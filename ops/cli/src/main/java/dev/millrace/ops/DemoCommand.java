@@ -211,6 +211,8 @@ public final class DemoCommand implements Callable<Integer> {
         out.println("Stopping ...");
         out.flush();
         publisher.stop();
+        flink.close();
+        trainer.close(Duration.ofSeconds(3)); // an unfinished run is abandoned; nothing is lost
       }
     } finally {
       try {
