@@ -26,6 +26,9 @@ public final class DurationConverter implements CommandLine.ITypeConverter<Durat
   /** Parses a duration; throws {@link IllegalArgumentException} with a one-line message. */
   public static Duration parse(String value) {
     String v = value == null ? "" : value.trim();
+    if (v.equals("0")) {
+      return Duration.ZERO;
+    }
     Matcher m = SHORT.matcher(v);
     if (m.matches()) {
       long n;

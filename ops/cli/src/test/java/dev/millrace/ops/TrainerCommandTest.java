@@ -68,11 +68,12 @@ class TrainerCommandTest {
 
   @Test
   void durationsReadAsPeopleWriteThem() {
-    TrainerCommand.DurationConverter d = new TrainerCommand.DurationConverter();
+    DurationConverter d = new DurationConverter();
     assertThat(d.convert("10m")).isEqualTo(Duration.ofMinutes(10));
     assertThat(d.convert("1h")).isEqualTo(Duration.ofHours(1));
     assertThat(d.convert("500ms")).isEqualTo(Duration.ofMillis(500));
     assertThat(d.convert("PT2M")).isEqualTo(Duration.ofMinutes(2));
+    assertThat(d.convert("0")).isEqualTo(Duration.ZERO);
     assertThatThrownBy(() -> d.convert("soon"))
         .isInstanceOf(CommandLine.TypeConversionException.class);
   }
