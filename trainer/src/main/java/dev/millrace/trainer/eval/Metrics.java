@@ -1,7 +1,7 @@
 package dev.millrace.trainer.eval;
 
+import dev.millrace.scorer.eval.QualityMetrics;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -10,9 +10,10 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Ranking metrics of a binary classifier on an evaluation slice. A label counts as positive when it
- * is {@code > 0.5}. Metrics that are undefined on the slice (no positives, no negatives) are {@link
- * Double#NaN}.
+ * Ranking metrics of a binary classifier on an evaluation slice (ROC AUC and average precision are
+ * {@link QualityMetrics}'s, shared with the pipeline's prequential evaluation). A label counts as
+ * positive when it is {@code > 0.5}. Metrics that are undefined on the slice (no positives, no
+ * negatives) are {@link Double#NaN}.
  */
 public final class Metrics {
 
@@ -25,32 +26,7 @@ public final class Metrics {
    * negative; ties count one half (Mann-Whitney U with average ranks).
    */
   public static double rocAuc(float[] labels, float[] scores) {
-    check(labels, scores);
-    int n = labels.length;
-    Integer[] order = sortedAscending(scores);
-    double positiveRankSum = 0;
-    long positives = 0;
-    int i = 0;
-    while (i < n) {
-      int j = i;
-      while (j + 1 < n && scores[order[j + 1]] == scores[order[i]]) {
-        j++;
-      }
-      double averageRank = (i + 1 + j + 1) / 2.0; // ranks are 1-based
-      for (int t = i; t <= j; t++) {
-        if (positive(labels[order[t]])) {
-          positiveRankSum += averageRank;
-          positives++;
-        }
-      }
-      i = j + 1;
-    }
-    long negatives = n - positives;
-    if (positives == 0 || negatives == 0) {
-      return Double.NaN;
-    }
-    double u = positiveRankSum - positives * (positives + 1) / 2.0;
-    return u / ((double) positives * negatives);
+    return QualityMetrics.rocAuc(labels, scores);
   }
 
   /**
@@ -59,41 +35,7 @@ public final class Metrics {
    * above it (so tied rows enter together, without interpolation).
    */
   public static double averagePrecision(float[] labels, float[] scores) {
-    check(labels, scores);
-    int n = labels.length;
-    long totalPositives = 0;
-    for (float label : labels) {
-      if (positive(label)) {
-        totalPositives++;
-      }
-    }
-    if (totalPositives == 0) {
-      return Double.NaN;
-    }
-    Integer[] order = sortedAscending(scores);
-    double ap = 0;
-    double previousRecall = 0;
-    long tp = 0;
-    long taken = 0;
-    int i = n - 1;
-    while (i >= 0) {
-      int j = i;
-      while (j - 1 >= 0 && scores[order[j - 1]] == scores[order[i]]) {
-        j--;
-      }
-      for (int t = j; t <= i; t++) {
-        if (positive(labels[order[t]])) {
-          tp++;
-        }
-        taken++;
-      }
-      double recall = (double) tp / totalPositives;
-      double precision = (double) tp / taken;
-      ap += (recall - previousRecall) * precision;
-      previousRecall = recall;
-      i = j - 1;
-    }
-    return ap;
+    return QualityMetrics.averagePrecision(labels, scores);
   }
 
   /**
@@ -151,13 +93,7 @@ public final class Metrics {
 
   /** Number of positive labels. */
   public static long positives(float[] labels) {
-    long count = 0;
-    for (float label : labels) {
-      if (positive(label)) {
-        count++;
-      }
-    }
-    return count;
+    return QualityMetrics.positives(labels);
   }
 
   /**
@@ -232,15 +168,6 @@ public final class Metrics {
 
   private static boolean positive(float label) {
     return label > 0.5f;
-  }
-
-  private static Integer[] sortedAscending(float[] scores) {
-    Integer[] order = new Integer[scores.length];
-    for (int i = 0; i < order.length; i++) {
-      order[i] = i;
-    }
-    Arrays.sort(order, Comparator.comparingDouble(i -> scores[i]));
-    return order;
   }
 
   private static void check(float[] labels, float[] scores) {
