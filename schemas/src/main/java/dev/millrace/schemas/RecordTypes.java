@@ -25,7 +25,9 @@ public final class RecordTypes {
           DeadLetter.class,
           ModelAnnouncement.class,
           FeatureVector.class,
-          ScoredFeatures.class);
+          ScoredFeatures.class,
+          ModelQuality.class,
+          RetrainRequest.class);
 
   private RecordTypes() {}
 }

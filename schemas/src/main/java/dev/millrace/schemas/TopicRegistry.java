@@ -102,6 +102,19 @@ public final class TopicRegistry {
         Map.of("cleanup.policy", "compact", "min.compaction.lag.ms", "0"));
   }
 
+  /**
+   * {@code millrace.control}: requests to the trainers, e.g. an early retrain on drift (key: task
+   * name; each trainer reads the records of its own task).
+   */
+  public Topic<String, RetrainRequest> control() {
+    return new Topic<>(
+        prefix + "millrace.control",
+        Serdes.String(),
+        AvroSerde.of(RetrainRequest.class),
+        1,
+        Map.of());
+  }
+
   /** {@code <task>.raw}: JSON as producers send it, keyed by entity id. */
   public Topic<String, String> raw(Task task) {
     return perTask(task, "raw", Serdes.String(), Serdes.String());
@@ -142,18 +155,34 @@ public final class TopicRegistry {
     return perTask(task, "dlq", Serdes.ByteArray(), AvroSerde.of(DeadLetter.class));
   }
 
-  /** Every topic of one task, in flow order. */
-  public List<Topic<?, ?>> forTask(Task task) {
-    return List.of(raw(task), events(task), labels(task), scores(task), training(task), dlq(task));
+  /**
+   * {@code <task>.quality}: prequential quality per model version as labels mature (key: model
+   * version).
+   */
+  public Topic<String, ModelQuality> quality(Task task) {
+    return perTask(task, "quality", Serdes.String(), AvroSerde.of(ModelQuality.class));
   }
 
-  /** Every topic of the given tasks plus {@link #models()}. */
+  /** Every topic of one task, in flow order. */
+  public List<Topic<?, ?>> forTask(Task task) {
+    return List.of(
+        raw(task),
+        events(task),
+        labels(task),
+        scores(task),
+        training(task),
+        dlq(task),
+        quality(task));
+  }
+
+  /** Every topic of the given tasks plus {@link #models()} and {@link #control()}. */
   public List<Topic<?, ?>> all(Collection<Task> tasks) {
     List<Topic<?, ?>> topics = new ArrayList<>();
     for (Task task : tasks) {
       topics.addAll(forTask(task));
     }
     topics.add(models());
+    topics.add(control());
     return topics;
   }
 

@@ -20,11 +20,13 @@ class TopicRegistryTest {
             "fraud.labels",
             "fraud.scores",
             "fraud.training",
-            "fraud.dlq");
+            "fraud.dlq",
+            "fraud.quality");
     assertThat(topics.models().name()).isEqualTo("millrace.models");
     assertThat(topics.models().cleanupPolicy()).isEqualTo("compact");
+    assertThat(topics.control().name()).isEqualTo("millrace.control");
     assertThat(topics.events(Task.CHURN).cleanupPolicy()).isEqualTo("delete");
-    assertThat(topics.all(List.of(Task.values()))).hasSize(3 * 6 + 1);
+    assertThat(topics.all(List.of(Task.values()))).hasSize(3 * 7 + 2);
   }
 
   @Test

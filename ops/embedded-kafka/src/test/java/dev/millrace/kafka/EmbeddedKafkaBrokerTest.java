@@ -32,7 +32,7 @@ class EmbeddedKafkaBrokerTest {
     TopicRegistry topics = TopicRegistry.standard();
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(BrokerSettings.ephemeral(dataDir));
         TopicAdmin admin = new TopicAdmin(broker.bootstrapServers())) {
-      assertThat(admin.ensure(topics.all(List.of(Task.FRAUD)))).hasSize(7);
+      assertThat(admin.ensure(topics.all(List.of(Task.FRAUD)))).hasSize(9);
       assertThat(admin.ensure(topics.all(List.of(Task.FRAUD)))).isEmpty(); // idempotent
       try (KafkaProducer<String, String> producer = producer(broker.bootstrapServers())) {
         producer.send(new ProducerRecord<>("fraud.raw", "c1", "{\"hello\":1}")).get();
