@@ -7,6 +7,9 @@ import dev.millrace.ingest.fraud.FraudPublisher;
 import dev.millrace.ingest.fraud.LabeledTransaction;
 import dev.millrace.ops.local.LocalFlink;
 import dev.millrace.ops.local.OutputWatcher;
+import dev.millrace.ops.metrics.MetricsEndpoint;
+import dev.millrace.ops.metrics.MillraceMeters;
+import dev.millrace.ops.metrics.TrainerMeters;
 import dev.millrace.pipeline.fraud.FraudFeatures;
 import dev.millrace.schemas.Task;
 import dev.millrace.schemas.TopicRegistry;
@@ -158,6 +161,16 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Stop by itself after this long (default: run until Ctrl-C).")
   Duration duration;
 
+  @Option(
+      names = "--metrics-port",
+      defaultValue = "9250",
+      paramLabel = "PORT",
+      description =
+          "Port of the Prometheus endpoint (/metrics) of the trainer, generator and committed"
+              + " outputs; 0 for none (default ${DEFAULT-VALUE}). The Flink job's own endpoint is"
+              + " --flink-metrics-port.")
+  int metricsPort;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -167,6 +180,8 @@ public final class DemoCommand implements Callable<Integer> {
       throw new UserError("no such file: " + data + " (--data expects a fraud_fdh .csv.gz)");
     }
     Pacing pacing = data != null ? Pacing.parseSpeed(speed) : Pacing.rate(rate);
+    MetricsEndpoint.requireFree(metricsPort, "--metrics-port");
+    MetricsEndpoint.requireFree(job.flinkMetricsPort, "--flink-metrics-port");
     resetDemoDir();
     var brokerSettings =
         new dev.millrace.kafka.BrokerSettings(
@@ -178,13 +193,30 @@ public final class DemoCommand implements Callable<Integer> {
     try (BrokerCommand.LocalKafka kafka = BrokerCommand.LocalKafka.start(brokerSettings, out)) {
       kafka.createTopics(List.of(Task.values()));
       String bootstrap = kafka.bootstrapServers();
-      try (LocalFlink flink = LocalFlink.startFraud(job.fraudSettings(bootstrap, topics));
+      try (MetricsEndpoint metrics =
+              metricsPort > 0 ? MetricsEndpoint.start(metricsPort, "--metrics-port") : null;
+          LocalFlink flink = job.startLocal(job.fraudSettings(bootstrap, topics));
           TrainerService trainer = new TrainerService(trainerSettings(bootstrap, topics));
-          OutputWatcher watcher = new OutputWatcher(bootstrap, topics, Task.FRAUD).start();
+          OutputWatcher watcher = new OutputWatcher(bootstrap, topics, Task.FRAUD);
           FraudPublisher publisher =
               new FraudPublisher(topics, publisherSettings(bootstrap, pacing));
           var source = source()) {
+        if (metrics != null) {
+          String task = TopicRegistry.taskName(Task.FRAUD);
+          MillraceMeters.bindPublisher(metrics.registry(), task, publisher::counts);
+          MillraceMeters.bindOutput(metrics, task, watcher);
+          TrainerMeters.bind(metrics, trainer);
+        }
+        watcher.start();
         out.printf("Fraud job running on a local MiniCluster (job %s)%n", flink.job().getJobID());
+        if (metrics != null || job.flinkMetricsPort > 0) {
+          out.printf(
+              "Prometheus metrics: %s%s%n",
+              metrics == null ? "" : "http://localhost:" + metrics.port() + "/metrics (millrace) ",
+              job.flinkMetricsPort > 0
+                  ? "http://localhost:" + job.flinkMetricsPort + "/metrics (Flink job)"
+                  : "");
+        }
         trainer.startThread();
         out.printf(
             "Trainer running: models in %s, history in %s%n",
@@ -339,7 +371,7 @@ public final class DemoCommand implements Callable<Integer> {
       long secs = (now - started) / 1_000_000_000L;
       return String.format(
           "%02d:%02d  events %,d (%,.0f/s), labels %,d | scores %,d | DLQ %,d | model %s"
-              + " (%d versions scored) | champion %s, %d runs, %,d training examples",
+              + " (versions scored: %d) | champion %s, %d runs, %,d training examples",
           secs / 60,
           secs % 60,
           counts.events() + counts.poison(),
