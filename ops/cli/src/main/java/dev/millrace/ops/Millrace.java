@@ -32,6 +32,7 @@ import picocli.CommandLine.ParameterException;
       GenerateCommand.class,
       ValidatorCommand.class,
       TrainerCommand.class,
+      DashboardCommand.class,
       VersionCommand.class,
       CommandLine.HelpCommand.class
     })

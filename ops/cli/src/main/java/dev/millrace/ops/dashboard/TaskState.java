@@ -1,0 +1,157 @@
+package dev.millrace.ops.dashboard;
+
+import dev.millrace.schemas.DeadLetter;
+import dev.millrace.schemas.ModelAnnouncement;
+import dev.millrace.schemas.ScoreRecord;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What the dashboard knows of one task from its Kafka topics. Written by the {@link TopicFeed}
+ * thread, read by HTTP handlers: every method is synchronized and readers get copies.
+ */
+final class TaskState {
+
+  /** Bins of the score histogram over [0, 1]. */
+  static final int SCORE_BINS = 20;
+
+  /** Seconds of throughput history kept. */
+  static final int THROUGHPUT_SECONDS = 300;
+
+  private static final int DLQ_SAMPLES = 8;
+  private static final int DRIFT_EVENTS = 20;
+
+  private long scores;
+  private long deadLetters;
+  private String latestVersion;
+  private Instant latestScoreAt;
+  private final Map<String, Long> scoresByVersion = new LinkedHashMap<>();
+  private final Map<String, long[]> histogramByVersion = new LinkedHashMap<>();
+  private final TreeMap<Long, long[]> perSecond = new TreeMap<>(); // epoch second -> {scores, dlq}
+  private final Map<String, Long> deadLettersByReason = new LinkedHashMap<>();
+  private final ArrayDeque<DeadLetterSample> samples = new ArrayDeque<>();
+  private final Map<String, AnnouncementView> announcements = new LinkedHashMap<>();
+  private final Map<String, Map<String, Object>> quality = new LinkedHashMap<>();
+  private final ArrayDeque<Map<String, Object>> drift = new ArrayDeque<>();
+
+  /** One recent dead letter. */
+  record DeadLetterSample(
+      String reasonCode,
+      String reason,
+      String stage,
+      String sourceTopic,
+      Integer sourcePartition,
+      Long sourceOffset,
+      Instant rejectedAt) {}
+
+  /** One model announcement as read from {@code millrace.models}. */
+  record AnnouncementView(
+      String version, String status, Map<String, Double> metrics, Instant announcedAt) {}
+
+  synchronized void onScore(ScoreRecord score, long kafkaTimestamp) {
+    scores++;
+    String version = score.getModelVersion();
+    Instant at = score.getScoringTime();
+    if (latestScoreAt == null || !at.isBefore(latestScoreAt)) { // partitions interleave
+      latestVersion = version;
+      latestScoreAt = at;
+    }
+    scoresByVersion.merge(version, 1L, Long::sum);
+    int bin = (int) Math.floor(score.getPrediction() * SCORE_BINS);
+    bin = Math.max(0, Math.min(SCORE_BINS - 1, bin));
+    histogramByVersion.computeIfAbsent(version, v -> new long[SCORE_BINS])[bin]++;
+    second(kafkaTimestamp)[0]++;
+  }
+
+  synchronized void onDeadLetter(DeadLetter dead, long kafkaTimestamp) {
+    deadLetters++;
+    deadLettersByReason.merge(dead.getReasonCode(), 1L, Long::sum);
+    samples.addFirst(
+        new DeadLetterSample(
+            dead.getReasonCode(),
+            dead.getReason(),
+            dead.getStage(),
+            dead.getSourceTopic(),
+            dead.getSourcePartition(),
+            dead.getSourceOffset(),
+            dead.getRejectedAt()));
+    while (samples.size() > DLQ_SAMPLES) {
+      samples.removeLast();
+    }
+    second(kafkaTimestamp)[1]++;
+  }
+
+  synchronized void onAnnouncement(ModelAnnouncement a) {
+    announcements.put(
+        a.getVersion(),
+        new AnnouncementView(
+            a.getVersion(),
+            a.getStatus().name(),
+            new TreeMap<>(a.getMetrics()),
+            a.getAnnouncedAt()));
+  }
+
+  synchronized void onQuality(String version, Map<String, Object> record) {
+    quality.put(version, record);
+  }
+
+  synchronized void onDrift(Map<String, Object> record) {
+    drift.addFirst(record);
+    while (drift.size() > DRIFT_EVENTS) {
+      drift.removeLast();
+    }
+  }
+
+  private long[] second(long timestampMillis) {
+    long sec = Math.floorDiv(timestampMillis, 1000L);
+    long[] bucket = perSecond.computeIfAbsent(sec, s -> new long[2]);
+    while (!perSecond.isEmpty()
+        && perSecond.firstKey() < perSecond.lastKey() - THROUGHPUT_SECONDS) {
+      perSecond.pollFirstEntry();
+    }
+    return bucket;
+  }
+
+  /** A consistent copy for one API answer. */
+  synchronized Snapshot snapshot(long nowMillis) {
+    long nowSec = Math.floorDiv(nowMillis, 1000L);
+    List<long[]> series = new ArrayList<>();
+    for (var e : perSecond.tailMap(nowSec - THROUGHPUT_SECONDS, true).entrySet()) {
+      series.add(new long[] {e.getKey(), e.getValue()[0], e.getValue()[1]});
+    }
+    Map<String, long[]> histograms = new LinkedHashMap<>();
+    histogramByVersion.forEach((v, h) -> histograms.put(v, h.clone()));
+    return new Snapshot(
+        scores,
+        deadLetters,
+        latestVersion,
+        latestScoreAt,
+        new LinkedHashMap<>(scoresByVersion),
+        histograms,
+        series,
+        new LinkedHashMap<>(deadLettersByReason),
+        List.copyOf(samples),
+        new ArrayList<>(announcements.values()),
+        new LinkedHashMap<>(quality),
+        List.copyOf(drift));
+  }
+
+  record Snapshot(
+      long scores,
+      long deadLetters,
+      String latestVersion,
+      Instant latestScoreAt,
+      Map<String, Long> scoresByVersion,
+      Map<String, long[]> histogramByVersion,
+      List<long[]> perSecond,
+      Map<String, Long> deadLettersByReason,
+      List<DeadLetterSample> deadLetterSamples,
+      List<AnnouncementView> announcements,
+      Map<String, Map<String, Object>> quality,
+      List<Map<String, Object>> drift) {}
+}

@@ -1,0 +1,241 @@
+// Millrace dashboard: polls /api/tasks/<task>/summary every 2 s and updates the charts in place.
+(function () {
+  'use strict';
+  const task = document.body.dataset.task;
+  const api = '/api/tasks/' + encodeURIComponent(task) + '/summary';
+  const palette = ['#2563eb', '#16a34a', '#f59e0b', '#dc2626', '#7c3aed', '#0891b2', '#db2777', '#65a30d'];
+  const decisionColour = { PROMOTED: '#16a34a', REJECTED: '#dc2626', FAILED: '#991b1b' };
+  Chart.defaults.animation = false;
+  Chart.defaults.maintainAspectRatio = false;
+  Chart.defaults.font.size = 11;
+
+  const $ = (id) => document.getElementById(id);
+  const fmt = (n) => (n == null ? '-' : Number(n).toLocaleString('en-US'));
+  const fixed = (n, d) => (n == null || isNaN(n) ? '-' : Number(n).toFixed(d));
+  const time = (iso) => (iso ? new Date(iso).toLocaleTimeString('en-GB') : '-');
+  const esc = (s) => String(s == null ? '' : s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]));
+
+  function chart(id, config) {
+    return new Chart($(id), config);
+  }
+
+  const charts = {
+    timeline: chart('chart-timeline', {
+      type: 'line',
+      data: { labels: [], datasets: [] },
+      options: {
+        interaction: { mode: 'index', intersect: false },
+        scales: { y: { title: { display: true, text: 'metric' } } },
+        plugins: { legend: { position: 'bottom' } },
+      },
+    }),
+    loss: chart('chart-loss', {
+      type: 'line',
+      data: { labels: [], datasets: [] },
+      options: {
+        scales: { x: { title: { display: true, text: 'epoch' } }, y: { title: { display: true, text: 'loss' } } },
+        plugins: { legend: { position: 'bottom', labels: { boxWidth: 10 } } },
+      },
+    }),
+    throughput: chart('chart-throughput', {
+      type: 'line',
+      data: {
+        labels: [],
+        datasets: [
+          { label: 'scores / s', data: [], borderColor: '#2563eb', backgroundColor: 'rgba(37,99,235,.15)', fill: true, pointRadius: 0, tension: 0.2 },
+          { label: 'dead letters / s', data: [], borderColor: '#dc2626', pointRadius: 0, yAxisID: 'y1' },
+        ],
+      },
+      options: {
+        scales: {
+          x: { title: { display: true, text: 'seconds ago' }, ticks: { maxTicksLimit: 9 } },
+          y: { beginAtZero: true },
+          y1: { beginAtZero: true, position: 'right', grid: { drawOnChartArea: false } },
+        },
+        plugins: { legend: { position: 'bottom' } },
+      },
+    }),
+    scores: chart('chart-scores', {
+      type: 'bar',
+      data: { labels: [], datasets: [] },
+      options: {
+        scales: { x: { title: { display: true, text: 'score' } }, y: { type: 'logarithmic', title: { display: true, text: 'fraction (log)' } } },
+        plugins: { legend: { position: 'bottom', labels: { boxWidth: 10 } } },
+      },
+    }),
+    dlq: chart('chart-dlq', {
+      type: 'bar',
+      data: { labels: [], datasets: [{ label: 'dead letters', data: [], backgroundColor: '#f87171' }] },
+      options: { indexAxis: 'y', scales: { x: { beginAtZero: true } }, plugins: { legend: { display: false } } },
+    }),
+  };
+  window.millraceCharts = charts; // for the browser test and the curious
+
+  function setChart(c, labels, datasets) {
+    c.data.labels = labels;
+    c.data.datasets = datasets;
+    c.update();
+  }
+
+  function metricName(s) {
+    const run = s.runs.find((r) => r.promotionMetric);
+    return run ? run.promotionMetric : 'average_precision';
+  }
+
+  function updateTimeline(s) {
+    const metric = metricName(s);
+    const runs = s.runs.filter((r) => r.challengerMetrics && r.challengerMetrics[metric] != null);
+    const labels = runs.map((r) => r.version);
+    const holdout = runs.map((r) => r.challengerMetrics[metric]);
+    const champ = runs.map((r) => (r.championMetrics ? r.championMetrics[metric] : null));
+    const base = runs.map((r) => r.baseline);
+    const sets = [
+      {
+        label: 'challenger ' + metric + ' (holdout)',
+        data: holdout,
+        borderColor: '#2563eb',
+        pointRadius: 6,
+        pointStyle: runs.map((r) => (r.decision === 'PROMOTED' ? 'circle' : 'crossRot')),
+        pointBackgroundColor: runs.map((r) => decisionColour[r.decision] || '#9ca3af'),
+        pointBorderColor: runs.map((r) => decisionColour[r.decision] || '#9ca3af'),
+        showLine: true,
+      },
+      { label: 'champion on the same slice', data: champ, borderColor: '#9ca3af', borderDash: [4, 4], pointRadius: 3 },
+      { label: 'no-skill baseline', data: base, borderColor: '#f59e0b', borderDash: [2, 2], pointRadius: 0 },
+    ];
+    if (s.quality.available) {
+      const key = metric.indexOf('auc') >= 0 ? 'auc' : 'averagePrecision';
+      sets.push({
+        label: 'live ' + key + ' (prequential)',
+        data: labels.map((v) => (s.quality.byVersion[v] ? s.quality.byVersion[v][key] : null)),
+        borderColor: '#7c3aed',
+        pointRadius: 5,
+        showLine: false,
+      });
+    }
+    setChart(charts.timeline, labels, sets);
+  }
+
+  function updateLoss(s) {
+    const runs = s.runs.filter((r) => r.epochLosses && r.epochLosses.length).slice(-8);
+    const epochs = Math.max(0, ...runs.map((r) => r.epochLosses.length));
+    setChart(
+      charts.loss,
+      Array.from({ length: epochs }, (_, i) => i + 1),
+      runs.map((r, i) => ({
+        label: r.version + ' (' + r.decision.toLowerCase() + ')',
+        data: r.epochLosses,
+        borderColor: palette[i % palette.length],
+        pointRadius: 2,
+        borderWidth: 1.5,
+      }))
+    );
+  }
+
+  function updateThroughput(s) {
+    const t = s.throughput;
+    charts.throughput.data.labels = t.secondsAgo;
+    charts.throughput.data.datasets[0].data = t.scores;
+    charts.throughput.data.datasets[1].data = t.deadLetters;
+    charts.throughput.update();
+  }
+
+  function updateScores(s) {
+    const h = s.scoreHistogram;
+    const versions = Object.keys(h.fractionsByVersion);
+    setChart(
+      charts.scores,
+      h.bins.map((b) => b.toFixed(2)),
+      versions.map((v, i) => ({
+        label: v,
+        data: h.fractionsByVersion[v].map((f) => (f > 0 ? f : null)),
+        backgroundColor: palette[i % palette.length],
+      }))
+    );
+  }
+
+  function updateDlq(s) {
+    const reasons = Object.keys(s.deadLettersByReason);
+    charts.dlq.data.labels = reasons;
+    charts.dlq.data.datasets[0].data = reasons.map((r) => s.deadLettersByReason[r]);
+    charts.dlq.update();
+  }
+
+  function metricsText(m) {
+    if (!m) return '-';
+    return Object.keys(m).sort().map((k) => k + '=' + fixed(m[k], 3)).join(' ');
+  }
+
+  function updateTables(s) {
+    $('decisions').tBodies[0].innerHTML = s.runs
+      .slice()
+      .reverse()
+      .map(
+        (r) =>
+          '<tr><td>' + time(r.finishedAt) + '</td><td class="mono">' + esc(r.version) + '</td><td class="' + esc(r.decision) + '">' + esc(r.decision) +
+          '</td><td class="mono">' + esc(metricsText(r.challengerMetrics)) + '</td><td class="mono">' + esc(r.championVersion || '-') + ' ' +
+          esc(metricsText(r.championMetrics)) + '</td><td>' + fmt(r.trainRows) + ' / ' + fmt(r.evalRows) + '</td><td>' + esc(r.device) +
+          '</td><td>' + esc(r.reason) + '</td></tr>'
+      )
+      .join('') || '<tr><td colspan="8" class="muted">no training run yet</td></tr>';
+    $('dlq-samples').tBodies[0].innerHTML = s.deadLetterSamples
+      .map(
+        (d) =>
+          '<tr><td>' + time(d.rejectedAt) + '</td><td><span class="mono">' + esc(d.reasonCode) + '</span> ' + esc(d.reason) + '</td><td>' + esc(d.stage) +
+          '</td><td class="mono">' + esc(d.sourceTopic || '-') + (d.sourcePartition != null ? '[' + d.sourcePartition + ']' : '') +
+          '</td><td class="mono">' + (d.sourceOffset != null ? d.sourceOffset : '-') + '</td></tr>'
+      )
+      .join('') || '<tr><td colspan="5" class="muted">no dead letters</td></tr>';
+    const q = s.quality;
+    $('quality').className = q.available ? '' : 'muted';
+    $('quality').innerHTML = q.available
+      ? '<table><thead><tr><th>version</th><th>examples</th><th>positives</th><th>AUC</th><th>AP</th><th>RMSE</th></tr></thead><tbody>' +
+        Object.keys(q.byVersion)
+          .map((v) => {
+            const r = q.byVersion[v];
+            return '<tr><td class="mono">' + esc(v) + '</td><td>' + fmt(r.examples) + '</td><td>' + fmt(r.positives) + '</td><td>' + fixed(r.auc, 3) +
+              '</td><td>' + fixed(r.averagePrecision, 3) + '</td><td>' + fixed(r.rmse, 3) + '</td></tr>';
+          })
+          .join('') + '</tbody></table>'
+      : 'not available: ' + esc(q.note);
+    const d = s.drift;
+    $('drift').className = d.available ? '' : 'muted';
+    $('drift').innerHTML = d.available
+      ? '<table><thead><tr><th>requested</th><th>feature</th><th>PSI</th><th>model</th><th>reason</th></tr></thead><tbody>' +
+        d.requests
+          .map((r) => '<tr><td>' + time(r.requestedAt) + '</td><td class="mono">' + esc(r.feature) + '</td><td>' + fixed(r.psi, 3) + '</td><td class="mono">' +
+            esc(r.modelVersion) + '</td><td>' + esc(r.reason) + '</td></tr>')
+          .join('') + '</tbody></table>'
+      : 'not available: ' + esc(d.note);
+  }
+
+  function render(s) {
+    $('model-version').textContent = s.modelInUse || 'none yet';
+    $('scores').textContent = fmt(s.scores);
+    $('rate').textContent = fmt(Math.round(s.scoresPerSecond));
+    $('dlq').textContent = fmt(s.deadLetters);
+    $('champion').textContent = s.champion || 'none';
+    $('runs').textContent = fmt(s.runs.length);
+    updateTimeline(s);
+    updateLoss(s);
+    updateThroughput(s);
+    updateScores(s);
+    updateDlq(s);
+    updateTables(s);
+    $('updated').textContent = 'updated ' + time(s.generatedAt);
+    document.body.dataset.updates = String(Number(document.body.dataset.updates || 0) + 1);
+  }
+
+  async function poll() {
+    try {
+      const r = await fetch(api, { cache: 'no-store' });
+      if (!r.ok) throw new Error('HTTP ' + r.status);
+      render(await r.json());
+    } catch (e) {
+      $('updated').textContent = 'dashboard unreachable (' + e.message + '), retrying ...';
+    } finally {
+      setTimeout(poll, 2000);
+    }
+  }
+  poll();
+})();
