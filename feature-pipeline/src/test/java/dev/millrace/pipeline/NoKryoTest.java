@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.millrace.pipeline.fraud.CustomerHistory;
 import dev.millrace.pipeline.fraud.TerminalHistory;
+import dev.millrace.pipeline.monitoring.QualityWindow;
 import dev.millrace.schemas.RecordTypes;
 import java.util.List;
 import org.apache.avro.specific.SpecificRecord;
@@ -37,7 +38,13 @@ class NoKryoTest {
   }
 
   @ParameterizedTest
-  @ValueSource(classes = {RawRecord.class, CustomerHistory.class, TerminalHistory.class})
+  @ValueSource(
+      classes = {
+        RawRecord.class,
+        CustomerHistory.class,
+        TerminalHistory.class,
+        QualityWindow.class
+      })
   void envelopesAndStateArePojos(Class<?> type) {
     PojoTestUtils.assertSerializedAsPojoWithoutKryo(type);
     assertThat(TypeInformation.of(type)).isInstanceOf(PojoTypeInfo.class);

@@ -2,11 +2,14 @@ package dev.millrace.pipeline.fraud;
 
 import dev.millrace.pipeline.DeadLetters;
 import dev.millrace.pipeline.RawRecord;
+import dev.millrace.pipeline.monitoring.PrequentialQuality;
 import dev.millrace.schemas.DeadLetter;
 import dev.millrace.schemas.FeatureVector;
 import dev.millrace.schemas.ModelAnnouncement;
+import dev.millrace.schemas.ModelQuality;
 import dev.millrace.schemas.ScoreRecord;
 import dev.millrace.schemas.ScoredFeatures;
+import dev.millrace.schemas.Task;
 import dev.millrace.schemas.TrainingExample;
 import dev.millrace.schemas.fraud.FraudLabel;
 import dev.millrace.schemas.fraud.FraudTransaction;
@@ -20,6 +23,7 @@ import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.util.OutputTag;
 
 /**
@@ -33,6 +37,7 @@ import org.apache.flink.util.OutputTag;
  *   → Scoring (scorer's operator, models broadcast) → ScoredFeatures               │
  *       ├→ ScoreRecord → scores                                                    │
  *       └→ keyBy event id ⋈ labels by transaction id → LabelJoin → training        │
+ *            └→ keyBy model version → PrequentialQuality → quality                 │
  * labels (bytes) → decode + validate ──(bad)────────────────────────────────────┴→ dead letters
  * </pre>
  */
@@ -54,6 +59,8 @@ public final class FraudPipeline {
   public static final String UID_SCORES_SINK = "fraud-scores-sink";
   public static final String UID_TRAINING_SINK = "fraud-training-sink";
   public static final String UID_DLQ_SINK = "fraud-dlq-sink";
+  public static final String UID_PREQUENTIAL_QUALITY = "fraud-prequential-quality";
+  public static final String UID_QUALITY_SINK = "fraud-quality-sink";
 
   /** Side output of rejected transactions. */
   public static final OutputTag<DeadLetter> EVENT_DEAD_LETTERS =
@@ -84,6 +91,28 @@ public final class FraudPipeline {
       Sink<ScoreRecord> scores,
       Sink<TrainingExample> training,
       Sink<DeadLetter> deadLetters,
+      ModelLoader loader,
+      FraudPipelineSettings settings) {
+    build(env, events, labels, models, scores, training, deadLetters, null, loader, settings);
+  }
+
+  /**
+   * Adds the fraud job to {@code env}, with its monitoring outputs.
+   *
+   * @param quality prequential quality per model version ({@code fraud.quality}); null: only the
+   *     gauges report it
+   * @see #build(StreamExecutionEnvironment, Source, Source, Source, Sink, Sink, Sink, ModelLoader,
+   *     FraudPipelineSettings)
+   */
+  public static void build(
+      StreamExecutionEnvironment env,
+      Source<RawRecord, ?, ?> events,
+      Source<RawRecord, ?, ?> labels,
+      Source<ModelAnnouncement, ?, ?> models,
+      Sink<ScoreRecord> scores,
+      Sink<TrainingExample> training,
+      Sink<DeadLetter> deadLetters,
+      Sink<ModelQuality> quality,
       ModelLoader loader,
       FraudPipelineSettings settings) {
     env.setParallelism(settings.parallelism());
@@ -148,15 +177,32 @@ public final class FraudPipeline {
         .uid(UID_SCORES_SINK)
         .name("fraud.scores");
 
-    scored
-        .keyBy(s -> s.getVector().getEventId(), Types.STRING)
-        .connect(fraudLabels.keyBy(l -> Long.toString(l.getTransactionId()), Types.STRING))
-        .process(new LabelJoin(settings.labelDelay().toMillis(), settings.labelGrace().toMillis()))
-        .uid(UID_LABEL_JOIN)
-        .name("Label join")
-        .sinkTo(training)
-        .uid(UID_TRAINING_SINK)
-        .name("fraud.training");
+    SingleOutputStreamOperator<TrainingExample> examples =
+        scored
+            .keyBy(s -> s.getVector().getEventId(), Types.STRING)
+            .connect(fraudLabels.keyBy(l -> Long.toString(l.getTransactionId()), Types.STRING))
+            .process(
+                new LabelJoin(settings.labelDelay().toMillis(), settings.labelGrace().toMillis()))
+            .uid(UID_LABEL_JOIN)
+            .name("Label join");
+    examples.sinkTo(training).uid(UID_TRAINING_SINK).name("fraud.training");
+
+    SingleOutputStreamOperator<ModelQuality> qualityRecords =
+        examples
+            .keyBy(TrainingExample::getModelVersion, Types.STRING)
+            .process(
+                new PrequentialQuality(
+                    Task.FRAUD,
+                    PrequentialQuality.Kind.CLASSIFICATION,
+                    settings.monitoring(),
+                    clock))
+            .uid(UID_PREQUENTIAL_QUALITY)
+            .name("Prequential quality");
+    if (quality != null) {
+      qualityRecords.sinkTo(quality).uid(UID_QUALITY_SINK).name("fraud.quality");
+    } else {
+      qualityRecords.sinkTo(new DiscardingSink<>()).uid(UID_QUALITY_SINK).name("discard quality");
+    }
 
     parsedEvents
         .getSideOutput(EVENT_DEAD_LETTERS)

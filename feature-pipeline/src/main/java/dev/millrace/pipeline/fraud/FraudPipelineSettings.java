@@ -1,6 +1,7 @@
 package dev.millrace.pipeline.fraud;
 
 import dev.millrace.ingest.ValidationRules;
+import dev.millrace.pipeline.monitoring.MonitoringSettings;
 import dev.millrace.schemas.Task;
 import dev.millrace.schemas.TopicRegistry;
 import dev.millrace.scorer.flink.ScoringSettings;
@@ -37,6 +38,7 @@ import java.util.Objects;
  * @param validation the time bounds of accepted events
  * @param stopAtLatestOffsets read the input topics up to the offsets that are latest at start and
  *     then finish (tests, one-off replays); false runs forever
+ * @param monitoring prequential quality and drift settings
  */
 public record FraudPipelineSettings(
     TopicRegistry topics,
@@ -53,7 +55,8 @@ public record FraudPipelineSettings(
     Duration labelGrace,
     ScoringSettings scoring,
     ValidationRules validation,
-    boolean stopAtLatestOffsets) {
+    boolean stopAtLatestOffsets,
+    MonitoringSettings monitoring) {
 
   /** The broker's default {@code transaction.max.timeout.ms}. */
   public static final Duration MAX_TRANSACTION_TIMEOUT = Duration.ofMinutes(15);
@@ -71,6 +74,7 @@ public record FraudPipelineSettings(
     notNegative(labelGrace, "labelGrace");
     Objects.requireNonNull(scoring, "scoring");
     Objects.requireNonNull(validation, "validation");
+    Objects.requireNonNull(monitoring, "monitoring");
     if (parallelism < 1) {
       throw new IllegalArgumentException("parallelism must be at least 1, got " + parallelism);
     }
@@ -116,6 +120,7 @@ public record FraudPipelineSettings(
     b.scoring = scoring;
     b.validation = validation;
     b.stopAtLatestOffsets = stopAtLatestOffsets;
+    b.monitoring = monitoring;
     return b;
   }
 
@@ -150,6 +155,7 @@ public record FraudPipelineSettings(
     private ScoringSettings scoring = ScoringSettings.defaults(Task.FRAUD);
     private ValidationRules validation = ValidationRules.defaults();
     private boolean stopAtLatestOffsets;
+    private MonitoringSettings monitoring = MonitoringSettings.defaults();
 
     private Builder(String bootstrapServers) {
       this.bootstrapServers = bootstrapServers;
@@ -220,6 +226,11 @@ public record FraudPipelineSettings(
       return this;
     }
 
+    public Builder monitoring(MonitoringSettings v) {
+      monitoring = v;
+      return this;
+    }
+
     public Builder stopAtLatestOffsets(boolean v) {
       stopAtLatestOffsets = v;
       return this;
@@ -241,7 +252,8 @@ public record FraudPipelineSettings(
           labelGrace,
           scoring,
           validation,
-          stopAtLatestOffsets);
+          stopAtLatestOffsets,
+          monitoring);
     }
   }
 }

@@ -6,6 +6,7 @@ import dev.millrace.pipeline.DeadLetterSerializer;
 import dev.millrace.pipeline.RawRecord;
 import dev.millrace.pipeline.RawRecordDeserializer;
 import dev.millrace.schemas.ModelAnnouncement;
+import dev.millrace.schemas.ModelQuality;
 import dev.millrace.schemas.ScoreRecord;
 import dev.millrace.schemas.Task;
 import dev.millrace.schemas.TopicRegistry;
@@ -105,6 +106,13 @@ public final class KafkaFraudJob {
                 TrainingExample.class,
                 TrainingExample::getEntityId)),
         sink(settings, "dlq", new DeadLetterSerializer(topics.dlq(Task.FRAUD).name())),
+        sink(
+            settings,
+            "quality",
+            new AvroRecordSerializer<>(
+                topics.quality(Task.FRAUD).name(),
+                ModelQuality.class,
+                ModelQuality::getModelVersion)),
         loader,
         settings);
   }
