@@ -28,6 +28,8 @@ import java.util.Map;
  * @param libraryVersions DJL, PyTorch engine, Java versions used
  * @param device the device the model was trained on (e.g. cpu(), gpu(0))
  * @param createdAt when the bundle was made
+ * @param driftReference reference distributions of the features and the score for drift
+ *     measurement; null in bundles made before it existed
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ModelManifest(
@@ -46,7 +48,8 @@ public record ModelManifest(
     Map<String, Double> holdoutMetrics,
     Map<String, String> libraryVersions,
     String device,
-    Instant createdAt) {
+    Instant createdAt,
+    DriftReference driftReference) {
 
   /** The bundle format this code writes and reads. */
   public static final int FORMAT_VERSION = 1;
@@ -80,11 +83,74 @@ public record ModelManifest(
                 + featureNames.get(i));
       }
     }
+    if (driftReference != null && !driftReference.features().keySet().containsAll(featureNames)) {
+      throw new IllegalArgumentException("the drift reference lacks features of " + featureNames);
+    }
     for (String f : categoricalVocabularies.keySet()) {
       if (!featureNames.contains(f)) {
         throw new IllegalArgumentException("vocabulary for unknown feature " + f);
       }
     }
+  }
+
+  /** A manifest without a drift reference. */
+  public ModelManifest(
+      int formatVersion,
+      String task,
+      String version,
+      String objective,
+      List<String> featureNames,
+      String featureSchemaFingerprint,
+      List<FeatureStats> normalisation,
+      Map<String, List<String>> categoricalVocabularies,
+      Architecture architecture,
+      Training training,
+      Instant trainingWindowStart,
+      Instant trainingWindowEnd,
+      Map<String, Double> holdoutMetrics,
+      Map<String, String> libraryVersions,
+      String device,
+      Instant createdAt) {
+    this(
+        formatVersion,
+        task,
+        version,
+        objective,
+        featureNames,
+        featureSchemaFingerprint,
+        normalisation,
+        categoricalVocabularies,
+        architecture,
+        training,
+        trainingWindowStart,
+        trainingWindowEnd,
+        holdoutMetrics,
+        libraryVersions,
+        device,
+        createdAt,
+        null);
+  }
+
+  /** A copy with the given drift reference. */
+  public ModelManifest withDriftReference(DriftReference reference) {
+    return new ModelManifest(
+        formatVersion,
+        task,
+        version,
+        objective,
+        featureNames,
+        featureSchemaFingerprint,
+        normalisation,
+        categoricalVocabularies,
+        architecture,
+        training,
+        trainingWindowStart,
+        trainingWindowEnd,
+        holdoutMetrics,
+        libraryVersions,
+        device,
+        createdAt,
+        reference);
   }
 
   /** The feature schema these feature names make. */
@@ -111,7 +177,8 @@ public record ModelManifest(
         metrics,
         libraryVersions,
         device,
-        created);
+        created,
+        driftReference);
   }
 
   /**

@@ -17,6 +17,7 @@ import ai.djl.training.optimizer.Optimizer;
 import dev.millrace.scorer.FeatureSchema;
 import dev.millrace.scorer.model.FeatureNormaliser;
 import dev.millrace.scorer.model.ModelManifest;
+import dev.millrace.scorer.model.PyTorchThreads;
 import dev.millrace.scorer.model.TabularModel;
 import dev.millrace.scorer.model.TabularNet;
 import java.io.ByteArrayOutputStream;
@@ -45,6 +46,14 @@ import org.slf4j.LoggerFactory;
 public final class TabularTrainer {
 
   private static final Logger LOG = LoggerFactory.getLogger(TabularTrainer.class);
+
+  /**
+   * With {@link TrainSettings#balanceClasses()}, positives weigh {@code (negatives /
+   * positives)^CLASS_WEIGHT_POWER} in the loss. A damped weight: on the fraud data (0.8 %
+   * positives) full balancing (power 1) lost about 0.07 average precision and power 0.5 about 0.01
+   * against 0.25, at the same ROC AUC.
+   */
+  public static final double CLASS_WEIGHT_POWER = 0.25;
 
   private final TrainSettings settings;
 
@@ -88,10 +97,13 @@ public final class TabularTrainer {
       throw new IllegalArgumentException(
           "the training data has no negative examples (" + rows + " rows); cannot train " + task);
     }
-    float posWeight = settings.balanceClasses() ? (float) (rows - positives) / positives : 1f;
+    float posWeight =
+        settings.balanceClasses()
+            ? (float) Math.pow((double) (rows - positives) / positives, CLASS_WEIGHT_POWER)
+            : 1f;
     boolean validating = validationOrNull != null && validationOrNull.size() > 0;
 
-    Engine engine = Engine.getEngine("PyTorch");
+    Engine engine = PyTorchThreads.configure();
     engine.setRandomSeed((int) (settings.seed() ^ (settings.seed() >>> 32)));
     Device device = engine.defaultDevice();
 

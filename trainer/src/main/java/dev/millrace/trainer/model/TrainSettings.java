@@ -14,7 +14,8 @@ import java.util.Arrays;
  * @param dropout dropout after each hidden layer, in [0, 1)
  * @param batchNorm batch normalisation in each hidden layer
  * @param seed random seed (initialisation, shuffling, dropout)
- * @param balanceClasses weight positive examples by negatives/positives in the loss
+ * @param balanceClasses up-weight positive examples in the loss by {@code (negatives /
+ *     positives)^}{@link TabularTrainer#CLASS_WEIGHT_POWER}
  */
 public record TrainSettings(
     int epochs,
@@ -57,7 +58,7 @@ public record TrainSettings(
 
   /** Good settings for the fraud data (15 heavy-tailed features, under 1 % positives). */
   public static TrainSettings defaults() {
-    return new TrainSettings(30, 1024, 3e-3f, 1e-2f, new int[] {128, 64}, 0.2f, true, 42L, true);
+    return new TrainSettings(30, 1024, 1e-2f, 1e-2f, new int[] {128, 64}, 0.2f, true, 42L, true);
   }
 
   @Override
