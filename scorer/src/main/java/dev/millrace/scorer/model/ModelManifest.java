@@ -1,6 +1,7 @@
 package dev.millrace.scorer.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.millrace.scorer.FeatureSchema;
 import java.time.Instant;
 import java.util.List;
@@ -49,7 +50,7 @@ public record ModelManifest(
     Map<String, String> libraryVersions,
     String device,
     Instant createdAt,
-    DriftReference driftReference) {
+    @JsonInclude(JsonInclude.Include.NON_NULL) DriftReference driftReference) {
 
   /** The bundle format this code writes and reads. */
   public static final int FORMAT_VERSION = 1;
