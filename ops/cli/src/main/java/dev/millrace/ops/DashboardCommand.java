@@ -68,6 +68,24 @@ public final class DashboardCommand implements Callable<Integer> {
         description = "Address the dashboard listens on (default ${DEFAULT-VALUE}).")
     String host;
 
+    /** Fails fast, before anything else starts, when the port is taken. */
+    void requireFree() {
+      if (port == 0) {
+        return;
+      }
+      try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+        probe.setReuseAddress(true);
+        probe.bind(new java.net.InetSocketAddress(host, port));
+      } catch (java.io.IOException e) {
+        throw new UserError(
+            "dashboard port "
+                + port
+                + " on "
+                + host
+                + " is in use; pass another --dashboard-port (0 picks a free one)");
+      }
+    }
+
     /** Starts the dashboard; a port in use is a one-line {@link UserError}. */
     DashboardServer start(
         String bootstrapServers, dev.millrace.schemas.TopicRegistry topics, Path historyDir) {
@@ -84,6 +102,7 @@ public final class DashboardCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     PrintWriter out = spec.commandLine().getOut();
+    dashboard.requireFree();
     CountDownLatch stop = new CountDownLatch(1);
     Thread hook = new Thread(stop::countDown, "millrace-dashboard-stop");
     try (DashboardServer server =

@@ -5,6 +5,7 @@ import dev.millrace.ingest.fraud.FraudCsvReader;
 import dev.millrace.ingest.fraud.FraudGenerator;
 import dev.millrace.ingest.fraud.FraudPublisher;
 import dev.millrace.ingest.fraud.LabeledTransaction;
+import dev.millrace.ops.dashboard.DashboardServer;
 import dev.millrace.ops.local.LocalFlink;
 import dev.millrace.ops.local.OutputWatcher;
 import dev.millrace.ops.metrics.MetricsEndpoint;
@@ -58,6 +59,8 @@ public final class DemoCommand implements Callable<Integer> {
   @Mixin BrokerOptions broker;
 
   @Mixin PipelineCommand.JobOptions job;
+
+  @Mixin DashboardCommand.Options dashboard;
 
   @Option(
       names = "--demo-dir",
@@ -182,6 +185,7 @@ public final class DemoCommand implements Callable<Integer> {
     Pacing pacing = data != null ? Pacing.parseSpeed(speed) : Pacing.rate(rate);
     MetricsEndpoint.requireFree(metricsPort, "--metrics-port");
     MetricsEndpoint.requireFree(job.flinkMetricsPort, "--flink-metrics-port");
+    dashboard.requireFree();
     resetDemoDir();
     var brokerSettings =
         new dev.millrace.kafka.BrokerSettings(
@@ -197,6 +201,8 @@ public final class DemoCommand implements Callable<Integer> {
               metricsPort > 0 ? MetricsEndpoint.start(metricsPort, "--metrics-port") : null;
           LocalFlink flink = job.startLocal(job.fraudSettings(bootstrap, topics));
           TrainerService trainer = new TrainerService(trainerSettings(bootstrap, topics));
+          DashboardServer dashboardServer =
+              dashboard.start(bootstrap, topics, trainer.history().file().getParent());
           OutputWatcher watcher = new OutputWatcher(bootstrap, topics, Task.FRAUD);
           FraudPublisher publisher =
               new FraudPublisher(topics, publisherSettings(bootstrap, pacing));
@@ -237,6 +243,7 @@ public final class DemoCommand implements Callable<Integer> {
                     terminals,
                     seed,
                     driftAt == null ? "" : ", drift at " + driftAt));
+        out.printf("Dashboard: %s%n", dashboardServer.taskUri(Task.FRAUD));
         out.println("Press Ctrl-C to stop.");
         out.flush();
         new StatusLoop(out, publisher, watcher, trainer, flink).run(stop);

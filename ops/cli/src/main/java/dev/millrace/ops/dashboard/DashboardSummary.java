@@ -153,7 +153,7 @@ public record DashboardSummary(
     long nowSec = Math.floorDiv(nowMillis, 1000L);
     long sum = 0;
     for (long[] b : perSecond) {
-      if (b[0] >= nowSec - 10 && b[0] < nowSec) {
+      if (b[0] >= nowSec - 12 && b[0] < nowSec - 2) { // commits trail by a checkpoint
         sum += b[1];
       }
     }

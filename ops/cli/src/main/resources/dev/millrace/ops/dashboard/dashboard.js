@@ -161,9 +161,15 @@
     charts.dlq.update();
   }
 
+  // Counts (rows, positives, prevalence) have their own column; quality metrics with 3 decimals.
+  const countKeys = ['rows', 'positives', 'prevalence'];
   function metricsText(m) {
     if (!m) return '-';
-    return Object.keys(m).sort().map((k) => k + '=' + fixed(m[k], 3)).join(' ');
+    return Object.keys(m)
+      .filter((k) => countKeys.indexOf(k) < 0)
+      .sort()
+      .map((k) => k + '=' + fixed(m[k], 3))
+      .join(' ');
   }
 
   function updateTables(s) {
@@ -172,9 +178,9 @@
       .reverse()
       .map(
         (r) =>
-          '<tr><td>' + time(r.finishedAt) + '</td><td class="mono">' + esc(r.version) + '</td><td class="' + esc(r.decision) + '">' + esc(r.decision) +
-          '</td><td class="mono">' + esc(metricsText(r.challengerMetrics)) + '</td><td class="mono">' + esc(r.championVersion || '-') + ' ' +
-          esc(metricsText(r.championMetrics)) + '</td><td>' + fmt(r.trainRows) + ' / ' + fmt(r.evalRows) + '</td><td>' + esc(r.device) +
+          '<tr><td>' + time(r.finishedAt) + '</td><td class="mono nowrap">' + esc(r.version) + '</td><td class="' + esc(r.decision) + '">' + esc(r.decision) +
+          '</td><td class="mono">' + esc(metricsText(r.challengerMetrics)) + '</td><td><span class="mono nowrap">' + esc(r.championVersion || '-') + '</span><br><span class="mono">' +
+          esc(r.championVersion ? metricsText(r.championMetrics) : '') + '</span></td><td>' + fmt(r.trainRows) + ' / ' + fmt(r.evalRows) + '</td><td>' + esc(r.device) +
           '</td><td>' + esc(r.reason) + '</td></tr>'
       )
       .join('') || '<tr><td colspan="8" class="muted">no training run yet</td></tr>';
@@ -193,7 +199,7 @@
         Object.keys(q.byVersion)
           .map((v) => {
             const r = q.byVersion[v];
-            return '<tr><td class="mono">' + esc(v) + '</td><td>' + fmt(r.examples) + '</td><td>' + fmt(r.positives) + '</td><td>' + fixed(r.auc, 3) +
+            return '<tr><td class="mono nowrap">' + esc(v) + '</td><td>' + fmt(r.examples) + '</td><td>' + fmt(r.positives) + '</td><td>' + fixed(r.auc, 3) +
               '</td><td>' + fixed(r.averagePrecision, 3) + '</td><td>' + fixed(r.rmse, 3) + '</td></tr>';
           })
           .join('') + '</tbody></table>'
