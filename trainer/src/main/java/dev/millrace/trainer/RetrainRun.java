@@ -8,6 +8,7 @@ import dev.millrace.scorer.ModelLoader;
 import dev.millrace.scorer.ModelRefusedException;
 import dev.millrace.scorer.model.ModelBundle;
 import dev.millrace.scorer.model.ModelStore;
+import dev.millrace.trainer.eval.DriftReferences;
 import dev.millrace.trainer.eval.Metrics;
 import dev.millrace.trainer.eval.PromotionGate;
 import dev.millrace.trainer.eval.Slice;
@@ -138,7 +139,10 @@ public final class RetrainRun {
           return b.finish(RunDecision.REJECTED, verdict.reason());
         }
 
-        ModelBundle bundle = model.toBundle(b.challengerMetrics, train.start(), train.end());
+        ModelBundle bundle =
+            DriftReferences.withReference(
+                model.toBundle(b.challengerMetrics, train.start(), train.end()),
+                DriftReferences.of(schema, train, challengerScores));
         URI uri = store.put(bundle);
         String sha = store.sha256(uri);
         b.artifactUri = uri.toString();

@@ -7,6 +7,7 @@ import dev.millrace.schemas.ModelStatus;
 import dev.millrace.schemas.Task;
 import dev.millrace.schemas.TopicRegistry;
 import dev.millrace.scorer.model.DjlModelLoader;
+import dev.millrace.scorer.model.DriftReference;
 import dev.millrace.scorer.model.ModelStore;
 import dev.millrace.trainer.Synthetic.Labels;
 import dev.millrace.trainer.eval.Slice;
@@ -87,6 +88,12 @@ class RetrainRunTest {
     assertThat(r.artifactUri()).isEqualTo(a.getArtifactUri());
     assertThat(Files.exists(Path.of(uri))).isTrue();
     assertThat(sha256(uri)).isEqualTo(a.getSha256()).isEqualTo(r.sha256());
+    // the bundle carries the drift reference: every feature and the score, fractions summing to 1
+    DriftReference ref = DriftReference.of(a).orElseThrow();
+    assertThat(ref.features().keySet()).containsExactlyElementsOf(Synthetic.SCHEMA.names());
+    assertThat(ref.score().size()).isGreaterThan(2);
+    assertThat(ref.score().fractions().stream().mapToDouble(Double::doubleValue).sum())
+        .isCloseTo(1.0, org.assertj.core.api.Assertions.within(1e-9));
   }
 
   @Test
