@@ -5,6 +5,8 @@ import dev.millrace.schemas.AvroSerde;
 import dev.millrace.schemas.DeadLetter;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.apache.avro.specific.SpecificRecord;
@@ -13,6 +15,8 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -22,6 +26,11 @@ import org.apache.flink.util.OutputTag;
  * for bad input: an empty value, undecodable bytes or a record that fails validation is emitted on
  * the dead-letter side output with a reason code, the stage and the original bytes; only good
  * records go on.
+ *
+ * <p>Metrics (per parallel task): counters {@code accepted} (records in) and {@code deadLetters}, a
+ * {@code deadLetters} counter per reason code in the group {@code reason=<code>}, and the histogram
+ * {@code ingestLagMs}: wall-clock time from the Kafka record timestamp (the producer's send time)
+ * to decoding here, i.e. how far the job lags behind its input.
  *
  * <p>Reason codes of its own: {@link #EMPTY_VALUE}, {@link #UNDECODABLE}, {@link
  * #VALIDATION_FAILED}; everything else comes from {@link #validate}.
@@ -48,6 +57,11 @@ public abstract class AvroParser<T extends SpecificRecord> extends ProcessFuncti
   private transient AvroSerde<T> serde;
   private transient Counter accepted;
   private transient Counter rejected;
+  private transient Map<String, Counter> rejectedByReason;
+  private transient Histogram ingestLagMs;
+
+  /** Samples kept by the {@code ingestLagMs} histogram. */
+  static final int LAG_HISTOGRAM_WINDOW = 1024;
 
   protected AvroParser(
       Class<T> type, String stage, OutputTag<DeadLetter> deadLetters, Clock clock) {
@@ -65,11 +79,19 @@ public abstract class AvroParser<T extends SpecificRecord> extends ProcessFuncti
     serde = AvroSerde.of(type);
     accepted = getRuntimeContext().getMetricGroup().counter("accepted");
     rejected = getRuntimeContext().getMetricGroup().counter("deadLetters");
+    rejectedByReason = new HashMap<>();
+    ingestLagMs =
+        getRuntimeContext()
+            .getMetricGroup()
+            .histogram("ingestLagMs", new DescriptiveStatisticsHistogram(LAG_HISTOGRAM_WINDOW));
   }
 
   @Override
   public void processElement(RawRecord raw, Context ctx, Collector<T> out) {
     Instant now = clock.instant();
+    if (raw.timestamp >= 0) {
+      ingestLagMs.update(Math.max(0, now.toEpochMilli() - raw.timestamp));
+    }
     if (raw.value == null || raw.value.length == 0) {
       reject(ctx, raw, EMPTY_VALUE, "record has no value", now);
       return;
@@ -98,6 +120,11 @@ public abstract class AvroParser<T extends SpecificRecord> extends ProcessFuncti
 
   private void reject(Context ctx, RawRecord raw, String code, String reason, Instant now) {
     rejected.inc();
+    rejectedByReason
+        .computeIfAbsent(
+            code,
+            c -> getRuntimeContext().getMetricGroup().addGroup("reason", c).counter("deadLetters"))
+        .inc();
     ctx.output(deadLetters, DeadLetters.of(raw, code, reason, stage, now));
   }
 

@@ -1,6 +1,7 @@
 package dev.millrace.ops;
 
 import dev.millrace.ops.local.LocalFlink;
+import dev.millrace.ops.metrics.MetricsEndpoint;
 import dev.millrace.pipeline.fraud.FraudPipelineSettings;
 import dev.millrace.schemas.Task;
 import dev.millrace.schemas.TopicRegistry;
@@ -82,6 +83,21 @@ public final class PipelineCommand implements Callable<Integer> {
                 + " means genuine (default ${DEFAULT-VALUE}).")
     Duration labelDelay;
 
+    @Option(
+        names = "--flink-metrics-port",
+        defaultValue = "9249",
+        paramLabel = "PORT",
+        description =
+            "Port of the Flink job's Prometheus endpoint (Flink's Prometheus reporter: job, task"
+                + " and operator metrics at /metrics); 0 for none (default ${DEFAULT-VALUE}).")
+    int flinkMetricsPort;
+
+    /** Starts the fraud job on a local MiniCluster, with its metrics endpoint when asked. */
+    LocalFlink startLocal(FraudPipelineSettings settings) {
+      MetricsEndpoint.requireFree(flinkMetricsPort, "--flink-metrics-port");
+      return LocalFlink.startFraud(settings, flinkMetricsPort);
+    }
+
     FraudPipelineSettings fraudSettings(String bootstrapServers, TopicRegistry topics) {
       return FraudPipelineSettings.builder(bootstrapServers)
           .topics(topics)
@@ -104,7 +120,7 @@ public final class PipelineCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PublishRun.ensureTopics(cluster.bootstrapServers, cluster.registry());
     CountDownLatch stop = new CountDownLatch(1);
-    try (LocalFlink flink = LocalFlink.startFraud(settings)) {
+    try (LocalFlink flink = job.startLocal(settings)) {
       Thread hook =
           new Thread(
               () -> {

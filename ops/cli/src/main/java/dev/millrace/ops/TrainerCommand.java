@@ -1,5 +1,7 @@
 package dev.millrace.ops;
 
+import dev.millrace.ops.metrics.MetricsEndpoint;
+import dev.millrace.ops.metrics.TrainerMeters;
 import dev.millrace.pipeline.fraud.FraudFeatures;
 import dev.millrace.schemas.Task;
 import dev.millrace.schemas.TopicRegistry;
@@ -136,6 +138,15 @@ public final class TrainerCommand implements Callable<Integer> {
       description = "Print a status line this often; 0 for never (default ${DEFAULT-VALUE}).")
   Duration statusEvery;
 
+  @Option(
+      names = "--metrics-port",
+      defaultValue = "9250",
+      paramLabel = "PORT",
+      description =
+          "Port of the trainer's Prometheus endpoint (/metrics: runs by decision, durations, rows,"
+              + " device, last metrics); 0 for none (default ${DEFAULT-VALUE}).")
+  int metricsPort;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -144,7 +155,12 @@ public final class TrainerCommand implements Callable<Integer> {
     TrainerSettings settings = settings(t, featureSchema(t));
     PrintWriter out = spec.commandLine().getOut();
     CountDownLatch stopped = new CountDownLatch(1);
+    MetricsEndpoint metrics =
+        metricsPort > 0 ? MetricsEndpoint.start(metricsPort, "--metrics-port") : null;
     TrainerService service = new TrainerService(settings);
+    if (metrics != null) {
+      TrainerMeters.bind(metrics, service);
+    }
     Thread hook =
         new Thread(
             () -> {
@@ -161,6 +177,9 @@ public final class TrainerCommand implements Callable<Integer> {
         settings.bootstrapServers(),
         settings.modelStore(),
         settings.historyDir().toAbsolutePath());
+    if (metrics != null) {
+      out.printf("Prometheus metrics: http://localhost:%d/metrics%n", metrics.port());
+    }
     out.println("Press Ctrl-C to stop.");
     out.flush();
     long nextStatus = System.nanoTime() + statusNanos();
@@ -169,6 +188,9 @@ public final class TrainerCommand implements Callable<Integer> {
       if (status.state() == TrainerStatus.State.FAILED) {
         Runtime.getRuntime().removeShutdownHook(hook);
         service.close();
+        if (metrics != null) {
+          metrics.close();
+        }
         throw new UserError("trainer stopped: " + status.lastError());
       }
       if (System.nanoTime() - nextStatus >= 0) {

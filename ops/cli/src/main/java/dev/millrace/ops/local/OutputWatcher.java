@@ -13,6 +13,7 @@ import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongConsumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -48,6 +49,7 @@ public final class OutputWatcher implements AutoCloseable {
   private final Map<String, Long> byReason = new ConcurrentHashMap<>();
   private final AtomicReference<String> latestVersion = new AtomicReference<>();
   private volatile boolean running = true;
+  private volatile LongConsumer visibleLagMillis = lag -> {};
 
   public OutputWatcher(String bootstrapServers, TopicRegistry topics, Task task) {
     this.topics = topics;
@@ -61,6 +63,15 @@ public final class OutputWatcher implements AutoCloseable {
         new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     this.thread = new Thread(this::run, "millrace-output-watcher");
     this.thread.setDaemon(true);
+  }
+
+  /**
+   * Calls {@code listener} with each committed score's lag in milliseconds: wall-clock time from
+   * its scoring to this read_committed reader seeing it (checkpoint + transaction commit + poll).
+   */
+  public OutputWatcher onVisibleLag(LongConsumer listener) {
+    this.visibleLagMillis = listener;
+    return this;
   }
 
   public OutputWatcher start() {
@@ -86,6 +97,8 @@ public final class OutputWatcher implements AutoCloseable {
             ScoreRecord score =
                 scoreTopic.valueSerde().deserializer().deserialize(r.topic(), r.value());
             scores.incrementAndGet();
+            visibleLagMillis.accept(
+                System.currentTimeMillis() - score.getScoringTime().toEpochMilli());
             String version = score.getModelVersion();
             byVersion.merge(version, 1L, Long::sum);
             latestVersion.set(version); // the model scoring right now
