@@ -44,8 +44,17 @@ public record DashboardSummary(
   private static final int THROUGHPUT_WINDOW = 120;
   private static final int HISTOGRAM_VERSIONS = 4;
 
-  /** Per-second series; {@code secondsAgo[i]} is negative. */
-  public record Throughput(List<Integer> secondsAgo, List<Long> scores, List<Long> deadLetters) {}
+  /**
+   * Per-second series; {@code secondsAgo[i]} is negative. {@code visibleAfterMs}: mean time from
+   * scoring to the score being readable (read_committed) downstream, null in seconds without
+   * scores.
+   */
+  public record Throughput(
+      List<Integer> secondsAgo,
+      List<Long> scores,
+      List<Long> deadLetters,
+      List<Long> labels,
+      List<Double> visibleAfterMs) {}
 
   /** Score distribution of the newest versions; {@code bins} are the lower bin edges. */
   public record ScoreHistogram(List<Double> bins, Map<String, List<Double>> fractionsByVersion) {}
@@ -167,13 +176,17 @@ public record DashboardSummary(
     List<Integer> ago = new ArrayList<>();
     List<Long> scores = new ArrayList<>();
     List<Long> dead = new ArrayList<>();
+    List<Long> labels = new ArrayList<>();
+    List<Double> delay = new ArrayList<>();
     for (long sec = nowSec - THROUGHPUT_WINDOW; sec < nowSec; sec++) {
       long[] b = bySecond.get(sec);
       ago.add((int) (sec - nowSec));
       scores.add(b == null ? 0 : b[1]);
       dead.add(b == null ? 0 : b[2]);
+      labels.add(b == null ? 0 : b[3]);
+      delay.add(b == null || b[1] == 0 ? null : b[4] / (double) b[1]);
     }
-    return new Throughput(ago, scores, dead);
+    return new Throughput(ago, scores, dead, labels, delay);
   }
 
   private static ScoreHistogram histogram(Map<String, long[]> byVersion) {

@@ -32,7 +32,8 @@ final class TaskState {
   private Instant latestScoreAt;
   private final Map<String, Long> scoresByVersion = new LinkedHashMap<>();
   private final Map<String, long[]> histogramByVersion = new LinkedHashMap<>();
-  private final TreeMap<Long, long[]> perSecond = new TreeMap<>(); // epoch second -> {scores, dlq}
+  // epoch second -> {scores, dead letters, labels, sum of score visibility delays in ms}
+  private final TreeMap<Long, long[]> perSecond = new TreeMap<>();
   private final Map<String, Long> deadLettersByReason = new LinkedHashMap<>();
   private final ArrayDeque<DeadLetterSample> samples = new ArrayDeque<>();
   private final Map<String, AnnouncementView> announcements = new LinkedHashMap<>();
@@ -53,7 +54,11 @@ final class TaskState {
   record AnnouncementView(
       String version, String status, Map<String, Double> metrics, Instant announcedAt) {}
 
-  synchronized void onScore(ScoreRecord score, long kafkaTimestamp) {
+  /**
+   * @param receivedMillis wall-clock time this read_committed consumer got the score: minus the
+   *     scoring time, how long a score takes to become visible downstream (freshness)
+   */
+  synchronized void onScore(ScoreRecord score, long kafkaTimestamp, long receivedMillis) {
     scores++;
     String version = score.getModelVersion();
     Instant at = score.getScoringTime();
@@ -65,7 +70,13 @@ final class TaskState {
     int bin = (int) Math.floor(score.getPrediction() * SCORE_BINS);
     bin = Math.max(0, Math.min(SCORE_BINS - 1, bin));
     histogramByVersion.computeIfAbsent(version, v -> new long[SCORE_BINS])[bin]++;
-    second(kafkaTimestamp)[0]++;
+    long[] bucket = second(kafkaTimestamp);
+    bucket[0]++;
+    bucket[3] += Math.max(0, receivedMillis - at.toEpochMilli());
+  }
+
+  synchronized void onLabel(long kafkaTimestamp) {
+    second(kafkaTimestamp)[2]++;
   }
 
   synchronized void onDeadLetter(DeadLetter dead, long kafkaTimestamp) {
@@ -109,7 +120,7 @@ final class TaskState {
 
   private long[] second(long timestampMillis) {
     long sec = Math.floorDiv(timestampMillis, 1000L);
-    long[] bucket = perSecond.computeIfAbsent(sec, s -> new long[2]);
+    long[] bucket = perSecond.computeIfAbsent(sec, s -> new long[4]);
     while (!perSecond.isEmpty()
         && perSecond.firstKey() < perSecond.lastKey() - THROUGHPUT_SECONDS) {
       perSecond.pollFirstEntry();
@@ -122,7 +133,8 @@ final class TaskState {
     long nowSec = Math.floorDiv(nowMillis, 1000L);
     List<long[]> series = new ArrayList<>();
     for (var e : perSecond.tailMap(nowSec - THROUGHPUT_SECONDS, true).entrySet()) {
-      series.add(new long[] {e.getKey(), e.getValue()[0], e.getValue()[1]});
+      long[] b = e.getValue();
+      series.add(new long[] {e.getKey(), b[0], b[1], b[2], b[3]});
     }
     Map<String, long[]> histograms = new LinkedHashMap<>();
     histogramByVersion.forEach((v, h) -> histograms.put(v, h.clone()));

@@ -30,10 +30,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One read_committed consumer thread that tails, from their beginning, every topic the dashboard
- * shows: {@code <task>.scores}, {@code <task>.dlq}, {@code <task>.quality} (prequential metrics,
- * when that topic exists), {@code millrace.models} and {@code millrace.control} (drift-triggered
- * retrain requests). Topics that appear later are picked up. It only reads Kafka: it never talks to
- * the Flink job, so it cannot slow it down.
+ * shows: {@code <task>.scores}, {@code <task>.dlq}, {@code <task>.labels} (counted only), {@code
+ * <task>.quality} (prequential metrics, when that topic exists), {@code millrace.models} and {@code
+ * millrace.control} (drift-triggered retrain requests). Topics that appear later are picked up. It
+ * only reads Kafka: it never talks to the Flink job, so it cannot slow it down.
  */
 final class TopicFeed implements AutoCloseable {
 
@@ -50,6 +50,7 @@ final class TopicFeed implements AutoCloseable {
 
   private enum Kind {
     SCORES,
+    LABELS,
     DLQ,
     QUALITY,
     MODELS,
@@ -64,6 +65,7 @@ final class TopicFeed implements AutoCloseable {
       String scores = topics.scores(task).name();
       routes.put(scores, new Route(Kind.SCORES, task));
       routes.put(topics.dlq(task).name(), new Route(Kind.DLQ, task));
+      routes.put(topics.labels(task).name(), new Route(Kind.LABELS, task));
       String quality = scores.substring(0, scores.length() - "scores".length()) + "quality";
       routes.put(quality, new Route(Kind.QUALITY, task));
     }
@@ -168,7 +170,11 @@ final class TopicFeed implements AutoCloseable {
       case SCORES ->
           states
               .get(route.task())
-              .onScore(scoreSerde.deserialize(r.topic(), r.value()), r.timestamp());
+              .onScore(
+                  scoreSerde.deserialize(r.topic(), r.value()),
+                  r.timestamp(),
+                  System.currentTimeMillis());
+      case LABELS -> states.get(route.task()).onLabel(r.timestamp());
       case DLQ ->
           states
               .get(route.task())

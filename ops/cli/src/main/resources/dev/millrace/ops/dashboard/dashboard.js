@@ -43,15 +43,27 @@
         labels: [],
         datasets: [
           { label: 'scores / s', data: [], borderColor: '#2563eb', backgroundColor: 'rgba(37,99,235,.15)', fill: true, pointRadius: 0, tension: 0.2 },
-          { label: 'dead letters / s', data: [], borderColor: '#dc2626', pointRadius: 0, yAxisID: 'y1' },
+          { label: 'dead letters / s', data: [], borderColor: '#dc2626', pointRadius: 0, borderWidth: 1, yAxisID: 'y1' },
+          { label: 'labels / s', data: [], borderColor: '#16a34a', pointRadius: 0, borderWidth: 1, yAxisID: 'y1' },
         ],
       },
       options: {
         scales: {
           x: { title: { display: true, text: 'seconds ago' }, ticks: { maxTicksLimit: 9 } },
           y: { beginAtZero: true },
-          y1: { beginAtZero: true, position: 'right', grid: { drawOnChartArea: false } },
+          y1: { beginAtZero: true, position: 'right', grid: { drawOnChartArea: false }, title: { display: true, text: 'dead letters, labels / s' } },
         },
+        plugins: { legend: { position: 'bottom' } },
+      },
+    }),
+    freshness: chart('chart-freshness', {
+      type: 'line',
+      data: {
+        labels: [],
+        datasets: [{ label: 'mean ms from scoring to readable (read_committed)', data: [], borderColor: '#7c3aed', pointRadius: 0, spanGaps: true }],
+      },
+      options: {
+        scales: { x: { title: { display: true, text: 'seconds ago' }, ticks: { maxTicksLimit: 9 } }, y: { beginAtZero: true } },
         plugins: { legend: { position: 'bottom' } },
       },
     }),
@@ -137,7 +149,11 @@
     charts.throughput.data.labels = t.secondsAgo;
     charts.throughput.data.datasets[0].data = t.scores;
     charts.throughput.data.datasets[1].data = t.deadLetters;
+    charts.throughput.data.datasets[2].data = t.labels;
     charts.throughput.update();
+    charts.freshness.data.labels = t.secondsAgo;
+    charts.freshness.data.datasets[0].data = t.visibleAfterMs;
+    charts.freshness.update();
   }
 
   function updateScores(s) {
@@ -178,12 +194,12 @@
       .reverse()
       .map(
         (r) =>
-          '<tr><td>' + time(r.finishedAt) + '</td><td class="mono nowrap">' + esc(r.version) + '</td><td class="' + esc(r.decision) + '">' + esc(r.decision) +
+          '<tr><td>' + time(r.finishedAt) + '</td><td class="mono nowrap">' + esc(r.version) + '</td><td>' + esc(r.trigger) + '</td><td class="' + esc(r.decision) + '">' + esc(r.decision) +
           '</td><td class="mono">' + esc(metricsText(r.challengerMetrics)) + '</td><td><span class="mono nowrap">' + esc(r.championVersion || '-') + '</span><br><span class="mono">' +
           esc(r.championVersion ? metricsText(r.championMetrics) : '') + '</span></td><td>' + fmt(r.trainRows) + ' / ' + fmt(r.evalRows) + '</td><td>' + esc(r.device) +
           '</td><td>' + esc(r.reason) + '</td></tr>'
       )
-      .join('') || '<tr><td colspan="8" class="muted">no training run yet</td></tr>';
+      .join('') || '<tr><td colspan="9" class="muted">no training run yet</td></tr>';
     $('dlq-samples').tBodies[0].innerHTML = s.deadLetterSamples
       .map(
         (d) =>

@@ -109,7 +109,12 @@ class DashboardBrowserTest {
                 ((JavascriptExecutor) browser).executeScript(CHART_STATE);
         assertThat(charts)
             .containsOnlyKeys(
-                "chart-timeline", "chart-loss", "chart-throughput", "chart-scores", "chart-dlq");
+                "chart-timeline",
+                "chart-loss",
+                "chart-throughput",
+                "chart-freshness",
+                "chart-scores",
+                "chart-dlq");
         charts.forEach(
             (id, c) -> {
               assertThat(c.get("chart")).as(id + " is a Chart.js chart").isEqualTo(true);

@@ -5,6 +5,7 @@ import dev.millrace.schemas.ModelAnnouncement;
 import dev.millrace.schemas.ModelStatus;
 import dev.millrace.schemas.ScoreRecord;
 import dev.millrace.schemas.Task;
+import dev.millrace.schemas.fraud.FraudLabel;
 import dev.millrace.testkit.TestKafka;
 import dev.millrace.trainer.RunDecision;
 import dev.millrace.trainer.TrainingHistory;
@@ -29,6 +30,7 @@ final class DashboardFixture {
   static final int SCORES_V1 = 300;
   static final int SCORES_V3 = 200;
   static final int DEAD_LETTERS = 5;
+  static final int LABELS = 7;
 
   private DashboardFixture() {}
 
@@ -163,5 +165,21 @@ final class DashboardFixture {
                   .build()));
     }
     kafka.send(topics.models(), models);
+    List<ProducerRecord<String, FraudLabel>> labels = new ArrayList<>();
+    for (int i = 0; i < LABELS; i++) {
+      labels.add(
+          new ProducerRecord<>(
+              topics.fraudLabels().name(),
+              "c" + i,
+              FraudLabel.newBuilder()
+                  .setTransactionId(i)
+                  .setCustomerId("c" + i)
+                  .setTerminalId("t" + i)
+                  .setTransactionTime(now.minusSeconds(7_200))
+                  .setLabelTime(now.minusSeconds(3_600))
+                  .setFraud(i % 2 == 0)
+                  .build()));
+    }
+    kafka.send(topics.fraudLabels(), labels);
   }
 }

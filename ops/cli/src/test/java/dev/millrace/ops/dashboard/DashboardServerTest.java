@@ -32,6 +32,14 @@ class DashboardServerTest {
         HttpResponse.BodyHandlers.ofString());
   }
 
+  private static long labelsSeen(JsonNode summary) {
+    long n = 0;
+    for (JsonNode v : summary.path("throughput").path("labels")) {
+      n += v.asLong();
+    }
+    return n;
+  }
+
   @Test
   void summaryPagesAndErrors(TestKafka kafka, @TempDir Path dir) throws Exception {
     kafka.createTopics(Task.FRAUD);
@@ -47,7 +55,8 @@ class DashboardServerTest {
       while (summary.path("scores").asLong()
               < DashboardFixture.SCORES_V1 + DashboardFixture.SCORES_V3
           || summary.path("deadLetters").asLong() < DashboardFixture.DEAD_LETTERS
-          || summary.path("models").size() < 2) {
+          || summary.path("models").size() < 2
+          || labelsSeen(summary) < DashboardFixture.LABELS) {
         assertThat(System.nanoTime())
             .as("the feed reads the topics: " + summary)
             .isLessThan(deadline);
@@ -70,6 +79,16 @@ class DashboardServerTest {
         throughput += n.asLong();
       }
       assertThat(throughput).as("scores of the last two minutes").isEqualTo(500);
+      long labels = 0;
+      for (JsonNode n : summary.path("throughput").path("labels")) {
+        labels += n.asLong();
+      }
+      assertThat(labels).as("labels of the last two minutes").isEqualTo(DashboardFixture.LABELS);
+      double maxDelay = 0;
+      for (JsonNode n : summary.path("throughput").path("visibleAfterMs")) {
+        maxDelay = Math.max(maxDelay, n.asDouble());
+      }
+      assertThat(maxDelay).as("scored 0-10 s before they were read").isBetween(1.0, 120_000.0);
       assertThat(summary.path("scoreHistogram").path("fractionsByVersion").size()).isEqualTo(2);
       assertThat(summary.path("quality").path("available").asBoolean()).isFalse();
 
