@@ -209,7 +209,7 @@ public final class DemoCommand implements Callable<Integer> {
           var source = source()) {
         if (metrics != null) {
           String task = TopicRegistry.taskName(Task.FRAUD);
-          MillraceMeters.bindPublisher(metrics.registry(), task, publisher::counts);
+          MillraceMeters.bindPublisher(metrics, task, publisher::counts);
           MillraceMeters.bindOutput(metrics, task, watcher);
           TrainerMeters.bind(metrics, trainer);
         }

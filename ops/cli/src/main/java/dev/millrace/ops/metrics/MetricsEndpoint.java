@@ -38,6 +38,7 @@ public final class MetricsEndpoint implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor;
   private final List<Runnable> beforeScrape = new CopyOnWriteArrayList<>();
+  private final List<Object> retained = new CopyOnWriteArrayList<>();
 
   private MetricsEndpoint(PrometheusMeterRegistry registry, HttpServer server, ExecutorService ex) {
     this.registry = registry;
@@ -113,6 +114,15 @@ public final class MetricsEndpoint implements AutoCloseable {
   /** The bound port (useful when started on port 0 in tests). */
   public int port() {
     return server.getAddress().getPort();
+  }
+
+  /**
+   * Keeps {@code object} reachable as long as this endpoint: Micrometer's function counters and
+   * gauges hold their state object weakly, so a lambda passed as that object must be retained.
+   */
+  public <T> T retain(T object) {
+    retained.add(object);
+    return object;
   }
 
   /** Runs {@code hook} before each scrape (exceptions are logged, the scrape goes on). */

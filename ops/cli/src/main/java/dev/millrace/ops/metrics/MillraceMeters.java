@@ -40,7 +40,9 @@ public final class MillraceMeters {
 
   /** The publisher's counts as counters. */
   public static void bindPublisher(
-      MeterRegistry registry, String task, Supplier<FraudPublisher.Counts> counts) {
+      MetricsEndpoint endpoint, String task, Supplier<FraudPublisher.Counts> supplier) {
+    MeterRegistry registry = endpoint.registry();
+    Supplier<FraudPublisher.Counts> counts = endpoint.retain(supplier); // meters hold it weakly
     FunctionCounter.builder("millrace.publisher.events", counts, c -> c.get().events())
         .description("Valid events published to <task>.events")
         .tag("task", task)

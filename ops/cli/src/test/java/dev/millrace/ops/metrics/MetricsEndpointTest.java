@@ -29,6 +29,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -48,9 +49,11 @@ class MetricsEndpointTest {
     AtomicReference<TrainerStatus> status = new AtomicReference<>(status(0, null, null));
     List<TrainingRecord> history = new ArrayList<>();
     try (MetricsEndpoint endpoint = MetricsEndpoint.start(0, "--metrics-port")) {
+      AtomicLong events = new AtomicLong(1200);
       MillraceMeters.bindPublisher(
-          endpoint.registry(), "fraud", () -> new FraudPublisher.Counts(1200, 300, 6, 0));
+          endpoint, "fraud", () -> new FraudPublisher.Counts(events.get(), 300, 6, 0));
       TrainerMeters.bind(endpoint, "fraud", status::get, () -> history);
+      System.gc(); // meters hold their state weakly: the endpoint must keep it reachable
 
       HttpResponse<String> first = get(endpoint.port());
       assertThat(first.statusCode()).isEqualTo(200);
