@@ -2,11 +2,14 @@ package dev.millrace.pipeline.fraud;
 
 import dev.millrace.pipeline.DeadLetters;
 import dev.millrace.pipeline.RawRecord;
+import dev.millrace.pipeline.monitoring.BroadcastWatermarks;
+import dev.millrace.pipeline.monitoring.DriftMonitor;
 import dev.millrace.pipeline.monitoring.PrequentialQuality;
 import dev.millrace.schemas.DeadLetter;
 import dev.millrace.schemas.FeatureVector;
 import dev.millrace.schemas.ModelAnnouncement;
 import dev.millrace.schemas.ModelQuality;
+import dev.millrace.schemas.RetrainRequest;
 import dev.millrace.schemas.ScoreRecord;
 import dev.millrace.schemas.ScoredFeatures;
 import dev.millrace.schemas.Task;
@@ -16,6 +19,7 @@ import dev.millrace.schemas.fraud.FraudTransaction;
 import dev.millrace.scorer.ModelLoader;
 import dev.millrace.scorer.flink.Scoring;
 import java.time.Clock;
+import java.util.Set;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -36,6 +40,7 @@ import org.apache.flink.util.OutputTag;
  *   → keyBy terminal ⋈ labels by terminal → TerminalFeatures → FeatureVector       │
  *   → Scoring (scorer's operator, models broadcast) → ScoredFeatures               │
  *       ├→ ScoreRecord → scores                                                    │
+ *       ├→ keyBy task ⋈ models (broadcast) → DriftMonitor → control (retrain)      │
  *       └→ keyBy event id ⋈ labels by transaction id → LabelJoin → training        │
  *            └→ keyBy model version → PrequentialQuality → quality                 │
  * labels (bytes) → decode + validate ──(bad)────────────────────────────────────┴→ dead letters
@@ -61,6 +66,17 @@ public final class FraudPipeline {
   public static final String UID_DLQ_SINK = "fraud-dlq-sink";
   public static final String UID_PREQUENTIAL_QUALITY = "fraud-prequential-quality";
   public static final String UID_QUALITY_SINK = "fraud-quality-sink";
+  public static final String UID_MODEL_WATERMARKS = "fraud-model-watermarks";
+  public static final String UID_DRIFT_MONITOR = "fraud-drift-monitor";
+  public static final String UID_CONTROL_SINK = "fraud-control-sink";
+
+  /**
+   * Features whose drift is measured and reported but never requests a retrain: the weekend flag of
+   * a one-day window is all 0 or all 1, never the multi-day mix of the training data.
+   */
+  public static final Set<String> DRIFT_NOT_TRIGGERING = Set.of("TX_DURING_WEEKEND");
+
+  private static final String TASK_KEY = "fraud";
 
   /** Side output of rejected transactions. */
   public static final OutputTag<DeadLetter> EVENT_DEAD_LETTERS =
@@ -93,7 +109,7 @@ public final class FraudPipeline {
       Sink<DeadLetter> deadLetters,
       ModelLoader loader,
       FraudPipelineSettings settings) {
-    build(env, events, labels, models, scores, training, deadLetters, null, loader, settings);
+    build(env, events, labels, models, scores, training, deadLetters, null, null, loader, settings);
   }
 
   /**
@@ -101,6 +117,8 @@ public final class FraudPipeline {
    *
    * @param quality prequential quality per model version ({@code fraud.quality}); null: only the
    *     gauges report it
+   * @param control early-retrain requests on drift ({@code millrace.control}); null: only the
+   *     gauges report drift
    * @see #build(StreamExecutionEnvironment, Source, Source, Source, Sink, Sink, Sink, ModelLoader,
    *     FraudPipelineSettings)
    */
@@ -113,6 +131,7 @@ public final class FraudPipeline {
       Sink<TrainingExample> training,
       Sink<DeadLetter> deadLetters,
       Sink<ModelQuality> quality,
+      Sink<RetrainRequest> control,
       ModelLoader loader,
       FraudPipelineSettings settings) {
     env.setParallelism(settings.parallelism());
@@ -176,6 +195,25 @@ public final class FraudPipeline {
         .sinkTo(scores)
         .uid(UID_SCORES_SINK)
         .name("fraud.scores");
+
+    SingleOutputStreamOperator<RetrainRequest> retrainRequests =
+        scored
+            .keyBy(s -> TASK_KEY, Types.STRING)
+            .connect(
+                announcements
+                    .assignTimestampsAndWatermarks(new BroadcastWatermarks<>())
+                    .uid(UID_MODEL_WATERMARKS)
+                    .name("Model announcements never hold back event time")
+                    .broadcast(DriftMonitor.REFERENCES))
+            .process(
+                new DriftMonitor(Task.FRAUD, settings.monitoring(), DRIFT_NOT_TRIGGERING, clock))
+            .uid(UID_DRIFT_MONITOR)
+            .name("Drift monitor");
+    if (control != null) {
+      retrainRequests.sinkTo(control).uid(UID_CONTROL_SINK).name("millrace.control");
+    } else {
+      retrainRequests.sinkTo(new DiscardingSink<>()).uid(UID_CONTROL_SINK).name("discard requests");
+    }
 
     SingleOutputStreamOperator<TrainingExample> examples =
         scored

@@ -7,6 +7,7 @@ import dev.millrace.pipeline.RawRecord;
 import dev.millrace.pipeline.RawRecordDeserializer;
 import dev.millrace.schemas.ModelAnnouncement;
 import dev.millrace.schemas.ModelQuality;
+import dev.millrace.schemas.RetrainRequest;
 import dev.millrace.schemas.ScoreRecord;
 import dev.millrace.schemas.Task;
 import dev.millrace.schemas.TopicRegistry;
@@ -32,8 +33,9 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 /**
  * The fraud job on Kafka: {@link FraudPipeline} with Kafka sources ({@code fraud.events}, {@code
  * fraud.labels} as raw bytes, {@code millrace.models} as announcements) and exactly-once
- * (transactional) Kafka sinks for {@code fraud.scores}, {@code fraud.training} and {@code
- * fraud.dlq}. Checkpointing runs in exactly-once mode; readers use {@code read_committed}.
+ * (transactional) Kafka sinks for {@code fraud.scores}, {@code fraud.training}, {@code
+ * fraud.quality}, {@code millrace.control} and {@code fraud.dlq}. Checkpointing runs in
+ * exactly-once mode; readers use {@code read_committed}.
  *
  * <p>From code (the {@code millrace pipeline} / {@code demo} commands, e2e tests):
  *
@@ -113,6 +115,13 @@ public final class KafkaFraudJob {
                 topics.quality(Task.FRAUD).name(),
                 ModelQuality.class,
                 ModelQuality::getModelVersion)),
+        sink(
+            settings,
+            "control",
+            new AvroRecordSerializer<>(
+                topics.control().name(),
+                RetrainRequest.class,
+                r -> TopicRegistry.taskName(r.getTask()))),
         loader,
         settings);
   }
@@ -123,8 +132,10 @@ public final class KafkaFraudJob {
    * --parallelism}, {@code --group-id}, {@code --transactional-id-prefix}, {@code
    * --checkpoint-interval}, {@code --transaction-timeout}, {@code --out-of-orderness}, {@code
    * --idleness}, {@code --allowed-lateness}, {@code --label-delay}, {@code --label-grace}, {@code
-   * --batch-size}, {@code --batch-max-wait}, {@code --bounded} (durations like {@code 10s}, {@code
-   * 5 min}, {@code 7d}).
+   * --batch-size}, {@code --batch-max-wait}, {@code --quality-window}, {@code --quality-every},
+   * {@code --quality-idle-timeout}, {@code --drift-window}, {@code --drift-slide}, {@code
+   * --drift-min-examples}, {@code --drift-threshold}, {@code --drift-cooldown}, {@code --bounded}
+   * (durations like {@code 10s}, {@code 5 min}, {@code 7d}).
    */
   public static FraudPipelineSettings settings(String[] args) {
     ParameterTool p = ParameterTool.fromArgs(args);
@@ -149,6 +160,18 @@ public final class KafkaFraudJob {
             d.scoring()
                 .withBatchSize(p.getInt("batch-size", d.scoring().batchSize()))
                 .withMaxWait(duration(p, "batch-max-wait", d.scoring().maxWait())))
+        .monitoring(
+            d.monitoring()
+                .withQuality(
+                    p.getInt("quality-window", d.monitoring().qualityWindow()),
+                    p.getInt("quality-every", d.monitoring().qualityEvery()),
+                    duration(p, "quality-idle-timeout", d.monitoring().qualityIdleTimeout()))
+                .withDrift(
+                    duration(p, "drift-window", d.monitoring().driftWindow()),
+                    duration(p, "drift-slide", d.monitoring().driftSlide()),
+                    p.getInt("drift-min-examples", d.monitoring().driftMinExamples()),
+                    p.getDouble("drift-threshold", d.monitoring().driftThreshold()),
+                    duration(p, "drift-cooldown", d.monitoring().driftCooldown())))
         .stopAtLatestOffsets(p.getBoolean("bounded", false))
         .build();
   }

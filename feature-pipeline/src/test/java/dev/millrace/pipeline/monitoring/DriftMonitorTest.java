@@ -1,0 +1,233 @@
+package dev.millrace.pipeline.monitoring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.millrace.schemas.FeatureVector;
+import dev.millrace.schemas.ModelAnnouncement;
+import dev.millrace.schemas.ModelStatus;
+import dev.millrace.schemas.RetrainRequest;
+import dev.millrace.schemas.ScoredFeatures;
+import dev.millrace.schemas.Task;
+import dev.millrace.scorer.FeatureSchema;
+import dev.millrace.scorer.model.DriftReference;
+import dev.millrace.scorer.model.ModelBundle;
+import dev.millrace.scorer.model.ModelManifest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every expected index is worked out by hand in the comments. */
+class DriftMonitorTest {
+
+  private static final long HOUR = 3_600_000L;
+  private static final Instant NOW = Instant.parse("2026-11-25T10:00:00Z");
+  private static final List<String> FEATURES = List.of("a", "b");
+
+  @TempDir Path dir;
+
+  /** a: bins {<0.5, >=0.5} at 50/50; b: bins {<1, >=1} at 80/20; score: {<0.5, >=0.5} 50/50. */
+  private static DriftReference reference() {
+    Map<String, DriftReference.Bins> features = new LinkedHashMap<>();
+    features.put("a", new DriftReference.Bins(List.of(0.5), List.of(0.5, 0.5)));
+    features.put("b", new DriftReference.Bins(List.of(1.0), List.of(0.8, 0.2)));
+    return new DriftReference(features, new DriftReference.Bins(List.of(0.5), List.of(0.5, 0.5)));
+  }
+
+  private ModelAnnouncement announce(String version, DriftReference ref) throws Exception {
+    List<ModelManifest.FeatureStats> stats =
+        FEATURES.stream()
+            .map(f -> new ModelManifest.FeatureStats(f, ModelManifest.FeatureStats.IDENTITY, 0, 1))
+            .toList();
+    ModelManifest manifest =
+        new ModelManifest(
+                ModelManifest.FORMAT_VERSION,
+                "fraud",
+                version,
+                ModelManifest.BINARY_CLASSIFICATION,
+                FEATURES,
+                new FeatureSchema(FEATURES).fingerprint(),
+                stats,
+                Map.of(),
+                new ModelManifest.Architecture(List.of(4), 0, false, Map.of()),
+                new ModelManifest.Training(
+                    1, 1, 1, 8, 0.01, 0, "one-cycle", "adam", 1, false, 1, 10, 1, 0),
+                null,
+                null,
+                Map.of(),
+                Map.of(),
+                "cpu()",
+                NOW)
+            .withDriftReference(ref);
+    ModelBundle bundle = new ModelBundle(manifest, new byte[] {1, 2, 3});
+    Path file = dir.resolve(version + ".zip");
+    Files.write(file, bundle.toBytes());
+    return ModelAnnouncement.newBuilder()
+        .setTask(Task.FRAUD)
+        .setVersion(version)
+        .setArtifactUri(file.toUri().toString())
+        .setSha256(bundle.sha256())
+        .setFeatureSchemaFingerprint(manifest.featureSchemaFingerprint())
+        .setMetrics(Map.of())
+        .setStatus(ModelStatus.CHAMPION)
+        .setAnnouncedAt(NOW)
+        .build();
+  }
+
+  private int n;
+
+  private void vector(
+      KeyedBroadcastOperatorTestHarness<String, ScoredFeatures, ModelAnnouncement, RetrainRequest>
+          h,
+      String version,
+      long eventTime,
+      float a,
+      float b,
+      double score)
+      throws Exception {
+    n++;
+    FeatureVector v =
+        FeatureVector.newBuilder()
+            .setTask(Task.FRAUD)
+            .setEventId("e" + n)
+            .setEntityId("c")
+            .setEventTime(Instant.ofEpochMilli(eventTime))
+            .setFeatureSchemaFingerprint("fp")
+            .setFeatures(List.of(a, b))
+            .build();
+    h.processElement(
+        ScoredFeatures.newBuilder()
+            .setVector(v)
+            .setPrediction(score)
+            .setModelVersion(version)
+            .setScoringTime(NOW)
+            .build(),
+        eventTime);
+  }
+
+  @Test
+  void measuresPsiOverTheSlidingWindowAndRequestsARetrainWithCooldown() throws Exception {
+    MonitoringSettings settings =
+        MonitoringSettings.defaults()
+            .withDrift(Duration.ofHours(2), Duration.ofHours(1), 4, 0.2, Duration.ofHours(3));
+    DriftMonitor monitor =
+        new DriftMonitor(Task.FRAUD, settings, Set.of(), Clock.fixed(NOW, ZoneOffset.UTC));
+    var h =
+        ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(
+            monitor,
+            s -> "fraud",
+            org.apache.flink.api.common.typeinfo.Types.STRING,
+            DriftMonitor.REFERENCES);
+    // as BroadcastWatermarks does in the job: the model stream never holds back event time
+    h.processBroadcastWatermark(Long.MAX_VALUE);
+
+    // before any model with a reference: nothing is counted
+    vector(h, "fallback", 10, 1, 1, 0.9);
+    assertThat(h.numEventTimeTimers()).isZero();
+
+    h.processBroadcastElement(announce("v1", reference()), 0);
+    // hour 0: a {0,0,1,1} (50/50: psi 0), b {0,0,0,1} (75/25), scores 50/50 (psi 0)
+    vector(h, "v1", 100, 0, 0, 0.1);
+    vector(h, "v1", 200, 0, 0, 0.9);
+    vector(h, "v1", 300, 1, 0, 0.2);
+    vector(h, "v1", 400, 1, 1, 0.8);
+    vector(h, "v0", 500, 1, 1, 0.8); // an older model's vector is not counted
+    h.processWatermark(new Watermark(HOUR));
+    // b: (0.75-0.8) ln(0.75/0.8) + (0.25-0.2) ln(0.25/0.2) = 0.003227 + 0.011157
+    assertThat(monitor.featurePsi().get("b")).isCloseTo(0.014384, within(1e-5));
+    assertThat(monitor.featurePsi().get("a")).isZero();
+    assertThat(monitor.scorePsi()).isZero();
+    assertThat(monitor.maxPsi()).isCloseTo(0.014384, within(1e-5));
+    assertThat(h.extractOutputValues()).isEmpty();
+
+    // hour 1: a jumps to 1 on every vector
+    for (int i = 0; i < 4; i++) {
+      vector(h, "v1", HOUR + i, 1, 0, i % 2 == 0 ? 0.1 : 0.9);
+    }
+    h.processWatermark(new Watermark(2 * HOUR));
+    // window [0h, 2h): a {2, 6} -> (0.25-0.5) ln(0.5) + (0.75-0.5) ln(1.5) = 0.1733 + 0.1014
+    double aPsi = 0.25 * Math.log(2) + 0.25 * Math.log(1.5);
+    assertThat(monitor.featurePsi().get("a")).isCloseTo(aPsi, within(1e-9));
+    // b {7, 1}: 0.075 ln(0.875/0.8) - 0.075 ln(0.125/0.2)
+    assertThat(monitor.featurePsi().get("b"))
+        .isCloseTo(0.075 * Math.log(0.875 / 0.8) - 0.075 * Math.log(0.125 / 0.2), within(1e-9));
+    List<RetrainRequest> requests = h.extractOutputValues();
+    assertThat(requests).hasSize(1);
+    RetrainRequest r = requests.get(0);
+    assertThat(r.getFeature()).isEqualTo("a");
+    assertThat(r.getPsi()).isCloseTo(aPsi, within(1e-9));
+    assertThat(r.getModelVersion()).isEqualTo("v1");
+    assertThat(r.getTask()).isEqualTo(Task.FRAUD);
+    assertThat(r.getRequestedAt()).isEqualTo(NOW);
+    assertThat(r.getReason()).startsWith("drift: psi(a)=0.275 >= 0.200");
+
+    // hour 2: still drifted, but within the 3 h cooldown: measured, no request
+    for (int i = 0; i < 4; i++) {
+      vector(h, "v1", 2 * HOUR + i, 1, 0, 0.5);
+    }
+    h.processWatermark(new Watermark(3 * HOUR));
+    // window [1h, 3h): a {0, 8} -> (1e-4 - 0.5) ln(1e-4 / 0.5) + 0.5 ln 2
+    double full = (1e-4 - 0.5) * Math.log(1e-4 / 0.5) + 0.5 * Math.log(2);
+    assertThat(monitor.featurePsi().get("a")).isCloseTo(full, within(1e-9));
+    assertThat(h.extractOutputValues()).hasSize(1);
+
+    // hour 5, past the cooldown: a second request over the window [4h, 6h)
+    for (int i = 0; i < 4; i++) {
+      vector(h, "v1", 5 * HOUR + i, 1, 0, 0.1);
+    }
+    h.processWatermark(new Watermark(6 * HOUR));
+    requests = h.extractOutputValues();
+    assertThat(requests).hasSize(2);
+    assertThat(requests.get(1).getPsi()).isCloseTo(full, within(1e-9));
+    assertThat(h.numEventTimeTimers()).isZero();
+
+    // a new model starts a new window; one without a reference measures nothing
+    h.processBroadcastElement(announce("v2", null), 0);
+    for (int i = 0; i < 8; i++) {
+      vector(h, "v2", 7 * HOUR + i, 1, 0, 0.1);
+    }
+    assertThat(h.numEventTimeTimers()).isZero();
+    h.close();
+  }
+
+  @Test
+  void aNonTriggeringFeatureIsReportedButRequestsNothing() throws Exception {
+    MonitoringSettings settings =
+        MonitoringSettings.defaults()
+            .withDrift(Duration.ofHours(1), Duration.ofHours(1), 2, 0.2, Duration.ZERO);
+    DriftMonitor monitor =
+        new DriftMonitor(Task.FRAUD, settings, Set.of("a"), Clock.fixed(NOW, ZoneOffset.UTC));
+    var h =
+        ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(
+            monitor,
+            s -> "fraud",
+            org.apache.flink.api.common.typeinfo.Types.STRING,
+            DriftMonitor.REFERENCES);
+    // as BroadcastWatermarks does in the job: the model stream never holds back event time
+    h.processBroadcastWatermark(Long.MAX_VALUE);
+    h.processBroadcastElement(announce("v1", reference()), 0);
+    // a all 1 (psi 4.6), b {0, 1} (50/50), scores 50/50
+    vector(h, "v1", 1, 1, 0, 0.1);
+    vector(h, "v1", 2, 1, 1, 0.9);
+    h.processWatermark(new Watermark(HOUR));
+    assertThat(monitor.featurePsi().get("a")).isGreaterThan(4);
+    // b: (0.5-0.8) ln(0.5/0.8) + (0.5-0.2) ln(0.5/0.2) = 0.1410 + 0.2749 = 0.4159 -> requested
+    List<RetrainRequest> out = h.extractOutputValues();
+    assertThat(out).hasSize(1);
+    assertThat(out.get(0).getFeature()).isEqualTo("b");
+    assertThat(out.get(0).getPsi()).isCloseTo(0.4159, within(1e-4));
+    h.close();
+  }
+}
