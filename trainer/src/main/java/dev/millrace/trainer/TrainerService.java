@@ -3,6 +3,7 @@ package dev.millrace.trainer;
 import dev.millrace.schemas.DeadLetter;
 import dev.millrace.schemas.DeadLetterHeaders;
 import dev.millrace.schemas.ModelAnnouncement;
+import dev.millrace.schemas.RetrainRequest;
 import dev.millrace.schemas.Topic;
 import dev.millrace.schemas.TrainingExample;
 import dev.millrace.scorer.FeatureSchema;
@@ -73,6 +74,8 @@ public final class TrainerService implements Runnable, AutoCloseable {
   private final ExecutorService trainingThread;
   private final String fingerprint;
   private final Object lock = new Object();
+  // used by the service thread only
+  private final ControlRequests control;
 
   private volatile boolean closed;
   private final java.util.concurrent.atomic.AtomicBoolean shutDown =
@@ -116,6 +119,9 @@ public final class TrainerService implements Runnable, AutoCloseable {
             a -> announcements.announce(a, ANNOUNCE_TIMEOUT),
             clock);
     this.fingerprint = settings.featureSchema().fingerprint();
+    this.control =
+        new ControlRequests(
+            settings.bootstrapServers(), settings.topics().control(), settings.task());
     this.trainingThread =
         Executors.newSingleThreadExecutor(
             r -> {
@@ -156,7 +162,10 @@ public final class TrainerService implements Runnable, AutoCloseable {
     }
   }
 
-  /** Asks for a retrain as soon as no run is in progress (e.g. on drift). */
+  /**
+   * Asks for a retrain as soon as no run is in progress (e.g. on drift). Requests of this task on
+   * {@code millrace.control} ({@link RetrainRequest}, sent by the job's drift monitor) arrive here.
+   */
   public void requestRetrain(String reason) {
     policy.requestEarlyRetrain(reason);
   }
@@ -218,6 +227,8 @@ public final class TrainerService implements Runnable, AutoCloseable {
     String task = settings.taskName();
     try {
       announcements.ensureTopic(STARTUP_TIMEOUT);
+      // Early-retrain requests (drift) of this task that arrive from now on.
+      control.start(STARTUP_TIMEOUT);
       Optional<ModelAnnouncement> current =
           announcements.currentChampion(settings.task(), STARTUP_TIMEOUT);
       synchronized (lock) {
@@ -246,6 +257,8 @@ public final class TrainerService implements Runnable, AutoCloseable {
         LOG.error("{}: trainer service stopped on an error", task, e);
         setState(TrainerStatus.State.FAILED, e.getClass().getSimpleName() + ": " + e.getMessage());
       }
+    } finally {
+      control.close();
     }
   }
 
@@ -294,6 +307,10 @@ public final class TrainerService implements Runnable, AutoCloseable {
           next.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
         }
         policy.recordExamples(accepted);
+        for (RetrainRequest request : control.poll(Duration.ZERO)) {
+          LOG.info("{}: early retrain requested: {}", settings.taskName(), request.getReason());
+          requestRetrain(request.getReason());
+        }
         maybeStartRun();
         if (!records.isEmpty()) {
           c.commitAsync(); // only to show the group's lag; the window is rebuilt on restart

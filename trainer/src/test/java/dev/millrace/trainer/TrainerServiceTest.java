@@ -6,6 +6,7 @@ import dev.millrace.schemas.DeadLetter;
 import dev.millrace.schemas.DeadLetterHeaders;
 import dev.millrace.schemas.ModelAnnouncement;
 import dev.millrace.schemas.ModelStatus;
+import dev.millrace.schemas.RetrainRequest;
 import dev.millrace.schemas.Task;
 import dev.millrace.schemas.Topic;
 import dev.millrace.schemas.TrainingExample;
@@ -55,6 +56,50 @@ class TrainerServiceTest {
       records.add(new ProducerRecord<>(topic.name(), e.getEntityId(), e));
     }
     kafka.send(topic, records);
+  }
+
+  @Test
+  void aRetrainRequestOnTheControlTopicStartsAnEarlyRun(TestKafka kafka) throws Exception {
+    kafka.createTopics(Task.FRAUD);
+    send(kafka, Synthetic.examples(1_000, Labels.INFORMATIVE, 12));
+    // never due by count or time: only the control record can start a run
+    TrainerSettings settings =
+        TrainerSettings.defaults(
+                kafka.bootstrapServers(),
+                kafka.topics(),
+                Task.FRAUD,
+                Synthetic.SCHEMA,
+                dir.resolve("models").toUri())
+            .withRetrain(1_000_000, Duration.ofDays(365))
+            .withWindow(10_000, 0.2, 100)
+            .withTrainSettings(RetrainRunTest.FAST);
+    try (TrainerService service = new TrainerService(settings).startThread()) {
+      assertThat(service.awaitStarted(WAIT)).isTrue();
+      assertThat(service.status().runsStarted()).isZero();
+      Topic<String, RetrainRequest> control = kafka.topics().control();
+      String reason = "drift: psi(TX_AMOUNT)=0.412 >= 0.200 over the last 1d of event time";
+      kafka.send(
+          control,
+          List.of(
+              new ProducerRecord<>(control.name(), "fraud", request(Task.FRAUD, reason)),
+              // another task's request is not this trainer's
+              new ProducerRecord<>(
+                  control.name(), "churn", request(Task.CHURN, "drift: psi(score)=9"))));
+      assertThat(service.awaitCompletedRuns(1, WAIT)).isTrue();
+      TrainingRecord run = service.history().read().get(0);
+      assertThat(run.trigger()).isEqualTo("early: " + reason);
+    }
+  }
+
+  private static RetrainRequest request(Task task, String reason) {
+    return RetrainRequest.newBuilder()
+        .setTask(task)
+        .setReason(reason)
+        .setPsi(0.412)
+        .setFeature("TX_AMOUNT")
+        .setModelVersion("fraud-1")
+        .setRequestedAt(Instant.now())
+        .build();
   }
 
   @Test
