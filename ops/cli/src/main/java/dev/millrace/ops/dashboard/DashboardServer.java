@@ -224,7 +224,6 @@ public final class DashboardServer implements AutoCloseable {
         task,
         states.get(task).snapshot(System.currentTimeMillis()),
         histories.get(task).read(),
-        feed.qualityAvailable(),
         System.currentTimeMillis());
   }
 

@@ -87,11 +87,7 @@ public record DashboardSummary(
   public record Drift(boolean available, String note, List<Map<String, Object>> requests) {}
 
   static DashboardSummary of(
-      Task task,
-      TaskState.Snapshot s,
-      List<TrainingRecord> history,
-      boolean qualityTypeKnown,
-      long nowMillis) {
+      Task task, TaskState.Snapshot s, List<TrainingRecord> history, long nowMillis) {
     List<Run> runs = new ArrayList<>();
     String champion = null;
     for (TrainingRecord r : history) {
@@ -130,9 +126,7 @@ public record DashboardSummary(
             ? new Quality(true, null, s.quality())
             : new Quality(
                 false,
-                qualityTypeKnown
-                    ? "no prequential metrics on " + TopicRegistry.taskName(task) + ".quality yet"
-                    : "prequential metrics are not available in this build",
+                "no prequential metrics on " + TopicRegistry.taskName(task) + ".quality yet",
                 Map.of());
     Drift drift =
         s.drift().isEmpty()

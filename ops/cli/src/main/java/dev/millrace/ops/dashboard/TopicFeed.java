@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.millrace.schemas.AvroSerde;
 import dev.millrace.schemas.DeadLetter;
 import dev.millrace.schemas.ModelAnnouncement;
+import dev.millrace.schemas.ModelQuality;
+import dev.millrace.schemas.RetrainRequest;
 import dev.millrace.schemas.ScoreRecord;
 import dev.millrace.schemas.Task;
 import dev.millrace.schemas.TopicRegistry;
@@ -13,7 +15,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import org.apache.avro.specific.SpecificRecord;
@@ -66,14 +67,10 @@ final class TopicFeed implements AutoCloseable {
       routes.put(scores, new Route(Kind.SCORES, task));
       routes.put(topics.dlq(task).name(), new Route(Kind.DLQ, task));
       routes.put(topics.labels(task).name(), new Route(Kind.LABELS, task));
-      String quality = scores.substring(0, scores.length() - "scores".length()) + "quality";
-      routes.put(quality, new Route(Kind.QUALITY, task));
+      routes.put(topics.quality(task).name(), new Route(Kind.QUALITY, task));
     }
-    String models = topics.models().name();
-    routes.put(models, new Route(Kind.MODELS, null));
-    routes.put(
-        models.substring(0, models.length() - "models".length()) + "control",
-        new Route(Kind.CONTROL, null));
+    routes.put(topics.models().name(), new Route(Kind.MODELS, null));
+    routes.put(topics.control().name(), new Route(Kind.CONTROL, null));
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -96,22 +93,10 @@ final class TopicFeed implements AutoCloseable {
   private final Deserializer<DeadLetter> dlqSerde = AvroSerde.of(DeadLetter.class).deserializer();
   private final Deserializer<ModelAnnouncement> modelSerde =
       AvroSerde.of(ModelAnnouncement.class).deserializer();
-  private final Optional<Deserializer<? extends SpecificRecord>> qualitySerde =
-      optionalSerde("dev.millrace.schemas.ModelQuality");
-  private final Optional<Deserializer<? extends SpecificRecord>> controlSerde =
-      optionalSerde("dev.millrace.schemas.RetrainRequest");
-
-  /** Record types that other parts of the project add; absent ones are shown as not available. */
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private static Optional<Deserializer<? extends SpecificRecord>> optionalSerde(String className) {
-    try {
-      Class<?> type = Class.forName(className);
-      return Optional.of(
-          AvroSerde.of((Class) type.asSubclass(SpecificRecord.class)).deserializer());
-    } catch (ClassNotFoundException | LinkageError e) {
-      return Optional.empty();
-    }
-  }
+  private final Deserializer<ModelQuality> qualitySerde =
+      AvroSerde.of(ModelQuality.class).deserializer();
+  private final Deserializer<RetrainRequest> controlSerde =
+      AvroSerde.of(RetrainRequest.class).deserializer();
 
   private void run() {
     long nextRefresh = 0;
@@ -186,23 +171,17 @@ final class TopicFeed implements AutoCloseable {
           state.onAnnouncement(a);
         }
       }
-      case QUALITY ->
-          qualitySerde.ifPresent(
-              d -> {
-                Map<String, Object> q = asMap(d.deserialize(r.topic(), r.value()));
-                Object version = q.get("modelVersion");
-                states.get(route.task()).onQuality(String.valueOf(version), q);
-              });
-      case CONTROL ->
-          controlSerde.ifPresent(
-              d -> {
-                Map<String, Object> c = asMap(d.deserialize(r.topic(), r.value()));
-                for (Map.Entry<Task, TaskState> e : states.entrySet()) {
-                  if (e.getKey().name().equals(String.valueOf(c.get("task")))) {
-                    e.getValue().onDrift(c);
-                  }
-                }
-              });
+      case QUALITY -> {
+        ModelQuality q = qualitySerde.deserialize(r.topic(), r.value());
+        states.get(route.task()).onQuality(q.getModelVersion(), asMap(q));
+      }
+      case CONTROL -> {
+        RetrainRequest request = controlSerde.deserialize(r.topic(), r.value());
+        TaskState state = states.get(request.getTask());
+        if (state != null) {
+          state.onDrift(asMap(request));
+        }
+      }
     }
   }
 
@@ -213,11 +192,6 @@ final class TopicFeed implements AutoCloseable {
     } catch (java.io.IOException e) {
       throw new IllegalStateException("cannot read " + record.getSchema().getName(), e);
     }
-  }
-
-  /** Whether a record type that other modules add is on the classpath. */
-  boolean qualityAvailable() {
-    return qualitySerde.isPresent();
   }
 
   @Override

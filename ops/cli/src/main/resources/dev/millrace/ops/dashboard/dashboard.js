@@ -75,6 +75,11 @@
         plugins: { legend: { position: 'bottom', labels: { boxWidth: 10 } } },
       },
     }),
+    drift: chart('chart-drift', {
+      type: 'bar',
+      data: { labels: [], datasets: [{ label: 'highest PSI requested', data: [], backgroundColor: '#a78bfa' }] },
+      options: { indexAxis: 'y', scales: { x: { beginAtZero: true, title: { display: true, text: 'PSI' } } }, plugins: { legend: { display: false } } },
+    }),
     dlq: chart('chart-dlq', {
       type: 'bar',
       data: { labels: [], datasets: [{ label: 'dead letters', data: [], backgroundColor: '#f87171' }] },
@@ -223,12 +228,19 @@
     const d = s.drift;
     $('drift').className = d.available ? '' : 'muted';
     $('drift').innerHTML = d.available
-      ? '<table><thead><tr><th>requested</th><th>feature</th><th>PSI</th><th>model</th><th>reason</th></tr></thead><tbody>' +
+      ? '<table><thead><tr><th>requested</th><th>feature</th><th>PSI</th><th>model in use</th></tr></thead><tbody>' +
         d.requests
-          .map((r) => '<tr><td>' + time(r.requestedAt) + '</td><td class="mono">' + esc(r.feature) + '</td><td>' + fixed(r.psi, 3) + '</td><td class="mono">' +
-            esc(r.modelVersion) + '</td><td>' + esc(r.reason) + '</td></tr>')
-          .join('') + '</tbody></table>'
+          .slice(0, 5)
+          .map((r) => '<tr title="' + esc(r.reason) + '"><td>' + time(r.requestedAt) + '</td><td class="mono">' + esc(r.feature) + '</td><td>' + fixed(r.psi, 3) +
+            '</td><td class="mono nowrap">' + esc(r.modelVersion) + '</td></tr>')
+          .join('') + '</tbody></table>' +
+        (d.requests.length > 5 ? '<div class="muted">' + (d.requests.length - 5) + ' earlier requests not shown</div>' : '')
       : 'not available: ' + esc(d.note);
+    const maxPsi = {};
+    d.requests.forEach((r) => { maxPsi[r.feature] = Math.max(maxPsi[r.feature] || 0, r.psi); });
+    charts.drift.data.labels = Object.keys(maxPsi);
+    charts.drift.data.datasets[0].data = Object.values(maxPsi);
+    charts.drift.update();
   }
 
   function render(s) {

@@ -101,7 +101,10 @@ class DashboardBrowserTest {
             .contains("v2-fixture", "REJECTED", "PROMOTED");
         assertThat(browser.findElement(By.id("dlq-samples")).getText())
             .contains("NEGATIVE_AMOUNT", "fraud.events");
-        assertThat(browser.findElement(By.id("quality")).getText()).contains("not available");
+        assertThat(browser.findElement(By.id("quality")).getText())
+            .contains(DashboardFixture.IN_USE, "1,234", "0.912");
+        assertThat(browser.findElement(By.id("drift")).getText())
+            .contains(DashboardFixture.DRIFT_FEATURE, "0.420");
 
         @SuppressWarnings("unchecked")
         Map<String, Map<String, Object>> charts =
@@ -114,6 +117,7 @@ class DashboardBrowserTest {
                 "chart-throughput",
                 "chart-freshness",
                 "chart-scores",
+                "chart-drift",
                 "chart-dlq");
         charts.forEach(
             (id, c) -> {

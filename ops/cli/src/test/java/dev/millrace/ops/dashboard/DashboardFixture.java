@@ -2,7 +2,9 @@ package dev.millrace.ops.dashboard;
 
 import dev.millrace.schemas.DeadLetter;
 import dev.millrace.schemas.ModelAnnouncement;
+import dev.millrace.schemas.ModelQuality;
 import dev.millrace.schemas.ModelStatus;
+import dev.millrace.schemas.RetrainRequest;
 import dev.millrace.schemas.ScoreRecord;
 import dev.millrace.schemas.Task;
 import dev.millrace.schemas.fraud.FraudLabel;
@@ -31,6 +33,9 @@ final class DashboardFixture {
   static final int SCORES_V3 = 200;
   static final int DEAD_LETTERS = 5;
   static final int LABELS = 7;
+  static final double LIVE_AUC = 0.912;
+  static final double DRIFT_PSI = 0.42;
+  static final String DRIFT_FEATURE = "TX_AMOUNT";
 
   private DashboardFixture() {}
 
@@ -181,5 +186,39 @@ final class DashboardFixture {
                   .build()));
     }
     kafka.send(topics.fraudLabels(), labels);
+    List<ProducerRecord<String, ModelQuality>> quality = new ArrayList<>();
+    for (String v : List.of("v1-fixture", IN_USE)) {
+      quality.add(
+          new ProducerRecord<>(
+              topics.quality(Task.FRAUD).name(),
+              v,
+              ModelQuality.newBuilder()
+                  .setTask(Task.FRAUD)
+                  .setModelVersion(v)
+                  .setWindowEnd(now.minusSeconds(3_600))
+                  .setExamples(v.equals(IN_USE) ? 1_234 : 5_000)
+                  .setPositives(12)
+                  .setAuc(v.equals(IN_USE) ? LIVE_AUC : 0.7)
+                  .setAveragePrecision(v.equals(IN_USE) ? 0.456 : 0.2)
+                  .setEmittedAt(now)
+                  .build()));
+    }
+    kafka.send(topics.quality(Task.FRAUD), quality);
+    List<ProducerRecord<String, RetrainRequest>> drift = new ArrayList<>();
+    for (double psi : new double[] {0.31, DRIFT_PSI}) {
+      drift.add(
+          new ProducerRecord<>(
+              topics.control().name(),
+              "fraud",
+              RetrainRequest.newBuilder()
+                  .setTask(Task.FRAUD)
+                  .setReason("drift: psi(" + DRIFT_FEATURE + ")=" + psi + " >= 0.2")
+                  .setPsi(psi)
+                  .setFeature(DRIFT_FEATURE)
+                  .setModelVersion(IN_USE)
+                  .setRequestedAt(now)
+                  .build()));
+    }
+    kafka.send(topics.control(), drift);
   }
 }

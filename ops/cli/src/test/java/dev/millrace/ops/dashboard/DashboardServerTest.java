@@ -56,7 +56,9 @@ class DashboardServerTest {
               < DashboardFixture.SCORES_V1 + DashboardFixture.SCORES_V3
           || summary.path("deadLetters").asLong() < DashboardFixture.DEAD_LETTERS
           || summary.path("models").size() < 2
-          || labelsSeen(summary) < DashboardFixture.LABELS) {
+          || labelsSeen(summary) < DashboardFixture.LABELS
+          || summary.path("quality").path("byVersion").size() < 2
+          || summary.path("drift").path("requests").size() < 2) {
         assertThat(System.nanoTime())
             .as("the feed reads the topics: " + summary)
             .isLessThan(deadline);
@@ -90,7 +92,13 @@ class DashboardServerTest {
       }
       assertThat(maxDelay).as("scored 0-10 s before they were read").isBetween(1.0, 120_000.0);
       assertThat(summary.path("scoreHistogram").path("fractionsByVersion").size()).isEqualTo(2);
-      assertThat(summary.path("quality").path("available").asBoolean()).isFalse();
+      JsonNode live = summary.path("quality").path("byVersion").path(DashboardFixture.IN_USE);
+      assertThat(live.path("auc").asDouble()).isEqualTo(DashboardFixture.LIVE_AUC);
+      assertThat(live.path("examples").asLong()).isEqualTo(1_234);
+      JsonNode drift = summary.path("drift").path("requests");
+      assertThat(drift).hasSize(2);
+      assertThat(drift.get(0).path("psi").asDouble()).as("newest first").isEqualTo(0.42);
+      assertThat(drift.get(0).path("feature").asText()).isEqualTo(DashboardFixture.DRIFT_FEATURE);
 
       HttpResponse<String> page = get(server.taskUri(Task.FRAUD));
       assertThat(page.statusCode()).isEqualTo(200);
