@@ -1,6 +1,7 @@
 package dev.millrace.ops.local;
 
 import dev.millrace.schemas.DeadLetter;
+import dev.millrace.schemas.RetrainRequest;
 import dev.millrace.schemas.ScoreRecord;
 import dev.millrace.schemas.Task;
 import dev.millrace.schemas.TopicRegistry;
@@ -8,7 +9,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -24,7 +27,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 /**
  * Tails a task's committed outputs ({@code <task>.scores} and {@code <task>.dlq}, read_committed)
  * as any downstream consumer would, and keeps the counts a status line needs: scores per model
- * version, dead letters per reason.
+ * version, dead letters per reason; and the task's drift-triggered retrain requests on {@code
+ * millrace.control}.
  */
 public final class OutputWatcher implements AutoCloseable {
 
@@ -48,6 +52,8 @@ public final class OutputWatcher implements AutoCloseable {
   private final Map<String, Long> byVersion = new ConcurrentHashMap<>();
   private final Map<String, Long> byReason = new ConcurrentHashMap<>();
   private final AtomicReference<String> latestVersion = new AtomicReference<>();
+  private final AtomicLong retrainRequests = new AtomicLong();
+  private final AtomicReference<RetrainRequest> latestRetrainRequest = new AtomicReference<>();
   private volatile boolean running = true;
   private volatile LongConsumer visibleLagMillis = lag -> {};
 
@@ -84,7 +90,8 @@ public final class OutputWatcher implements AutoCloseable {
     var dlqTopic = topics.dlq(task);
     try {
       List<TopicPartition> partitions = new ArrayList<>();
-      for (String name : List.of(scoreTopic.name(), dlqTopic.name())) {
+      var controlTopic = topics.control();
+      for (String name : List.of(scoreTopic.name(), dlqTopic.name(), controlTopic.name())) {
         consumer
             .partitionsFor(name, Duration.ofSeconds(30))
             .forEach(info -> partitions.add(new TopicPartition(name, info.partition())));
@@ -102,6 +109,13 @@ public final class OutputWatcher implements AutoCloseable {
             String version = score.getModelVersion();
             byVersion.merge(version, 1L, Long::sum);
             latestVersion.set(version); // the model scoring right now
+          } else if (r.topic().equals(controlTopic.name())) {
+            RetrainRequest request =
+                controlTopic.valueSerde().deserializer().deserialize(r.topic(), r.value());
+            if (request.getTask() == task) {
+              retrainRequests.incrementAndGet();
+              latestRetrainRequest.set(request);
+            }
           } else {
             DeadLetter dead =
                 dlqTopic.valueSerde().deserializer().deserialize(r.topic(), r.value());
@@ -126,6 +140,35 @@ public final class OutputWatcher implements AutoCloseable {
         latestVersion.get(),
         deadLetters.get(),
         new LinkedHashMap<>(byReason));
+  }
+
+  /** Retrain requests of the task (drift) committed during this run. */
+  public long retrainRequests() {
+    return retrainRequests.get();
+  }
+
+  /** The latest retrain request of the task during this run. */
+  public Optional<RetrainRequest> latestRetrainRequest() {
+    return Optional.ofNullable(latestRetrainRequest.get());
+  }
+
+  /**
+   * A status-line part such as {@code drift TX_AMOUNT psi=0.41 -> 2 retrain requests}; empty before
+   * the first request.
+   */
+  public String driftStatus() {
+    RetrainRequest r = latestRetrainRequest.get();
+    if (r == null) {
+      return "";
+    }
+    long n = retrainRequests.get();
+    return String.format(
+        Locale.ROOT,
+        "drift %s psi=%.2f -> %d retrain request%s",
+        r.getFeature(),
+        r.getPsi(),
+        n,
+        n == 1 ? "" : "s");
   }
 
   @Override
