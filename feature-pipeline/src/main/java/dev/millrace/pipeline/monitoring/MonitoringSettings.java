@@ -51,7 +51,8 @@ public record MonitoringSettings(
   /**
    * Quality over the last 5,000 examples of a version, emitted every 500, dropped after 14 days of
    * event time without examples; drift over the last day of event time, every hour, from 500
-   * vectors, threshold 0.2, cooldown 1 day of event time.
+   * vectors, threshold 0.2, cooldown 7 days of event time (a retrain learns the new behaviour only
+   * once its labels have matured: the fraud label delay is 7 days).
    */
   public static MonitoringSettings defaults() {
     return new MonitoringSettings(
@@ -62,7 +63,7 @@ public record MonitoringSettings(
         Duration.ofHours(1),
         500,
         0.2,
-        Duration.ofDays(1));
+        Duration.ofDays(7));
   }
 
   public MonitoringSettings withQuality(int window, int every, Duration idleTimeout) {

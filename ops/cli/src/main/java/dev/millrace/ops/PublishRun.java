@@ -7,6 +7,7 @@ import dev.millrace.schemas.Task;
 import dev.millrace.schemas.TopicRegistry;
 import java.io.PrintWriter;
 import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -15,10 +16,14 @@ final class PublishRun {
 
   private PublishRun() {}
 
-  /** Creates the fraud topics if missing; a broker that cannot be reached is a user error. */
+  /**
+   * Creates the fraud topics and {@code millrace.control} (the job's drift monitor writes there) if
+   * missing; a broker that cannot be reached is a user error.
+   */
   static void ensureTopics(String bootstrapServers, TopicRegistry topics) {
     try (TopicAdmin admin = new TopicAdmin(bootstrapServers)) {
       admin.ensure(topics.forTask(Task.FRAUD));
+      admin.ensure(List.of(topics.control()));
     } catch (IllegalStateException e) {
       throw new UserError(
           "cannot reach Kafka at "
