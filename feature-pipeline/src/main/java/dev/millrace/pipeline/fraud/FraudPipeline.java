@@ -206,7 +206,12 @@ public final class FraudPipeline {
                     .name("Model announcements never hold back event time")
                     .broadcast(DriftMonitor.REFERENCES))
             .process(
-                new DriftMonitor(Task.FRAUD, settings.monitoring(), DRIFT_NOT_TRIGGERING, clock))
+                new DriftMonitor(
+                    Task.FRAUD,
+                    FraudFeatures.SCHEMA.names(),
+                    settings.monitoring(),
+                    DRIFT_NOT_TRIGGERING,
+                    clock))
             .uid(UID_DRIFT_MONITOR)
             .name("Drift monitor");
     if (control != null) {

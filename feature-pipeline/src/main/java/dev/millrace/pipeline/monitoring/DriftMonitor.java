@@ -42,6 +42,9 @@ import org.slf4j.LoggerFactory;
  * MonitoringSettings#driftThreshold()} (at most one per {@link MonitoringSettings#driftCooldown()}
  * of event time).
  *
+ * <p>Bins are laid out in the job's feature order and found in the reference by feature name (the
+ * manifest stores them sorted by name).
+ *
  * <p>Keyed by task (one key: all vectors of the job meet here). Model announcements arrive as a
  * broadcast stream; for each champion the operator reads the reference from the announced bundle
  * (after checking its SHA-256) and keeps it in broadcast state as JSON. Only vectors scored by the
@@ -73,6 +76,7 @@ public final class DriftMonitor
   private static final Logger LOG = LoggerFactory.getLogger(DriftMonitor.class);
 
   private final Task task;
+  private final List<String> featureNames;
   private final long windowMillis;
   private final long slideMillis;
   private final int minExamples;
@@ -92,12 +96,18 @@ public final class DriftMonitor
   private transient volatile long windowExamples;
 
   /**
+   * @param featureNames the job's features, in the order of the vectors' values
    * @param notTriggering features whose index is measured and reported but never requests a retrain
    *     (e.g. a weekend flag, whose one-day distribution differs from any multi-day reference)
    */
   public DriftMonitor(
-      Task task, MonitoringSettings settings, Set<String> notTriggering, Clock clock) {
+      Task task,
+      List<String> featureNames,
+      MonitoringSettings settings,
+      Set<String> notTriggering,
+      Clock clock) {
     this.task = task;
+    this.featureNames = List.copyOf(featureNames);
     this.windowMillis = settings.driftWindow().toMillis();
     this.slideMillis = settings.driftSlide().toMillis();
     this.minExamples = settings.driftMinExamples();
@@ -170,7 +180,7 @@ public final class DriftMonitor
     }
     DriftReference ref = reference(version, refs.get(version));
     List<Float> features = scored.getVector().getFeatures();
-    if (ref == null || features.size() != ref.features().size() || ctx.timestamp() == null) {
+    if (ref == null || features.size() != featureNames.size() || ctx.timestamp() == null) {
       return;
     }
     if (!version.equals(countedVersion.value())) {
@@ -185,11 +195,10 @@ public final class DriftMonitor
       ctx.timerService().registerEventTimeTimer(bucket + slideMillis);
     }
     int offset = 0;
-    int f = 0;
-    for (DriftReference.Bins bins : ref.features().values()) {
+    for (int f = 0; f < featureNames.size(); f++) {
+      DriftReference.Bins bins = ref.features().get(featureNames.get(f));
       counts[offset + bins.bin(features.get(f))]++;
       offset += bins.size();
-      f++;
     }
     counts[offset + ref.score().bin(scored.getPrediction())]++;
     buckets.put(bucket, counts);
@@ -266,14 +275,14 @@ public final class DriftMonitor
   Measurement measure(DriftReference ref, long[] sum) {
     Measurement m = new Measurement();
     int offset = 0;
-    for (Map.Entry<String, DriftReference.Bins> e : ref.features().entrySet()) {
-      DriftReference.Bins bins = e.getValue();
+    for (String name : featureNames) {
+      DriftReference.Bins bins = ref.features().get(name);
       double psi =
           Psi.of(bins.fractions(), java.util.Arrays.copyOfRange(sum, offset, offset + bins.size()));
       offset += bins.size();
-      m.featurePsi.put(e.getKey(), psi);
-      if (!notTriggering.contains(e.getKey())) {
-        m.consider(e.getKey(), psi);
+      m.featurePsi.put(name, psi);
+      if (!notTriggering.contains(name)) {
+        m.consider(name, psi);
       }
     }
     m.scorePsi =
@@ -311,15 +320,18 @@ public final class DriftMonitor
     if (ref == null) {
       parsed.clear();
       ref = DriftReference.fromJson(json);
+      if (!ref.features().keySet().containsAll(featureNames)) {
+        return null; // not the job's features: nothing to compare with
+      }
       parsed.put(version, ref);
     }
     return ref;
   }
 
-  private static int totalBins(DriftReference ref) {
+  private int totalBins(DriftReference ref) {
     int n = ref.score().size();
-    for (DriftReference.Bins b : ref.features().values()) {
-      n += b.size();
+    for (String name : featureNames) {
+      n += ref.features().get(name).size();
     }
     return n;
   }

@@ -19,6 +19,9 @@ class KafkaFraudJobSettingsTest {
               "--checkpoint-interval", "5 s",
               "--label-delay", "3d",
               "--batch-size", "128",
+              "--quality-window", "2000",
+              "--drift-window", "12h",
+              "--drift-threshold", "0.25",
               "--bounded", "true"
             });
     assertThat(s.bootstrapServers()).isEqualTo("kafka:9092");
@@ -29,6 +32,11 @@ class KafkaFraudJobSettingsTest {
     assertThat(s.scoring().batchSize()).isEqualTo(128);
     assertThat(s.stopAtLatestOffsets()).isTrue();
     assertThat(s.transactionTimeout()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(s.monitoring().qualityWindow()).isEqualTo(2000);
+    assertThat(s.monitoring().qualityEvery()).isEqualTo(500);
+    assertThat(s.monitoring().driftWindow()).isEqualTo(Duration.ofHours(12));
+    assertThat(s.monitoring().driftThreshold()).isEqualTo(0.25);
+    assertThat(s.monitoring().driftCooldown()).isEqualTo(Duration.ofDays(7));
   }
 
   @Test
@@ -40,6 +48,11 @@ class KafkaFraudJobSettingsTest {
                 KafkaFraudJob.settings(
                     new String[] {"--bootstrap-servers", "k:9092", "--idleness", "soon"}))
         .hasMessageContaining("--idleness");
+    assertThatThrownBy(
+            () ->
+                KafkaFraudJob.settings(
+                    new String[] {"--bootstrap-servers", "k:9092", "--drift-threshold", "-1"}))
+        .hasMessageContaining("driftThreshold");
     assertThatThrownBy(
             () ->
                 FraudPipelineSettings.builder("k:9092")

@@ -34,14 +34,16 @@ class DriftMonitorTest {
 
   private static final long HOUR = 3_600_000L;
   private static final Instant NOW = Instant.parse("2026-11-25T10:00:00Z");
-  private static final List<String> FEATURES = List.of("a", "b");
+
+  /** Not in alphabetical order: the manifest stores the reference's features sorted by name. */
+  private static final List<String> FEATURES = List.of("x", "b");
 
   @TempDir Path dir;
 
-  /** a: bins {<0.5, >=0.5} at 50/50; b: bins {<1, >=1} at 80/20; score: {<0.5, >=0.5} 50/50. */
+  /** x: bins {<0.5, >=0.5} at 50/50; b: bins {<1, >=1} at 80/20; score: {<0.5, >=0.5} 50/50. */
   private static DriftReference reference() {
     Map<String, DriftReference.Bins> features = new LinkedHashMap<>();
-    features.put("a", new DriftReference.Bins(List.of(0.5), List.of(0.5, 0.5)));
+    features.put("x", new DriftReference.Bins(List.of(0.5), List.of(0.5, 0.5)));
     features.put("b", new DriftReference.Bins(List.of(1.0), List.of(0.8, 0.2)));
     return new DriftReference(features, new DriftReference.Bins(List.of(0.5), List.of(0.5, 0.5)));
   }
@@ -93,7 +95,7 @@ class DriftMonitorTest {
           h,
       String version,
       long eventTime,
-      float a,
+      float x,
       float b,
       double score)
       throws Exception {
@@ -105,7 +107,7 @@ class DriftMonitorTest {
             .setEntityId("c")
             .setEventTime(Instant.ofEpochMilli(eventTime))
             .setFeatureSchemaFingerprint("fp")
-            .setFeatures(List.of(a, b))
+            .setFeatures(List.of(x, b))
             .build();
     h.processElement(
         ScoredFeatures.newBuilder()
@@ -123,7 +125,8 @@ class DriftMonitorTest {
         MonitoringSettings.defaults()
             .withDrift(Duration.ofHours(2), Duration.ofHours(1), 4, 0.2, Duration.ofHours(3));
     DriftMonitor monitor =
-        new DriftMonitor(Task.FRAUD, settings, Set.of(), Clock.fixed(NOW, ZoneOffset.UTC));
+        new DriftMonitor(
+            Task.FRAUD, FEATURES, settings, Set.of(), Clock.fixed(NOW, ZoneOffset.UTC));
     var h =
         ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(
             monitor,
@@ -138,7 +141,7 @@ class DriftMonitorTest {
     assertThat(h.numEventTimeTimers()).isZero();
 
     h.processBroadcastElement(announce("v1", reference()), 0);
-    // hour 0: a {0,0,1,1} (50/50: psi 0), b {0,0,0,1} (75/25), scores 50/50 (psi 0)
+    // hour 0: x {0,0,1,1} (50/50: psi 0), b {0,0,0,1} (75/25), scores 50/50 (psi 0)
     vector(h, "v1", 100, 0, 0, 0.1);
     vector(h, "v1", 200, 0, 0, 0.9);
     vector(h, "v1", 300, 1, 0, 0.2);
@@ -147,40 +150,40 @@ class DriftMonitorTest {
     h.processWatermark(new Watermark(HOUR));
     // b: (0.75-0.8) ln(0.75/0.8) + (0.25-0.2) ln(0.25/0.2) = 0.003227 + 0.011157
     assertThat(monitor.featurePsi().get("b")).isCloseTo(0.014384, within(1e-5));
-    assertThat(monitor.featurePsi().get("a")).isZero();
+    assertThat(monitor.featurePsi().get("x")).isZero();
     assertThat(monitor.scorePsi()).isZero();
     assertThat(monitor.maxPsi()).isCloseTo(0.014384, within(1e-5));
     assertThat(h.extractOutputValues()).isEmpty();
 
-    // hour 1: a jumps to 1 on every vector
+    // hour 1: x jumps to 1 on every vector
     for (int i = 0; i < 4; i++) {
       vector(h, "v1", HOUR + i, 1, 0, i % 2 == 0 ? 0.1 : 0.9);
     }
     h.processWatermark(new Watermark(2 * HOUR));
-    // window [0h, 2h): a {2, 6} -> (0.25-0.5) ln(0.5) + (0.75-0.5) ln(1.5) = 0.1733 + 0.1014
+    // window [0h, 2h): x {2, 6} -> (0.25-0.5) ln(0.5) + (0.75-0.5) ln(1.5) = 0.1733 + 0.1014
     double aPsi = 0.25 * Math.log(2) + 0.25 * Math.log(1.5);
-    assertThat(monitor.featurePsi().get("a")).isCloseTo(aPsi, within(1e-9));
+    assertThat(monitor.featurePsi().get("x")).isCloseTo(aPsi, within(1e-9));
     // b {7, 1}: 0.075 ln(0.875/0.8) - 0.075 ln(0.125/0.2)
     assertThat(monitor.featurePsi().get("b"))
         .isCloseTo(0.075 * Math.log(0.875 / 0.8) - 0.075 * Math.log(0.125 / 0.2), within(1e-9));
     List<RetrainRequest> requests = h.extractOutputValues();
     assertThat(requests).hasSize(1);
     RetrainRequest r = requests.get(0);
-    assertThat(r.getFeature()).isEqualTo("a");
+    assertThat(r.getFeature()).isEqualTo("x");
     assertThat(r.getPsi()).isCloseTo(aPsi, within(1e-9));
     assertThat(r.getModelVersion()).isEqualTo("v1");
     assertThat(r.getTask()).isEqualTo(Task.FRAUD);
     assertThat(r.getRequestedAt()).isEqualTo(NOW);
-    assertThat(r.getReason()).startsWith("drift: psi(a)=0.275 >= 0.200");
+    assertThat(r.getReason()).startsWith("drift: psi(x)=0.275 >= 0.200");
 
     // hour 2: still drifted, but within the 3 h cooldown: measured, no request
     for (int i = 0; i < 4; i++) {
       vector(h, "v1", 2 * HOUR + i, 1, 0, 0.5);
     }
     h.processWatermark(new Watermark(3 * HOUR));
-    // window [1h, 3h): a {0, 8} -> (1e-4 - 0.5) ln(1e-4 / 0.5) + 0.5 ln 2
+    // window [1h, 3h): x {0, 8} -> (1e-4 - 0.5) ln(1e-4 / 0.5) + 0.5 ln 2
     double full = (1e-4 - 0.5) * Math.log(1e-4 / 0.5) + 0.5 * Math.log(2);
-    assertThat(monitor.featurePsi().get("a")).isCloseTo(full, within(1e-9));
+    assertThat(monitor.featurePsi().get("x")).isCloseTo(full, within(1e-9));
     assertThat(h.extractOutputValues()).hasSize(1);
 
     // hour 5, past the cooldown: a second request over the window [4h, 6h)
@@ -208,7 +211,8 @@ class DriftMonitorTest {
         MonitoringSettings.defaults()
             .withDrift(Duration.ofHours(1), Duration.ofHours(1), 2, 0.2, Duration.ZERO);
     DriftMonitor monitor =
-        new DriftMonitor(Task.FRAUD, settings, Set.of("a"), Clock.fixed(NOW, ZoneOffset.UTC));
+        new DriftMonitor(
+            Task.FRAUD, FEATURES, settings, Set.of("x"), Clock.fixed(NOW, ZoneOffset.UTC));
     var h =
         ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(
             monitor,
@@ -218,11 +222,11 @@ class DriftMonitorTest {
     // as BroadcastWatermarks does in the job: the model stream never holds back event time
     h.processBroadcastWatermark(Long.MAX_VALUE);
     h.processBroadcastElement(announce("v1", reference()), 0);
-    // a all 1 (psi 4.6), b {0, 1} (50/50), scores 50/50
+    // x all 1 (psi 4.6), b {0, 1} (50/50), scores 50/50
     vector(h, "v1", 1, 1, 0, 0.1);
     vector(h, "v1", 2, 1, 1, 0.9);
     h.processWatermark(new Watermark(HOUR));
-    assertThat(monitor.featurePsi().get("a")).isGreaterThan(4);
+    assertThat(monitor.featurePsi().get("x")).isGreaterThan(4);
     // b: (0.5-0.8) ln(0.5/0.8) + (0.5-0.2) ln(0.5/0.2) = 0.1410 + 0.2749 = 0.4159 -> requested
     List<RetrainRequest> out = h.extractOutputValues();
     assertThat(out).hasSize(1);

@@ -17,7 +17,8 @@ import java.util.Optional;
  * can measure drift (population stability index) against it: per feature (on the training data) and
  * for the score (on the evaluation slice), quantile bin edges and the fraction of rows per bin.
  *
- * @param features feature name to its bins, in feature order
+ * @param features feature name to its bins; find them by name, the order is not kept (the manifest
+ *     writes map entries sorted by key)
  * @param score the bins of the model's score
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
