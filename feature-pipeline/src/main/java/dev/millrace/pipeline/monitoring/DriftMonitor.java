@@ -48,14 +48,15 @@ import org.slf4j.LoggerFactory;
  * <p>Keyed by task (one key: all vectors of the job meet here). Model announcements arrive as a
  * broadcast stream; for each champion the operator reads the reference from the announced bundle
  * (after checking its SHA-256) and keeps it in broadcast state as JSON. Only vectors scored by the
- * latest announced model are counted; a new model starts a new window. Bundles without a reference
+ * latest announced model are counted; a new model starts a new window, measured once it is full (a
+ * part of a day would not compare with a reference of whole days). Bundles without a reference
  * (made before references existed) and the fallback scorer measure nothing.
  *
  * <p>State per key: counts per bin per slide bucket (bounded by window / slide buckets; older ones
- * are dropped when their timer fires), the model version they were counted for and the event time
- * of the last request. Gauges, in the metric group {@code drift}: {@code maxPsi}, {@code scorePsi},
- * {@code windowExamples}, and per feature {@code drift.feature.<name>.psi} (variable {@code
- * feature}); NaN until measured.
+ * are dropped when their timer fires), the model version they were counted for, since when, and the
+ * event time of the last request. Gauges, in the metric group {@code drift}: {@code maxPsi}, {@code
+ * scorePsi}, {@code windowExamples}, and per feature {@code drift.feature.<name>.psi} (variable
+ * {@code feature}); NaN until measured.
  */
 public final class DriftMonitor
     extends KeyedBroadcastProcessFunction<
@@ -88,6 +89,7 @@ public final class DriftMonitor
   private transient MapState<Long, long[]> buckets;
   private transient ValueState<String> countedVersion;
   private transient ValueState<Long> lastRequest;
+  private transient ValueState<Long> countingSince;
   private transient Map<String, DriftReference> parsed;
   private transient Map<String, Double> featurePsi; // read by gauges on the reporter thread
   private transient MetricGroup featureGroup;
@@ -130,6 +132,8 @@ public final class DriftMonitor
         getRuntimeContext().getState(new ValueStateDescriptor<>("drift-version", Types.STRING));
     lastRequest =
         getRuntimeContext().getState(new ValueStateDescriptor<>("drift-last-request", Types.LONG));
+    countingSince =
+        getRuntimeContext().getState(new ValueStateDescriptor<>("drift-since", Types.LONG));
     parsed = new HashMap<>();
     featurePsi = new java.util.concurrent.ConcurrentHashMap<>();
     maxPsi = Double.NaN;
@@ -183,12 +187,13 @@ public final class DriftMonitor
     if (ref == null || features.size() != featureNames.size() || ctx.timestamp() == null) {
       return;
     }
+    long ts = ctx.timestamp();
+    long bucket = Math.floorDiv(ts, slideMillis) * slideMillis;
     if (!version.equals(countedVersion.value())) {
       buckets.clear();
       countedVersion.update(version);
+      countingSince.update(bucket);
     }
-    long ts = ctx.timestamp();
-    long bucket = Math.floorDiv(ts, slideMillis) * slideMillis;
     long[] counts = buckets.get(bucket);
     if (counts == null) {
       counts = new long[totalBins(ref)];
@@ -235,8 +240,9 @@ public final class DriftMonitor
     for (int i = scoreOffset; i < sum.length; i++) {
       examples += sum[i];
     }
-    if (examples < minExamples) {
-      return;
+    Long since = countingSince.value();
+    if (examples < minExamples || since == null || since > windowStart) {
+      return; // too few vectors, or the model has not yet seen a whole window
     }
     Measurement m = measure(ref, sum);
     windowExamples = examples;

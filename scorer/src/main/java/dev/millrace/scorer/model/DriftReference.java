@@ -55,6 +55,18 @@ public record DriftReference(Map<String, Bins> features, Bins score) {
       }
     }
 
+    /** Significant digits of the edges. */
+    public static final int EDGE_DIGITS = 3;
+
+    static double round(double x) {
+      if (x == 0 || !Double.isFinite(x)) {
+        return x;
+      }
+      return new java.math.BigDecimal(x)
+          .round(new java.math.MathContext(EDGE_DIGITS, java.math.RoundingMode.HALF_EVEN))
+          .doubleValue();
+    }
+
     /** Number of bins. */
     public int size() {
       return fractions.size();
@@ -77,8 +89,9 @@ public record DriftReference(Map<String, Bins> features, Bins score) {
 
     /**
      * Quantile bins of {@code values}: the edges are the distinct values at the quantiles {@code
-     * 1/bins .. (bins-1)/bins} (ties collapse, so a binary feature gets two bins), and the
-     * fractions are counted with {@link #bin}.
+     * 1/bins .. (bins-1)/bins}, rounded to {@link #EDGE_DIGITS} significant digits (ties collapse,
+     * so a binary feature gets two bins, and a near-constant score, whose values differ only in
+     * floating-point noise, one), and the fractions are counted with {@link #bin}.
      */
     public static Bins of(double[] values, int bins) {
       if (bins < 2) {
@@ -96,7 +109,8 @@ public record DriftReference(Map<String, Bins> features, Bins score) {
       Arrays.sort(sorted);
       List<Double> edges = new ArrayList<>();
       for (int q = 1; q < bins; q++) {
-        double edge = sorted[(int) Math.min(sorted.length - 1, (long) q * sorted.length / bins)];
+        double edge =
+            round(sorted[(int) Math.min(sorted.length - 1, (long) q * sorted.length / bins)]);
         if (edge > sorted[0]
             && Double.isFinite(edge)
             && (edges.isEmpty() || edge > edges.get(edges.size() - 1))) {

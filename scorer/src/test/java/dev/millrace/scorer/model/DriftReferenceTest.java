@@ -32,6 +32,18 @@ class DriftReferenceTest {
   }
 
   @Test
+  void aScoreThatDiffersOnlyInFloatingPointNoiseGetsOneBin() {
+    // an untrained model: every score 0.0049123 +- 1e-9; rounded edges (0.00491) lie below all
+    double[] scores = new double[100];
+    for (int i = 0; i < scores.length; i++) {
+      scores[i] = 0.0049123 + (i % 7) * 1e-9;
+    }
+    DriftReference.Bins bins = DriftReference.Bins.of(scores, 10);
+    assertThat(bins.edges()).isEmpty();
+    assertThat(bins.fractions()).containsExactly(1.0);
+  }
+
+  @Test
   void tiesCollapseIntoFewerBins() {
     // a binary feature, 70% zeros: only the edge 1 survives -> bins {0} and {1}
     double[] values = {0, 0, 0, 0, 0, 0, 0, 1, 1, 1};
@@ -49,7 +61,8 @@ class DriftReferenceTest {
     // a: 2 bins, edge sorted[2] = 3 -> {1,2} {3,4}; b: edge sorted[2] = 1 -> {0,0} {1,1}
     assertThat(ref.features().get("a").edges()).containsExactly(3.0);
     assertThat(ref.features().get("b").fractions()).containsExactly(0.5, 0.5);
-    assertThat(ref.score().edges()).containsExactly((double) 0.3f);
+    // edges keep 3 significant digits: 0.3f (0.30000001192...) becomes 0.3
+    assertThat(ref.score().edges()).containsExactly(0.3);
     assertThat(DriftReference.fromJson(ref.toJson())).isEqualTo(ref);
 
     ModelManifest plain = TestModels.manifest("v1");
