@@ -112,7 +112,8 @@
         data: holdout,
         borderColor: '#2563eb',
         pointRadius: 6,
-        pointStyle: runs.map((r) => (r.decision === 'PROMOTED' ? 'circle' : 'crossRot')),
+        // circle: promoted, cross: refused; a triangle marks an early (drift-triggered) run
+        pointStyle: runs.map((r) => (r.decision !== 'PROMOTED' ? 'crossRot' : /^early/.test(r.trigger || '') ? 'triangle' : 'circle')),
         pointBackgroundColor: runs.map((r) => decisionColour[r.decision] || '#9ca3af'),
         pointBorderColor: runs.map((r) => decisionColour[r.decision] || '#9ca3af'),
         showLine: true,
@@ -184,6 +185,11 @@
 
   // Counts (rows, positives, prevalence) have their own column; quality metrics with 3 decimals.
   const countKeys = ['rows', 'positives', 'prevalence'];
+  function short(s, n) {
+    s = s == null ? '' : String(s);
+    return s.length > n ? s.slice(0, n - 1) + '\u2026' : s;
+  }
+
   function metricsText(m) {
     if (!m) return '-';
     return Object.keys(m)
@@ -199,7 +205,7 @@
       .reverse()
       .map(
         (r) =>
-          '<tr><td>' + time(r.finishedAt) + '</td><td class="mono nowrap">' + esc(r.version) + '</td><td>' + esc(r.trigger) + '</td><td class="' + esc(r.decision) + '">' + esc(r.decision) +
+          '<tr><td class="nowrap">' + time(r.finishedAt) + '</td><td class="mono nowrap">' + esc(r.version) + '</td><td title="' + esc(r.trigger) + '">' + esc(short(r.trigger, 48)) + '</td><td class="nowrap ' + esc(r.decision) + '">' + esc(r.decision) +
           '</td><td class="mono">' + esc(metricsText(r.challengerMetrics)) + '</td><td><span class="mono nowrap">' + esc(r.championVersion || '-') + '</span><br><span class="mono">' +
           esc(r.championVersion ? metricsText(r.championMetrics) : '') + '</span></td><td>' + fmt(r.trainRows) + ' / ' + fmt(r.evalRows) + '</td><td>' + esc(r.device) +
           '</td><td>' + esc(r.reason) + '</td></tr>'
@@ -234,7 +240,7 @@
           .map((r) => '<tr title="' + esc(r.reason) + '"><td>' + time(r.requestedAt) + '</td><td class="mono">' + esc(r.feature) + '</td><td>' + fixed(r.psi, 3) +
             '</td><td class="mono nowrap">' + esc(r.modelVersion) + '</td></tr>')
           .join('') + '</tbody></table>' +
-        (d.requests.length > 5 ? '<div class="muted">' + (d.requests.length - 5) + ' earlier requests not shown</div>' : '')
+        (d.requests.length > 5 ? '<div class="muted">+' + (d.requests.length - 5) + ' earlier</div>' : '')
       : 'not available: ' + esc(d.note);
     const maxPsi = {};
     d.requests.forEach((r) => { maxPsi[r.feature] = Math.max(maxPsi[r.feature] || 0, r.psi); });
