@@ -378,7 +378,7 @@ public final class DemoCommand implements Callable<Integer> {
       long secs = (now - started) / 1_000_000_000L;
       return String.format(
           "%02d:%02d  events %,d (%,.0f/s), labels %,d | scores %,d | DLQ %,d | model %s"
-              + " (versions scored: %d) | champion %s, %d runs, %,d training examples",
+              + " (versions scored: %d) | champion %s, %d runs, %,d training examples%s",
           secs / 60,
           secs % 60,
           counts.events() + counts.poison(),
@@ -390,7 +390,8 @@ public final class DemoCommand implements Callable<Integer> {
           s.scoresByVersion().size(),
           t.championVersion() == null ? "none" : t.championVersion(),
           t.runsCompleted(),
-          t.examplesConsumed());
+          t.examplesConsumed(),
+          watcher.driftStatus().isEmpty() ? "" : " | " + watcher.driftStatus());
     }
 
     private void printRuns() {
