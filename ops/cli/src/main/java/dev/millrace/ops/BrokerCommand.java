@@ -90,7 +90,7 @@ public final class BrokerCommand implements Callable<Integer> {
 
     private static String describe(List<Task> tasks) {
       return String.join(", ", tasks.stream().map(TopicRegistry::taskName).toList())
-          + " + millrace.models";
+          + " + millrace.models, millrace.control";
     }
 
     void awaitShutdown() {
