@@ -9,7 +9,6 @@ import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -35,7 +34,7 @@ public final class CustomerFeatures
 
   private final long allowedLatenessMs;
   private transient ValueState<CustomerHistory> history;
-  private transient ValueState<Long> cleanupAt;
+  private transient CleanupTimer cleanup;
 
   public CustomerFeatures(long allowedLatenessMs) {
     this.allowedLatenessMs = allowedLatenessMs;
@@ -48,7 +47,7 @@ public final class CustomerFeatures
             .getState(
                 new ValueStateDescriptor<>(
                     "customer-history", TypeInformation.of(CustomerHistory.class)));
-    cleanupAt = getRuntimeContext().getState(new ValueStateDescriptor<>("cleanup-at", Types.LONG));
+    cleanup = CleanupTimer.create(getRuntimeContext());
   }
 
   @Override
@@ -62,7 +61,7 @@ public final class CustomerFeatures
     float[] features = FraudFeatures.transactionFeatures(tx.getEventTime(), tx.getAmount());
     FraudFeatures.setCustomer(features, h.observe(time, tx.getAmount(), allowedLatenessMs));
     history.update(h);
-    moveCleanupTimer(ctx, h.expiresAt(allowedLatenessMs));
+    cleanup.moveTo(ctx.timerService(), h.expiresAt(allowedLatenessMs));
     out.collect(vector(tx, features));
   }
 
@@ -71,19 +70,7 @@ public final class CustomerFeatures
       throws Exception {
     // The timer always sits at the expiry of the newest transaction: nothing newer arrived.
     history.clear();
-    cleanupAt.clear();
-  }
-
-  private void moveCleanupTimer(Context ctx, long at) throws Exception {
-    Long current = cleanupAt.value();
-    if (current != null && current == at) {
-      return;
-    }
-    if (current != null) {
-      ctx.timerService().deleteEventTimeTimer(current);
-    }
-    ctx.timerService().registerEventTimeTimer(at);
-    cleanupAt.update(at);
+    cleanup.clear();
   }
 
   static FeatureVector vector(FraudTransaction tx, float[] features) {

@@ -6,7 +6,6 @@ import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
@@ -27,7 +26,7 @@ public final class TerminalFeatures
 
   private final long allowedLatenessMs;
   private transient ValueState<TerminalHistory> history;
-  private transient ValueState<Long> cleanupAt;
+  private transient CleanupTimer cleanup;
   private transient Counter staleLabels;
 
   public TerminalFeatures(long allowedLatenessMs) {
@@ -41,7 +40,7 @@ public final class TerminalFeatures
             .getState(
                 new ValueStateDescriptor<>(
                     "terminal-history", TypeInformation.of(TerminalHistory.class)));
-    cleanupAt = getRuntimeContext().getState(new ValueStateDescriptor<>("cleanup-at", Types.LONG));
+    cleanup = CleanupTimer.create(getRuntimeContext());
     staleLabels = getRuntimeContext().getMetricGroup().counter("staleLabels");
   }
 
@@ -85,7 +84,7 @@ public final class TerminalFeatures
       throws Exception {
     // The timer sits at the expiry of the newest transaction or label: nothing newer arrived.
     history.clear();
-    cleanupAt.clear();
+    cleanup.clear();
   }
 
   private TerminalHistory current() throws Exception {
@@ -95,15 +94,6 @@ public final class TerminalFeatures
 
   private void save(Context ctx, TerminalHistory h) throws Exception {
     history.update(h);
-    long at = h.expiresAt(allowedLatenessMs);
-    Long timer = cleanupAt.value();
-    if (timer != null && timer == at) {
-      return;
-    }
-    if (timer != null) {
-      ctx.timerService().deleteEventTimeTimer(timer);
-    }
-    ctx.timerService().registerEventTimeTimer(at);
-    cleanupAt.update(at);
+    cleanup.moveTo(ctx.timerService(), h.expiresAt(allowedLatenessMs));
   }
 }
