@@ -6,7 +6,6 @@ import dev.millrace.ingest.fraud.FraudPublisher;
 import dev.millrace.ingest.fraud.LabeledTransaction;
 import dev.millrace.ingest.fraud.ProgressBarListener;
 import dev.millrace.schemas.TopicRegistry;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Iterator;
 import java.util.concurrent.Callable;
@@ -28,6 +27,8 @@ import picocli.CommandLine.Parameters;
 public final class GenerateCommand implements Callable<Integer> {
 
   @Mixin TopicsCommand.ClusterOptions cluster;
+
+  @Mixin PublishOptions publishing;
 
   @Parameters(index = "0", paramLabel = "TASK", description = "The task; only fraud for now.")
   String task;
@@ -79,29 +80,6 @@ public final class GenerateCommand implements Callable<Integer> {
       description = "Number of terminals (default ${DEFAULT-VALUE}).")
   int terminals;
 
-  @Option(
-      names = "--label-delay",
-      defaultValue = "7d",
-      converter = DurationConverter.class,
-      paramLabel = "DURATION",
-      description = "Time from a fraud to its label, e.g. 7d, 12h (default ${DEFAULT-VALUE}).")
-  Duration labelDelay;
-
-  @Option(
-      names = "--poison-fraction",
-      defaultValue = "0",
-      paramLabel = "F",
-      description = "Mix in poison records: probability after each event (default 0).")
-  double poisonFraction;
-
-  @Option(
-      names = "--flush-labels",
-      description = "At the end of --count, also send the labels that have not matured yet.")
-  boolean flushLabels;
-
-  @Option(names = "--no-progress", description = "Do not draw a progress bar.")
-  boolean noProgress;
-
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -122,19 +100,14 @@ public final class GenerateCommand implements Callable<Integer> {
     }
     FraudGenerator generator =
         new FraudGenerator(new FraudGenerator.Settings(seed, customers, terminals, start, driftAt));
-    FraudPublisher.Settings settings =
-        FraudPublisher.Settings.defaults(cluster.bootstrapServers)
-            .withLabelDelay(labelDelay)
-            .withPacing(pacing)
-            .withPoison(poisonFraction, seed)
-            .withFlushPendingLabels(flushLabels);
+    FraudPublisher.Settings settings = publishing.settings(cluster.bootstrapServers, pacing, seed);
     TopicRegistry topics = cluster.registry();
     PublishRun.ensureTopics(cluster.bootstrapServers, topics);
     Iterator<LabeledTransaction> source = count > 0 ? generator.take(count) : generator;
     long t0 = System.nanoTime();
     try (FraudPublisher publisher = new FraudPublisher(topics, settings)) {
       FraudPublisher.Counts counts;
-      if (noProgress) {
+      if (publishing.noProgress) {
         counts = PublishRun.publish(publisher, source, FraudPublisher.Listener.NONE);
       } else {
         try (ProgressBarListener bar =

@@ -7,7 +7,6 @@ import dev.millrace.ingest.fraud.ProgressBarListener;
 import dev.millrace.schemas.TopicRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -30,6 +29,8 @@ public final class ReplayCommand implements Callable<Integer> {
 
   @Mixin TopicsCommand.ClusterOptions cluster;
 
+  @Mixin PublishOptions publishing;
+
   @Parameters(index = "0", paramLabel = "TASK", description = "The task; only fraud for now.")
   String task;
 
@@ -50,14 +51,6 @@ public final class ReplayCommand implements Callable<Integer> {
   String speed;
 
   @Option(
-      names = "--label-delay",
-      defaultValue = "7d",
-      converter = DurationConverter.class,
-      paramLabel = "DURATION",
-      description = "Time from a fraud to its label, e.g. 7d, 12h (default ${DEFAULT-VALUE}).")
-  Duration labelDelay;
-
-  @Option(
       names = "--from",
       converter = TimeConverter.class,
       paramLabel = "TIME",
@@ -71,21 +64,6 @@ public final class ReplayCommand implements Callable<Integer> {
       description = "Replay transactions before this time (UTC), e.g. 2018-08-15.")
   Instant to;
 
-  @Option(
-      names = "--flush-labels",
-      description = "At the end, also send the labels that have not matured yet.")
-  boolean flushLabels;
-
-  @Option(
-      names = "--poison-fraction",
-      defaultValue = "0",
-      paramLabel = "F",
-      description = "Mix in poison records: probability after each event (default 0).")
-  double poisonFraction;
-
-  @Option(names = "--no-progress", description = "Do not draw a progress bar.")
-  boolean noProgress;
-
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -95,18 +73,14 @@ public final class ReplayCommand implements Callable<Integer> {
       throw new UserError("no such file: " + file);
     }
     FraudPublisher.Settings settings =
-        FraudPublisher.Settings.defaults(cluster.bootstrapServers)
-            .withLabelDelay(labelDelay)
-            .withPacing(Pacing.parseSpeed(speed))
-            .withPoison(poisonFraction, 1)
-            .withFlushPendingLabels(flushLabels);
+        publishing.settings(cluster.bootstrapServers, Pacing.parseSpeed(speed), 1);
     TopicRegistry topics = cluster.registry();
     PublishRun.ensureTopics(cluster.bootstrapServers, topics);
     long t0 = System.nanoTime();
     try (FraudCsvReader reader = FraudCsvReader.open(file, from, to);
         FraudPublisher publisher = new FraudPublisher(topics, settings)) {
       FraudPublisher.Counts counts;
-      if (noProgress) {
+      if (publishing.noProgress) {
         counts = PublishRun.publish(publisher, reader, FraudPublisher.Listener.NONE);
       } else {
         try (ProgressBarListener bar = ProgressBarListener.forFile("replay", reader, System.err)) {
