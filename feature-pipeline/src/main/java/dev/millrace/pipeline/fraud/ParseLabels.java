@@ -2,19 +2,20 @@ package dev.millrace.pipeline.fraud;
 
 import dev.millrace.ingest.Rejection;
 import dev.millrace.pipeline.AvroParser;
-import dev.millrace.schemas.DeadLetter;
 import dev.millrace.schemas.fraud.FraudLabel;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import org.apache.flink.util.OutputTag;
 
 /**
  * {@code fraud.labels} bytes to {@link FraudLabel}s; undecodable or inconsistent labels go to the
  * dead letters.
  *
  * <p>Checks: {@link #EMPTY_TERMINAL_ID}, {@link #EMPTY_CUSTOMER_ID}, {@link
- * #LABEL_BEFORE_TRANSACTION} (an outcome cannot be known before the payment happened).
+ * #LABEL_BEFORE_TRANSACTION} (an outcome cannot be known before the payment happened), and {@link
+ * AvroParser#EVENT_TIME_AHEAD_OF_STREAM} against the label time. Event time: the label's {@code
+ * labelTime} (when the outcome became known).
  */
 public final class ParseLabels extends AvroParser<FraudLabel> {
 
@@ -27,8 +28,17 @@ public final class ParseLabels extends AvroParser<FraudLabel> {
   public static final String EMPTY_CUSTOMER_ID = "EMPTY_CUSTOMER_ID";
   public static final String LABEL_BEFORE_TRANSACTION = "LABEL_BEFORE_TRANSACTION";
 
-  public ParseLabels(OutputTag<DeadLetter> deadLetters, Clock clock) {
-    super(FraudLabel.class, STAGE, deadLetters, clock);
+  /**
+   * @param maxAheadOfStream the bound against the newest accepted label time of a partition
+   * @param clock the wall clock
+   */
+  public ParseLabels(Duration maxAheadOfStream, Clock clock) {
+    super(FraudLabel.class, STAGE, clock, maxAheadOfStream);
+  }
+
+  @Override
+  public long eventTimeMillis(FraudLabel label) {
+    return label.getLabelTime().toEpochMilli();
   }
 
   @Override
