@@ -17,6 +17,8 @@ import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.types.Either;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Decodes {@link RawRecord}s with the registry's {@link AvroSerde} and validates them, once per
@@ -26,23 +28,31 @@ import org.apache.flink.types.Either;
  * code, the stage, the source topic, partition and offset and the original bytes; a good record
  * becomes {@link Either#Left}.
  *
- * <p><b>Event time bounded by the stream's own progress.</b> Besides the task's own checks (e.g.
- * not more than a day ahead of the wall clock), a record whose {@link #eventTimeMillis event time}
- * is more than {@code maxAheadOfStream} ahead of the newest event time accepted so far from the
- * same topic partition, plus the wall-clock time elapsed since that newest record was accepted, is
- * rejected with {@link #EVENT_TIME_AHEAD_OF_STREAM}: one record far in the future can then never
- * move the watermark. The elapsed wall-clock time lets a real-time stream resume after an outage
- * (its event time jumps by about as much as the wall clock did); a replay that runs faster than
- * real time must not have gaps in event time longer than {@code maxAheadOfStream} within a
- * partition, or the records after the gap are rejected until the wall clock catches up (raise the
- * bound for such data).
+ * <p><b>Event time bounded by the stream's own progress</b> (when the parser has a {@code
+ * maxAheadOfStream}). Besides the task's own checks (e.g. not more than a day ahead of the wall
+ * clock), a record whose {@link #eventTimeMillis event time} is more than {@code maxAheadOfStream}
+ * ahead of the newest event time accepted so far from the same topic partition, plus the wall-clock
+ * time elapsed since that newest record was accepted, is rejected with {@link
+ * #EVENT_TIME_AHEAD_OF_STREAM}: one record far in the future can never move the watermark. The
+ * elapsed wall-clock time lets a real-time stream resume after an outage (its event time jumps by
+ * about as much as the wall clock did).
+ *
+ * <p>A stream whose event time really jumps further (a replay, faster than real time, of data with
+ * a gap longer than {@code maxAheadOfStream} within a partition) would otherwise be rejected from
+ * the gap on until the wall clock caught up. So when {@value #CONFIRMING_RECORDS} valid records in
+ * a row on a partition are all beyond the bound and within {@code maxAheadOfStream} of the first of
+ * them, the partition has moved: the last of them is accepted and becomes the new reference (the
+ * ones before it stay in the dead letters, counted; it is logged). One record, or a few that are
+ * not consecutive, cannot do that. Use the bound on dense streams (every partition has records much
+ * more often than {@code maxAheadOfStream} of event time); on sparse ones (fraud labels) leave it
+ * off.
  *
  * <p>The newest accepted event time per partition is kept in memory, not in checkpoints: after a
  * (re)start, and for a partition this reader has not read from before, the first valid record of a
  * partition is accepted with only the task's own checks (for fraud: at most one day ahead of the
  * wall clock) and becomes that partition's reference. A far-future record that happens to be the
- * very first one after a restart therefore still moves that partition's watermark; every record
- * after it is checked.
+ * very first one read from a partition after a restart therefore still moves that partition's
+ * watermark (and only that partition's); every record after it is checked against it.
  *
  * <p>Metrics (in the metric group given to {@link #open}, per parallel reader): counters {@code
  * accepted} (records in) and {@code deadLetters}, a {@code deadLetters} counter per reason code in
@@ -76,6 +86,13 @@ public abstract class AvroParser<T extends SpecificRecord> implements Serializab
    */
   public static final String EVENT_TIME_AHEAD_OF_STREAM = "EVENT_TIME_AHEAD_OF_STREAM";
 
+  /**
+   * Consecutive records beyond the bound, close to each other, that move a partition's reference.
+   */
+  public static final int CONFIRMING_RECORDS = 3;
+
+  private static final Logger LOG = LoggerFactory.getLogger(AvroParser.class);
+
   /** Samples kept by the {@code ingestLagMs} histogram. */
   static final int LAG_HISTOGRAM_WINDOW = 1024;
 
@@ -97,18 +114,17 @@ public abstract class AvroParser<T extends SpecificRecord> implements Serializab
    * @param stage the stage named in dead letters
    * @param clock the wall clock (rejection times, the wall-clock checks, ingest lag)
    * @param maxAheadOfStream how far an event may be ahead of the newest accepted event time of its
-   *     partition (plus the wall-clock time since that one was accepted)
+   *     partition (plus the wall-clock time since that one was accepted); null: no such bound
    */
   protected AvroParser(Class<T> type, String stage, Clock clock, Duration maxAheadOfStream) {
     this.type = Objects.requireNonNull(type, "type");
     this.stage = Objects.requireNonNull(stage, "stage");
     this.clock = Objects.requireNonNull(clock, "clock");
-    Objects.requireNonNull(maxAheadOfStream, "maxAheadOfStream");
-    if (maxAheadOfStream.isNegative()) {
+    if (maxAheadOfStream != null && maxAheadOfStream.isNegative()) {
       throw new IllegalArgumentException(
           "maxAheadOfStream must not be negative: " + maxAheadOfStream);
     }
-    this.maxAheadOfStreamMs = maxAheadOfStream.toMillis();
+    this.maxAheadOfStreamMs = maxAheadOfStream == null ? -1 : maxAheadOfStream.toMillis();
   }
 
   /** The first problem of a decoded record, or empty when it is acceptable. */
@@ -160,35 +176,60 @@ public abstract class AvroParser<T extends SpecificRecord> implements Serializab
     if (rejection.isPresent()) {
       return reject(raw, rejection.get().code(), rejection.get().reason(), now);
     }
+    if (maxAheadOfStreamMs >= 0) {
+      Optional<String> ahead = checkProgress(raw, eventTime, now.toEpochMilli());
+      if (ahead.isPresent()) {
+        return reject(raw, EVENT_TIME_AHEAD_OF_STREAM, ahead.get(), now);
+      }
+    }
+    accepted.inc();
+    return Either.Left(record);
+  }
+
+  /** Why a record is too far ahead of its partition, or empty (then it is the partition's news). */
+  private Optional<String> checkProgress(RawRecord raw, long eventTime, long nowMs) {
     Progress p =
         progress
             .computeIfAbsent(raw.topic == null ? "" : raw.topic, t -> new HashMap<>())
             .computeIfAbsent(raw.partition, q -> new Progress());
-    long nowMs = now.toEpochMilli();
     if (p.newest != Long.MIN_VALUE) {
-      long bound = p.newest + maxAheadOfStreamMs + Math.max(0, nowMs - p.acceptedAt);
-      if (eventTime > bound) {
-        return reject(
-            raw,
-            EVENT_TIME_AHEAD_OF_STREAM,
-            "event time "
-                + Instant.ofEpochMilli(eventTime)
-                + " is more than "
-                + Duration.ofMillis(maxAheadOfStreamMs)
-                + " (plus "
-                + Duration.ofMillis(Math.max(0, nowMs - p.acceptedAt))
-                + " of wall clock since) ahead of the newest accepted event time "
-                + Instant.ofEpochMilli(p.newest)
-                + " of its partition",
-            now);
+      long elapsed = Math.max(0, nowMs - p.acceptedAt);
+      if (eventTime > p.newest + maxAheadOfStreamMs + elapsed) {
+        if (p.aheadRun > 0 && Math.abs(eventTime - p.aheadFirst) <= maxAheadOfStreamMs) {
+          p.aheadRun++;
+        } else {
+          p.aheadRun = 1;
+          p.aheadFirst = eventTime;
+        }
+        if (p.aheadRun < CONFIRMING_RECORDS) {
+          return Optional.of(
+              "event time "
+                  + Instant.ofEpochMilli(eventTime)
+                  + " is more than "
+                  + Duration.ofMillis(maxAheadOfStreamMs)
+                  + " (plus "
+                  + Duration.ofMillis(elapsed)
+                  + " of wall clock since) ahead of the newest accepted event time "
+                  + Instant.ofEpochMilli(p.newest)
+                  + " of its partition");
+        }
+        LOG.warn(
+            "{}-{}: event time jumped from {} to {}; accepted after {} records in a row beyond"
+                + " the bound of {} ahead (the ones before this one are dead letters)",
+            raw.topic,
+            raw.partition,
+            Instant.ofEpochMilli(p.newest),
+            Instant.ofEpochMilli(eventTime),
+            CONFIRMING_RECORDS,
+            Duration.ofMillis(maxAheadOfStreamMs));
       }
     }
+    p.aheadRun = 0;
     if (eventTime > p.newest) {
       p.newest = eventTime;
       p.acceptedAt = nowMs;
     }
-    accepted.inc();
-    return Either.Left(record);
+    return Optional.empty();
   }
 
   private Either<T, DeadLetter> reject(RawRecord raw, String code, String reason, Instant now) {
@@ -203,5 +244,7 @@ public abstract class AvroParser<T extends SpecificRecord> implements Serializab
   private static final class Progress {
     long newest = Long.MIN_VALUE;
     long acceptedAt;
+    int aheadRun;
+    long aheadFirst;
   }
 }

@@ -105,7 +105,7 @@ public final class FraudPipeline {
 
   /** The decoder and validator of {@code fraud.labels} records, for the labels source. */
   public static ParseLabels labelParser(FraudPipelineSettings settings) {
-    return new ParseLabels(settings.maxAheadOfStream(), Clock.systemUTC());
+    return new ParseLabels(settings.validation(), Clock.systemUTC());
   }
 
   /**

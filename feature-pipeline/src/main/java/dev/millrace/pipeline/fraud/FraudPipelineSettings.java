@@ -47,9 +47,10 @@ import java.util.Objects;
  *     late only if its labels split had nothing for longer than this while events kept flowing (see
  *     {@link LabelJoin}); until the first labels arrive, or after they pause this long, the label
  *     join, the terminal features' cleanup and the drift windows wait at most this long
- * @param maxAheadOfStream an event (or label) more than this ahead of the newest accepted event
- *     time of its partition, plus the wall-clock time since that one was accepted, goes to the dead
- *     letters and never moves the watermark (see {@link dev.millrace.pipeline.AvroParser})
+ * @param maxAheadOfStream a transaction more than this ahead of the newest accepted event time of
+ *     its partition, plus the wall-clock time since that one was accepted, goes to the dead letters
+ *     and never moves the watermark (see {@link dev.millrace.pipeline.AvroParser}; labels, which
+ *     are sparse, are bounded by the wall clock only, see {@link ParseLabels})
  */
 public record FraudPipelineSettings(
     TopicRegistry topics,

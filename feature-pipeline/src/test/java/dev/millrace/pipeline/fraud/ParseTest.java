@@ -122,23 +122,59 @@ class ParseTest {
   }
 
   @Test
-  void aLabelFarAheadOfItsPartitionIsDeadLettered() {
+  void sparseLabelsWithLongGapsAreAllAcceptedButNotBeyondTheWallClock() {
     AvroSerde<FraudLabel> serde = AvroSerde.of(FraudLabel.class);
-    FraudLabel far =
+    FraudLabel weeksLater =
         FraudLabel.newBuilder(FraudFixture.L1)
             .setLabelTime(Instant.parse("2018-05-31T00:00:00Z"))
             .build();
-    FraudLabel near = FraudFixture.label(FraudFixture.TX2, 80, false); // 8 h after L1
+    FraudLabel beyondWallClock =
+        FraudLabel.newBuilder(FraudFixture.L1)
+            .setLabelTime(CLOCK.instant().plus(DAY).plusSeconds(1))
+            .build();
     List<Either<FraudLabel, DeadLetter>> parsed =
         parse(
-            new ParseLabels(DAY, CLOCK),
-            RawRecord.of("l", null, serde.encode(FraudFixture.L1)),
-            RawRecord.of("l", null, serde.encode(far)),
-            RawRecord.of("l", null, serde.encode(near)));
-    assertThat(valid(parsed)).containsExactly(FraudFixture.L1, near);
+            new ParseLabels(ValidationRules.defaults(), CLOCK),
+            new RawRecord("l", 0, 0, -1, null, serde.encode(FraudFixture.L1)),
+            new RawRecord("l", 0, 1, -1, null, serde.encode(FraudFixture.L4)), // 7 days later
+            new RawRecord("l", 0, 2, -1, null, serde.encode(weeksLater)),
+            new RawRecord("l", 0, 3, -1, null, serde.encode(beyondWallClock)));
+    assertThat(valid(parsed)).containsExactly(FraudFixture.L1, FraudFixture.L4, weeksLater);
     assertThat(deadLetters(parsed))
         .extracting(DeadLetter::getReasonCode)
-        .containsExactly(AvroParser.EVENT_TIME_AHEAD_OF_STREAM);
+        .containsExactly(FraudValidation.TIME_TOO_FAR_IN_FUTURE);
+  }
+
+  @Test
+  void aPartitionWhoseEventTimeReallyJumpsIsFollowedAfterAFewConsecutiveRecords() {
+    AvroSerde<FraudTransaction> serde = AvroSerde.of(FraudTransaction.class);
+    ParseTransactions parser = new ParseTransactions(ValidationRules.defaults(), DAY, CLOCK);
+    parser.open(new UnregisteredMetricsGroup());
+    Instant t = Instant.parse("2018-04-10T00:00:00Z");
+    java.util.function.Function<Instant, Either<FraudTransaction, DeadLetter>> at =
+        time -> {
+          FraudTransaction tx = FraudFixture.tx(1, 0, "C1", "T1", 1);
+          tx.setEventTime(time);
+          return parser.parse(new RawRecord("t", 0, 0, -1, null, serde.encode(tx)));
+        };
+    assertThat(at.apply(t).isLeft()).isTrue();
+    // Single far records between normal ones never move the reference.
+    Instant far = t.plus(Duration.ofDays(10));
+    for (int i = 0; i < 5; i++) {
+      assertThat(at.apply(far).isRight()).isTrue();
+      assertThat(at.apply(t.plusSeconds(i)).isLeft()).isTrue();
+    }
+    // Far records in a row, but far from each other too: no jump either.
+    for (int i = 0; i < 5; i++) {
+      assertThat(at.apply(far.plus(Duration.ofDays(3L * i))).isRight()).isTrue();
+    }
+    // A gap of 10 days in the data: dead letters until the third record in a row confirms it.
+    assertThat(at.apply(far).isRight()).isTrue();
+    assertThat(at.apply(far.plusSeconds(60)).isRight()).isTrue();
+    assertThat(AvroParser.CONFIRMING_RECORDS).isEqualTo(3);
+    assertThat(at.apply(far.plusSeconds(120)).isLeft()).isTrue();
+    assertThat(at.apply(far.plusSeconds(180)).isLeft()).isTrue();
+    assertThat(at.apply(far.plus(Duration.ofHours(23))).isLeft()).isTrue();
   }
 
   @Test
@@ -148,7 +184,7 @@ class ParseTest {
     FraudLabel noTerminal = FraudLabel.newBuilder(FraudFixture.L1).setTerminalId("").build();
     List<Either<FraudLabel, DeadLetter>> parsed =
         parse(
-            new ParseLabels(DAY, CLOCK),
+            new ParseLabels(ValidationRules.defaults(), CLOCK),
             RawRecord.of("l", null, serde.encode(FraudFixture.L1)),
             RawRecord.of("l", null, serde.encode(FraudFixture.label(FraudFixture.TX1, 9, true))),
             // A transaction on the labels topic is not a label.
