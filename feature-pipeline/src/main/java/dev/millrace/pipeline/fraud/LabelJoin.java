@@ -50,8 +50,9 @@ import org.slf4j.LoggerFactory;
  *       out-of-orderness behind the labels before it on its partition.
  * </ul>
  *
- * A late label leaves no state and no timer behind. A label whose event never came (e.g. the event
- * was dead-lettered) is dropped at maturity and counted ({@code orphanLabels}).
+ * A late label leaves no state and no timer behind. A label whose event never came by the maturity
+ * (e.g. the event was dead-lettered) is counted ({@code orphanLabels}) and sent to the same side
+ * output ({@link #ORPHAN_LABEL}) at maturity.
  */
 public final class LabelJoin
     extends KeyedCoProcessFunction<String, ScoredFeatures, FraudLabel, TrainingExample> {
@@ -67,6 +68,12 @@ public final class LabelJoin
 
   /** Reason code: the label time is after the transaction time plus label delay plus grace. */
   public static final String LABEL_AFTER_MATURITY = "LABEL_AFTER_MATURITY";
+
+  /**
+   * Reason code: the label's transaction was not scored by the maturity (it was dead-lettered,
+   * never sent, or arrived behind the watermark).
+   */
+  public static final String ORPHAN_LABEL = "ORPHAN_LABEL";
 
   /** Side output of truly late labels, as dead letters (the label re-encoded as Avro). */
   public static final OutputTag<DeadLetter> LATE_LABELS = DeadLetters.tag("fraud-late-labels");
@@ -171,6 +178,15 @@ public final class LabelJoin
       ctx.timerService().deleteEventTimeTimer(maturity(s));
     } else if (l != null) {
       orphanLabels.inc();
+      deadLetter(
+          ctx,
+          l,
+          ORPHAN_LABEL,
+          "no scored transaction "
+              + l.getTransactionId()
+              + " by its maturity "
+              + Instant.ofEpochMilli(timestamp)
+              + " (dead-lettered, never sent, or later than the watermark)");
     }
     if (l != null) {
       ctx.timerService().deleteEventTimeTimer(maturity(l));
@@ -182,6 +198,10 @@ public final class LabelJoin
   private void late(Context ctx, FraudLabel value, String code, String reason) {
     lateLabels.inc();
     LOG.debug("late label of transaction {}: {}", value.getTransactionId(), reason);
+    deadLetter(ctx, value, code, reason);
+  }
+
+  private void deadLetter(Context ctx, FraudLabel value, String code, String reason) {
     byte[] key =
         value.getCustomerId() == null
             ? null

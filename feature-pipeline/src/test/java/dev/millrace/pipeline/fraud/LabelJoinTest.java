@@ -185,14 +185,25 @@ class LabelJoinTest {
   }
 
   @Test
-  void aLabelWithoutAnEventIsDroppedAtMaturity() throws Exception {
+  void aLabelWithoutAnEventIsDeadLetteredAtMaturity() throws Exception {
     label(FraudFixture.L1);
     assertThat(h.numKeyedStateEntries()).isEqualTo(1);
+    h.processBothWatermarks(new Watermark(maturity(FraudFixture.TX1) - 1));
+    assertThat(lateLabels()).isEmpty();
     h.processBothWatermarks(new Watermark(maturity(FraudFixture.TX1)));
     assertThat(h.extractOutputValues()).isEmpty();
     assertThat(h.numKeyedStateEntries()).isZero();
     assertThat(h.numEventTimeTimers()).isZero();
-    assertThat(lateLabels()).isEmpty();
+    assertThat(lateLabels())
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.getReasonCode()).isEqualTo(LabelJoin.ORPHAN_LABEL);
+              assertThat(
+                      AvroSerde.of(FraudLabel.class)
+                          .decode(DeadLetters.bytes(d.getOriginalValue())))
+                  .isEqualTo(FraudFixture.L1);
+            });
   }
 
   @Test
