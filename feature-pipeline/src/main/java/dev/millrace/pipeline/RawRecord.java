@@ -6,8 +6,8 @@ import java.util.Objects;
 
 /**
  * The envelope a source emits before anything is decoded: the record's bytes exactly as they were
- * read plus where they came from. Decoding happens in a process function, so a poison record
- * becomes a dead letter instead of failing the source.
+ * read plus where they came from. {@link AvroParser} decodes it without ever throwing, so a poison
+ * record becomes a dead letter (with these coordinates) instead of failing the source.
  *
  * <p>A Flink POJO (public no-argument constructor, public fields), so Flink serialises it with its
  * POJO serializer and never with Kryo.

@@ -3,14 +3,21 @@ package dev.millrace.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.millrace.pipeline.fraud.CustomerHistory;
+import dev.millrace.pipeline.fraud.FraudPipeline;
+import dev.millrace.pipeline.fraud.FraudPipelineSettings;
 import dev.millrace.pipeline.fraud.TerminalHistory;
 import dev.millrace.pipeline.monitoring.QualityWindow;
+import dev.millrace.schemas.DeadLetter;
 import dev.millrace.schemas.RecordTypes;
+import dev.millrace.schemas.fraud.FraudTransaction;
 import java.util.List;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.api.java.typeutils.EitherTypeInfo;
 import org.apache.flink.api.java.typeutils.PojoTypeInfo;
+import org.apache.flink.api.java.typeutils.runtime.EitherSerializer;
 import org.apache.flink.api.java.typeutils.runtime.kryo.KryoSerializer;
 import org.apache.flink.formats.avro.typeutils.AvroSerializer;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
@@ -50,8 +57,34 @@ class NoKryoTest {
     assertThat(TypeInformation.of(type)).isInstanceOf(PojoTypeInfo.class);
   }
 
+  /** What the sources emit: {@code Either<record, DeadLetter>}, Avro on both sides. */
   @Test
-  void rawRecordDeserializerProducesThePojoType() {
-    assertThat(new RawRecordDeserializer().getProducedType()).isInstanceOf(PojoTypeInfo.class);
+  void parsedRecordsUseEitherOfAvroSerializers() {
+    FraudPipelineSettings settings = FraudPipelineSettings.builder(null).build();
+    for (TypeInformation<?> info :
+        List.of(
+            new ParsingDeserializer<>(FraudPipeline.eventParser(settings)).getProducedType(),
+            new ParsingDeserializer<>(FraudPipeline.labelParser(settings)).getProducedType(),
+            ParsedRecords.type(FraudTransaction.class))) {
+      assertThat(info).isInstanceOf(EitherTypeInfo.class);
+      EitherTypeInfo<?, ?> either = (EitherTypeInfo<?, ?>) info;
+      assertThat(either.getLeftType()).isInstanceOf(AvroTypeInfo.class);
+      assertThat(either.getRightType()).isInstanceOf(AvroTypeInfo.class);
+      assertThat(either.getRightType().getTypeClass()).isEqualTo(DeadLetter.class);
+      SerializerConfigImpl config = new SerializerConfigImpl();
+      config.setGenericTypes(false);
+      TypeSerializer<?> serializer = info.createSerializer(config);
+      assertThat(serializer).isInstanceOf(EitherSerializer.class);
+      EitherSerializer<?, ?> s = (EitherSerializer<?, ?>) serializer;
+      assertThat(s.getLeftSerializer()).isInstanceOf(AvroSerializer.class);
+      assertThat(s.getRightSerializer()).isInstanceOf(AvroSerializer.class);
+    }
+    assertThat(
+            ((EitherTypeInfo<?, ?>)
+                    new ParsingDeserializer<>(FraudPipeline.eventParser(settings))
+                        .getProducedType())
+                .getLeftType()
+                .getTypeClass())
+        .isEqualTo(FraudTransaction.class);
   }
 }

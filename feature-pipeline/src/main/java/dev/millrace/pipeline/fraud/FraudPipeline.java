@@ -1,7 +1,8 @@
 package dev.millrace.pipeline.fraud;
 
 import dev.millrace.pipeline.DeadLetters;
-import dev.millrace.pipeline.RawRecord;
+import dev.millrace.pipeline.ParsedRecords;
+import dev.millrace.pipeline.ParsingDeserializer;
 import dev.millrace.pipeline.monitoring.BroadcastWatermarks;
 import dev.millrace.pipeline.monitoring.DriftMonitor;
 import dev.millrace.pipeline.monitoring.PrequentialQuality;
@@ -28,6 +29,7 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
+import org.apache.flink.types.Either;
 import org.apache.flink.util.OutputTag;
 
 /**
@@ -35,16 +37,25 @@ import org.apache.flink.util.OutputTag;
  * collecting sinks, {@link KafkaFraudJob} passes Kafka.
  *
  * <pre>
- * events (bytes) → decode + validate ──(bad)──────────────────────────────────────┐
- *   → watermarks (valid records only) → keyBy customer → CustomerFeatures          │
+ * events source: decode + validate, watermarks per split (valid records only) ─(bad)┐
+ *   → keyBy customer → CustomerFeatures                                            │
  *   → keyBy terminal ⋈ labels by terminal → TerminalFeatures → FeatureVector       │
  *   → Scoring (scorer's operator, models broadcast) → ScoredFeatures               │
  *       ├→ ScoreRecord → scores                                                    │
  *       ├→ keyBy task ⋈ models (broadcast) → DriftMonitor → control (retrain)      │
  *       └→ keyBy event id ⋈ labels by transaction id → LabelJoin → training        │
+ *            ├→ (late labels) ────────────────────────────────────────────────────┤
  *            └→ keyBy model version → PrequentialQuality → quality                 │
- * labels (bytes) → decode + validate ──(bad)────────────────────────────────────┴→ dead letters
+ * labels source: decode + validate, watermarks per split, long idleness ─(bad)───┴→ dead letters
  * </pre>
+ *
+ * <p>Event time: each Kafka partition (split) has its own watermark, from valid records only, and
+ * an operator with two inputs (terminal features, label join) follows the smaller of its inputs.
+ * The labels' splits go idle only after {@link FraudPipelineSettings#labelIdleness()}, so the label
+ * join declares "no label = genuine" only once the labels' own event time has passed a
+ * transaction's maturity: at any replay speed, with a backlog, after a restart, whichever topic is
+ * read first. Until the first labels arrive the terminal features' cleanup timers, the drift
+ * windows and the label join wait (at most the label idleness of wall clock); scoring never waits.
  */
 public final class FraudPipeline {
 
@@ -55,8 +66,6 @@ public final class FraudPipeline {
   public static final String UID_MODELS_SOURCE = "fraud-models-source";
   public static final String UID_PARSE_EVENTS = "fraud-parse-events";
   public static final String UID_PARSE_LABELS = "fraud-parse-labels";
-  public static final String UID_EVENT_WATERMARKS = "fraud-event-watermarks";
-  public static final String UID_LABEL_WATERMARKS = "fraud-label-watermarks";
   public static final String UID_CUSTOMER_FEATURES = "fraud-customer-features";
   public static final String UID_TERMINAL_FEATURES = "fraud-terminal-features";
   public static final String UID_SCORE_RECORDS = "fraud-score-records";
@@ -88,11 +97,23 @@ public final class FraudPipeline {
 
   private FraudPipeline() {}
 
+  /** The decoder and validator of {@code fraud.events} records, for the events source. */
+  public static ParseTransactions eventParser(FraudPipelineSettings settings) {
+    return new ParseTransactions(
+        settings.validation(), settings.maxAheadOfStream(), Clock.systemUTC());
+  }
+
+  /** The decoder and validator of {@code fraud.labels} records, for the labels source. */
+  public static ParseLabels labelParser(FraudPipelineSettings settings) {
+    return new ParseLabels(settings.validation(), Clock.systemUTC());
+  }
+
   /**
    * Adds the fraud job to {@code env}.
    *
-   * @param events raw {@code fraud.events} records (Avro {@code FraudTransaction} bytes)
-   * @param labels raw {@code fraud.labels} records (Avro {@code FraudLabel} bytes)
+   * @param events {@code fraud.events} records, decoded and validated by {@link #eventParser} in
+   *     the source (see {@link ParsingDeserializer}); watermarks are added here
+   * @param labels {@code fraud.labels} records, decoded and validated by {@link #labelParser}
    * @param models model announcements (no watermarks needed: they never hold back event time)
    * @param scores one score per accepted transaction
    * @param training one matured training example per accepted transaction
@@ -101,8 +122,8 @@ public final class FraudPipeline {
    */
   public static void build(
       StreamExecutionEnvironment env,
-      Source<RawRecord, ?, ?> events,
-      Source<RawRecord, ?, ?> labels,
+      Source<Either<FraudTransaction, DeadLetter>, ?, ?> events,
+      Source<Either<FraudLabel, DeadLetter>, ?, ?> labels,
       Source<ModelAnnouncement, ?, ?> models,
       Sink<ScoreRecord> scores,
       Sink<TrainingExample> training,
@@ -124,8 +145,8 @@ public final class FraudPipeline {
    */
   public static void build(
       StreamExecutionEnvironment env,
-      Source<RawRecord, ?, ?> events,
-      Source<RawRecord, ?, ?> labels,
+      Source<Either<FraudTransaction, DeadLetter>, ?, ?> events,
+      Source<Either<FraudLabel, DeadLetter>, ?, ?> labels,
       Source<ModelAnnouncement, ?, ?> models,
       Sink<ScoreRecord> scores,
       Sink<TrainingExample> training,
@@ -138,37 +159,28 @@ public final class FraudPipeline {
     Clock clock = Clock.systemUTC();
     long lateness = settings.allowedLateness().toMillis();
 
-    SingleOutputStreamOperator<FraudTransaction> parsedEvents =
-        env.fromSource(events, WatermarkStrategy.noWatermarks(), "fraud.events")
+    // Decoded and validated in the sources; watermarks per Kafka split, from valid records only.
+    SingleOutputStreamOperator<FraudTransaction> transactions =
+        env.fromSource(
+                events,
+                ParsedRecords.watermarks(
+                    eventParser(settings), settings.outOfOrderness(), settings.idleness()),
+                "Decode + validate transactions")
             .uid(UID_EVENTS_SOURCE)
-            .process(new ParseTransactions(settings.validation(), EVENT_DEAD_LETTERS, clock))
+            .process(ParsedRecords.split(FraudTransaction.class, EVENT_DEAD_LETTERS))
             .uid(UID_PARSE_EVENTS)
-            .name("Decode + validate transactions");
-    SingleOutputStreamOperator<FraudLabel> parsedLabels =
-        env.fromSource(labels, WatermarkStrategy.noWatermarks(), "fraud.labels")
+            .name("Valid transactions");
+    // Labels keep their own, long idleness: the label join's maturity waits for their event time.
+    SingleOutputStreamOperator<FraudLabel> fraudLabels =
+        env.fromSource(
+                labels,
+                ParsedRecords.watermarks(
+                    labelParser(settings), settings.outOfOrderness(), settings.labelIdleness()),
+                "Decode + validate labels")
             .uid(UID_LABELS_SOURCE)
-            .process(new ParseLabels(LABEL_DEAD_LETTERS, clock))
+            .process(ParsedRecords.split(FraudLabel.class, LABEL_DEAD_LETTERS))
             .uid(UID_PARSE_LABELS)
-            .name("Decode + validate labels");
-
-    // Watermarks come from valid records only: poison never moves event time.
-    DataStream<FraudTransaction> transactions =
-        parsedEvents
-            .assignTimestampsAndWatermarks(
-                WatermarkStrategy.<FraudTransaction>forBoundedOutOfOrderness(
-                        settings.outOfOrderness())
-                    .withTimestampAssigner((tx, ts) -> tx.getEventTime().toEpochMilli())
-                    .withIdleness(settings.idleness()))
-            .uid(UID_EVENT_WATERMARKS)
-            .name("Transaction event time");
-    DataStream<FraudLabel> fraudLabels =
-        parsedLabels
-            .assignTimestampsAndWatermarks(
-                WatermarkStrategy.<FraudLabel>forBoundedOutOfOrderness(settings.outOfOrderness())
-                    .withTimestampAssigner((label, ts) -> label.getLabelTime().toEpochMilli())
-                    .withIdleness(settings.idleness()))
-            .uid(UID_LABEL_WATERMARKS)
-            .name("Label event time");
+            .name("Valid labels");
 
     DataStream<FeatureVector> features =
         transactions
@@ -225,7 +237,10 @@ public final class FraudPipeline {
             .keyBy(s -> s.getVector().getEventId(), Types.STRING)
             .connect(fraudLabels.keyBy(l -> Long.toString(l.getTransactionId()), Types.STRING))
             .process(
-                new LabelJoin(settings.labelDelay().toMillis(), settings.labelGrace().toMillis()))
+                new LabelJoin(
+                    settings.labelDelay().toMillis(),
+                    settings.labelGrace().toMillis(),
+                    settings.topics().fraudLabels().name()))
             .uid(UID_LABEL_JOIN)
             .name("Label join");
     examples.sinkTo(training).uid(UID_TRAINING_SINK).name("fraud.training");
@@ -247,9 +262,11 @@ public final class FraudPipeline {
       qualityRecords.sinkTo(new DiscardingSink<>()).uid(UID_QUALITY_SINK).name("discard quality");
     }
 
-    parsedEvents
+    transactions
         .getSideOutput(EVENT_DEAD_LETTERS)
-        .union(parsedLabels.getSideOutput(LABEL_DEAD_LETTERS))
+        .union(
+            fraudLabels.getSideOutput(LABEL_DEAD_LETTERS),
+            examples.getSideOutput(LabelJoin.LATE_LABELS))
         .sinkTo(deadLetters)
         .uid(UID_DLQ_SINK)
         .name("fraud.dlq");

@@ -29,7 +29,8 @@ import java.util.Objects;
  * @param transactionTimeout Kafka {@code transaction.timeout.ms} of the sinks: above the checkpoint
  *     interval plus restart time, at most 15 minutes (the broker's default maximum)
  * @param outOfOrderness bounded out-of-orderness of event time
- * @param idleness a source split without valid records for this long stops holding back time
+ * @param idleness a split of the events topic without valid records for this long (wall clock)
+ *     stops holding back event time
  * @param allowedLateness how far behind the newest transaction of a customer or terminal a late one
  *     still gets exact windows (extra feature-state retention)
  * @param labelDelay how long after a transaction its fraud label may take (the handbook: 7 days)
@@ -39,6 +40,17 @@ import java.util.Objects;
  * @param stopAtLatestOffsets read the input topics up to the offsets that are latest at start and
  *     then finish (tests, one-off replays); false runs forever
  * @param monitoring prequential quality and drift settings
+ * @param labelIdleness a split of the labels topic without labels for this long (wall clock) stops
+ *     holding back event time. Long on purpose: while the labels side is not idle, the label join
+ *     only declares "no label = genuine" once the labels' own event time has passed the maturity,
+ *     so no label is lost to replay speed, backlog or which topic is read first. A label can be
+ *     late only if its labels split had nothing for longer than this while events kept flowing (see
+ *     {@link LabelJoin}); until the first labels arrive, or after they pause this long, the label
+ *     join, the terminal features' cleanup and the drift windows wait at most this long
+ * @param maxAheadOfStream a transaction more than this ahead of the newest accepted event time of
+ *     its partition, plus the wall-clock time since that one was accepted, goes to the dead letters
+ *     and never moves the watermark (see {@link dev.millrace.pipeline.AvroParser}; labels, which
+ *     are sparse, are bounded by the wall clock only, see {@link ParseLabels})
  */
 public record FraudPipelineSettings(
     TopicRegistry topics,
@@ -56,7 +68,9 @@ public record FraudPipelineSettings(
     ScoringSettings scoring,
     ValidationRules validation,
     boolean stopAtLatestOffsets,
-    MonitoringSettings monitoring) {
+    MonitoringSettings monitoring,
+    Duration labelIdleness,
+    Duration maxAheadOfStream) {
 
   /** The broker's default {@code transaction.max.timeout.ms}. */
   public static final Duration MAX_TRANSACTION_TIMEOUT = Duration.ofMinutes(15);
@@ -75,6 +89,8 @@ public record FraudPipelineSettings(
     Objects.requireNonNull(scoring, "scoring");
     Objects.requireNonNull(validation, "validation");
     Objects.requireNonNull(monitoring, "monitoring");
+    positive(labelIdleness, "labelIdleness");
+    positive(maxAheadOfStream, "maxAheadOfStream");
     if (parallelism < 1) {
       throw new IllegalArgumentException("parallelism must be at least 1, got " + parallelism);
     }
@@ -121,6 +137,8 @@ public record FraudPipelineSettings(
     b.validation = validation;
     b.stopAtLatestOffsets = stopAtLatestOffsets;
     b.monitoring = monitoring;
+    b.labelIdleness = labelIdleness;
+    b.maxAheadOfStream = maxAheadOfStream;
     return b;
   }
 
@@ -156,6 +174,8 @@ public record FraudPipelineSettings(
     private ValidationRules validation = ValidationRules.defaults();
     private boolean stopAtLatestOffsets;
     private MonitoringSettings monitoring = MonitoringSettings.defaults();
+    private Duration labelIdleness = Duration.ofMinutes(5);
+    private Duration maxAheadOfStream = Duration.ofDays(1);
 
     private Builder(String bootstrapServers) {
       this.bootstrapServers = bootstrapServers;
@@ -236,6 +256,16 @@ public record FraudPipelineSettings(
       return this;
     }
 
+    public Builder labelIdleness(Duration v) {
+      labelIdleness = v;
+      return this;
+    }
+
+    public Builder maxAheadOfStream(Duration v) {
+      maxAheadOfStream = v;
+      return this;
+    }
+
     public FraudPipelineSettings build() {
       return new FraudPipelineSettings(
           topics,
@@ -253,7 +283,9 @@ public record FraudPipelineSettings(
           scoring,
           validation,
           stopAtLatestOffsets,
-          monitoring);
+          monitoring,
+          labelIdleness,
+          maxAheadOfStream);
     }
   }
 }

@@ -1,10 +1,11 @@
 package dev.millrace.pipeline.fraud;
 
+import dev.millrace.pipeline.AvroParser;
 import dev.millrace.pipeline.AvroRecordSerializer;
 import dev.millrace.pipeline.AvroValueDeserializer;
 import dev.millrace.pipeline.DeadLetterSerializer;
-import dev.millrace.pipeline.RawRecord;
-import dev.millrace.pipeline.RawRecordDeserializer;
+import dev.millrace.pipeline.ParsingDeserializer;
+import dev.millrace.schemas.DeadLetter;
 import dev.millrace.schemas.ModelAnnouncement;
 import dev.millrace.schemas.ModelQuality;
 import dev.millrace.schemas.RetrainRequest;
@@ -16,6 +17,7 @@ import dev.millrace.scorer.ModelLoader;
 import dev.millrace.scorer.model.DjlModelLoader;
 import java.time.Duration;
 import java.util.Properties;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
@@ -26,14 +28,15 @@ import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsIni
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.types.Either;
 import org.apache.flink.util.ParameterTool;
 import org.apache.flink.util.TimeUtils;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
  * The fraud job on Kafka: {@link FraudPipeline} with Kafka sources ({@code fraud.events}, {@code
- * fraud.labels} as raw bytes, {@code millrace.models} as announcements) and exactly-once
- * (transactional) Kafka sinks for {@code fraud.scores}, {@code fraud.training}, {@code
+ * fraud.labels} decoded and validated in the source, {@code millrace.models} as announcements) and
+ * exactly-once (transactional) Kafka sinks for {@code fraud.scores}, {@code fraud.training}, {@code
  * fraud.quality}, {@code millrace.control} and {@code fraud.dlq}. Checkpointing runs in
  * exactly-once mode; readers use {@code read_committed}.
  *
@@ -92,8 +95,10 @@ public final class KafkaFraudJob {
     TopicRegistry topics = settings.topics();
     FraudPipeline.build(
         env,
-        rawSource(settings, topics.fraudEvents().name(), "events"),
-        rawSource(settings, topics.fraudLabels().name(), "labels"),
+        source(
+            settings, topics.fraudEvents().name(), "events", FraudPipeline.eventParser(settings)),
+        source(
+            settings, topics.fraudLabels().name(), "labels", FraudPipeline.labelParser(settings)),
         modelSource(settings),
         sink(
             settings,
@@ -134,8 +139,9 @@ public final class KafkaFraudJob {
    * --idleness}, {@code --allowed-lateness}, {@code --label-delay}, {@code --label-grace}, {@code
    * --batch-size}, {@code --batch-max-wait}, {@code --quality-window}, {@code --quality-every},
    * {@code --quality-idle-timeout}, {@code --drift-window}, {@code --drift-slide}, {@code
-   * --drift-min-examples}, {@code --drift-threshold}, {@code --drift-cooldown}, {@code --bounded}
-   * (durations like {@code 10s}, {@code 5 min}, {@code 7d}).
+   * --drift-min-examples}, {@code --drift-threshold}, {@code --drift-cooldown}, {@code --bounded},
+   * {@code --label-idleness}, {@code --max-ahead-of-stream} (durations like {@code 10s}, {@code 5
+   * min}, {@code 7d}).
    */
   public static FraudPipelineSettings settings(String[] args) {
     ParameterTool p = ParameterTool.fromArgs(args);
@@ -173,6 +179,8 @@ public final class KafkaFraudJob {
                     p.getDouble("drift-threshold", d.monitoring().driftThreshold()),
                     duration(p, "drift-cooldown", d.monitoring().driftCooldown())))
         .stopAtLatestOffsets(p.getBoolean("bounded", false))
+        .labelIdleness(duration(p, "label-idleness", d.labelIdleness()))
+        .maxAheadOfStream(duration(p, "max-ahead-of-stream", d.maxAheadOfStream()))
         .build();
   }
 
@@ -189,15 +197,19 @@ public final class KafkaFraudJob {
     }
   }
 
-  static Source<RawRecord, ?, ?> rawSource(
-      FraudPipelineSettings settings, String topic, String name) {
-    KafkaSourceBuilder<RawRecord> builder =
-        KafkaSource.<RawRecord>builder()
+  /**
+   * A Kafka source that decodes and validates each record once ({@link ParsingDeserializer}), so
+   * that the per-split watermarks {@link FraudPipeline} puts on it come from valid records only.
+   */
+  static <T extends SpecificRecord> Source<Either<T, DeadLetter>, ?, ?> source(
+      FraudPipelineSettings settings, String topic, String name, AvroParser<T> parser) {
+    KafkaSourceBuilder<Either<T, DeadLetter>> builder =
+        KafkaSource.<Either<T, DeadLetter>>builder()
             .setBootstrapServers(settings.bootstrapServers())
             .setTopics(topic)
             .setGroupId(settings.consumerGroupId() + "-" + name)
             .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
-            .setDeserializer(new RawRecordDeserializer())
+            .setDeserializer(new ParsingDeserializer<>(parser))
             .setProperty("isolation.level", "read_committed")
             .setProperty("commit.offsets.on.checkpoint", "true");
     if (settings.stopAtLatestOffsets()) {

@@ -1,9 +1,14 @@
 package dev.millrace.pipeline.fraud;
 
+import dev.millrace.pipeline.DeadLetters;
+import dev.millrace.pipeline.RawRecord;
+import dev.millrace.schemas.AvroSerde;
+import dev.millrace.schemas.DeadLetter;
 import dev.millrace.schemas.ScoredFeatures;
 import dev.millrace.schemas.Task;
 import dev.millrace.schemas.TrainingExample;
 import dev.millrace.schemas.fraud.FraudLabel;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
@@ -12,6 +17,7 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,12 +28,31 @@ import org.slf4j.LoggerFactory;
  * version and score, and label 1 if a fraud label arrived by then, 0 otherwise ("no chargeback by
  * then = genuine"). Its state and timers are cleared when it fires.
  *
- * <p>A label counts only if it was known by the maturity time: a label whose label time is after
- * {@code transactionTime + labelDelay + grace}, or that arrives once the watermark has passed that
- * time (the example is already out), is counted ({@code lateLabels}) and dropped. This keeps the
- * outcome deterministic in event time: the same input gives the same examples in every run. A label
- * whose event never came (e.g. the event was dead-lettered) is dropped at maturity and counted
- * ({@code orphanLabels}).
+ * <p>A label counts only if it was known by the maturity time. This keeps the outcome deterministic
+ * in event time: the same input gives the same examples in every run, at any speed. The operator's
+ * watermark is the smaller of the scored events' and the labels' watermarks, each the minimum over
+ * its Kafka partitions (per-split watermarks in the sources), so the timer at maturity fires only
+ * once the labels' own event time has passed it: every label with {@code labelTime <=
+ * transactionTime + labelDelay + grace} that was published in label-time order (within the
+ * out-of-orderness) on its partition has been received by then, whatever the replay speed, the
+ * backlog, a restart or which topic was read first.
+ *
+ * <p><b>The bound.</b> A label is truly late, and is counted ({@code lateLabels}) and sent to the
+ * {@link #LATE_LABELS} side output (on to the dead-letter topic, never turned into "genuine"):
+ *
+ * <ul>
+ *   <li>{@link #LABEL_AFTER_MATURITY}: its label time is after {@code transactionTime + labelDelay
+ *       + grace};
+ *   <li>{@link #LATE_LABEL}: it arrives after the watermark passed its maturity, i.e. after its
+ *       example was emitted. With per-split watermarks this happens only when its labels partition
+ *       was idle (no label for {@link FraudPipelineSettings#labelIdleness()} of wall clock) while
+ *       events moved event time past the maturity, or when it was published more than the
+ *       out-of-orderness behind the labels before it on its partition.
+ * </ul>
+ *
+ * A late label leaves no state and no timer behind. A label whose event never came by the maturity
+ * (e.g. the event was dead-lettered) is counted ({@code orphanLabels}) and sent to the same side
+ * output ({@link #ORPHAN_LABEL}) at maturity.
  */
 public final class LabelJoin
     extends KeyedCoProcessFunction<String, ScoredFeatures, FraudLabel, TrainingExample> {
@@ -35,7 +60,27 @@ public final class LabelJoin
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(LabelJoin.class);
 
+  /** Stage name in dead letters. */
+  public static final String STAGE = "fraud-pipeline/label-join";
+
+  /** Reason code: the label arrived after its training example was emitted. */
+  public static final String LATE_LABEL = "LATE_LABEL";
+
+  /** Reason code: the label time is after the transaction time plus label delay plus grace. */
+  public static final String LABEL_AFTER_MATURITY = "LABEL_AFTER_MATURITY";
+
+  /**
+   * Reason code: the label's transaction was not scored by the maturity (it was dead-lettered,
+   * never sent, or arrived behind the watermark).
+   */
+  public static final String ORPHAN_LABEL = "ORPHAN_LABEL";
+
+  /** Side output of truly late labels, as dead letters (the label re-encoded as Avro). */
+  public static final OutputTag<DeadLetter> LATE_LABELS = DeadLetters.tag("fraud-late-labels");
+
   private final long maturityMs;
+  private final String labelsTopic;
+  private transient AvroSerde<FraudLabel> serde;
   private transient ValueState<ScoredFeatures> scored;
   private transient ValueState<FraudLabel> label;
   private transient Counter lateLabels;
@@ -45,9 +90,11 @@ public final class LabelJoin
   /**
    * @param labelDelayMs how long after an event its label may take to arrive
    * @param graceMs extra event time to wait for labels that are a little late
+   * @param labelsTopic the labels topic, named as the source of late labels' dead letters
    */
-  public LabelJoin(long labelDelayMs, long graceMs) {
+  public LabelJoin(long labelDelayMs, long graceMs, String labelsTopic) {
     this.maturityMs = Math.addExact(labelDelayMs, graceMs);
+    this.labelsTopic = labelsTopic;
   }
 
   @Override
@@ -62,6 +109,7 @@ public final class LabelJoin
     lateLabels = getRuntimeContext().getMetricGroup().counter("lateLabels");
     orphanLabels = getRuntimeContext().getMetricGroup().counter("orphanLabels");
     examples = getRuntimeContext().getMetricGroup().counter("trainingExamples");
+    serde = AvroSerde.of(FraudLabel.class);
   }
 
   @Override
@@ -76,14 +124,27 @@ public final class LabelJoin
       throws Exception {
     long maturity = maturity(value);
     long watermark = ctx.timerService().currentWatermark();
-    if (value.getLabelTime().toEpochMilli() > maturity || watermark >= maturity) {
-      lateLabels.inc();
-      LOG.debug(
-          "dropping label of transaction {} (label time {}): it matured at {}, watermark {}",
-          value.getTransactionId(),
-          value.getLabelTime(),
-          Instant.ofEpochMilli(maturity),
-          Instant.ofEpochMilli(watermark));
+    if (value.getLabelTime().toEpochMilli() > maturity) {
+      late(
+          ctx,
+          value,
+          LABEL_AFTER_MATURITY,
+          "label time "
+              + value.getLabelTime()
+              + " is after the maturity "
+              + Instant.ofEpochMilli(maturity)
+              + " (transaction time + label delay + grace)");
+      return;
+    }
+    if (watermark >= maturity) {
+      late(
+          ctx,
+          value,
+          LATE_LABEL,
+          "arrived at watermark "
+              + Instant.ofEpochMilli(watermark)
+              + ", after its example was emitted at the maturity "
+              + Instant.ofEpochMilli(maturity));
       return;
     }
     FraudLabel previous = label.value();
@@ -117,12 +178,42 @@ public final class LabelJoin
       ctx.timerService().deleteEventTimeTimer(maturity(s));
     } else if (l != null) {
       orphanLabels.inc();
+      deadLetter(
+          ctx,
+          l,
+          ORPHAN_LABEL,
+          "no scored transaction "
+              + l.getTransactionId()
+              + " by its maturity "
+              + Instant.ofEpochMilli(timestamp)
+              + " (dead-lettered, never sent, or later than the watermark)");
     }
     if (l != null) {
       ctx.timerService().deleteEventTimeTimer(maturity(l));
     }
     scored.clear();
     label.clear();
+  }
+
+  private void late(Context ctx, FraudLabel value, String code, String reason) {
+    lateLabels.inc();
+    LOG.debug("late label of transaction {}: {}", value.getTransactionId(), reason);
+    deadLetter(ctx, value, code, reason);
+  }
+
+  private void deadLetter(Context ctx, FraudLabel value, String code, String reason) {
+    byte[] key =
+        value.getCustomerId() == null
+            ? null
+            : value.getCustomerId().getBytes(StandardCharsets.UTF_8);
+    ctx.output(
+        LATE_LABELS,
+        DeadLetters.of(
+            new RawRecord(labelsTopic, -1, -1, -1, key, serde.encode(value)),
+            code,
+            reason,
+            STAGE,
+            Instant.now()));
   }
 
   private long maturity(ScoredFeatures s) {

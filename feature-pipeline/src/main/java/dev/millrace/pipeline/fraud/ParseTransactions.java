@@ -4,17 +4,17 @@ import dev.millrace.ingest.Rejection;
 import dev.millrace.ingest.ValidationRules;
 import dev.millrace.ingest.fraud.FraudValidation;
 import dev.millrace.pipeline.AvroParser;
-import dev.millrace.schemas.DeadLetter;
 import dev.millrace.schemas.fraud.FraudTransaction;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import org.apache.flink.util.OutputTag;
 
 /**
  * {@code fraud.events} bytes to {@link FraudTransaction}s, checked with ingest's {@link
- * FraudValidation} (the same rules as the Kafka Streams validator); the rest to the dead letters.
+ * FraudValidation} (the same rules as the Kafka Streams validator) and against the stream's own
+ * progress ({@link AvroParser#EVENT_TIME_AHEAD_OF_STREAM}); the rest to the dead letters. Event
+ * time: the transaction's {@code eventTime}.
  */
 public final class ParseTransactions extends AvroParser<FraudTransaction> {
 
@@ -27,8 +27,13 @@ public final class ParseTransactions extends AvroParser<FraudTransaction> {
   private final Duration maxAhead;
   private transient ValidationRules rules;
 
-  public ParseTransactions(ValidationRules rules, OutputTag<DeadLetter> deadLetters, Clock clock) {
-    super(FraudTransaction.class, STAGE, deadLetters, clock);
+  /**
+   * @param rules the time bounds against the wall clock
+   * @param maxAheadOfStream the bound against the newest accepted event time of a partition
+   * @param clock the wall clock
+   */
+  public ParseTransactions(ValidationRules rules, Duration maxAheadOfStream, Clock clock) {
+    super(FraudTransaction.class, STAGE, clock, maxAheadOfStream);
     this.earliest = rules.earliest();
     this.maxAhead = rules.maxAheadOfWallClock();
   }
@@ -39,5 +44,10 @@ public final class ParseTransactions extends AvroParser<FraudTransaction> {
       rules = new ValidationRules(earliest, maxAhead);
     }
     return FraudValidation.check(tx, rules, wallClockNow);
+  }
+
+  @Override
+  public long eventTimeMillis(FraudTransaction tx) {
+    return tx.getEventTime().toEpochMilli();
   }
 }

@@ -18,6 +18,12 @@ final class FraudFixture {
 
   static final Instant T0 = Instant.parse("2018-04-02T00:00:00Z"); // a Monday
 
+  /**
+   * More than the largest gap in event time between consecutive transactions or labels of the
+   * fixture (16 days): the {@code maxAheadOfStream} of jobs that read it.
+   */
+  static final Duration MAX_GAP = Duration.ofDays(30);
+
   static Instant at(long hours) {
     return T0.plus(Duration.ofHours(hours));
   }

@@ -9,6 +9,7 @@ import dev.millrace.pipeline.DeadLetters;
 import dev.millrace.pipeline.RawRecord;
 import dev.millrace.pipeline.testing.CollectingSink;
 import dev.millrace.pipeline.testing.ListSource;
+import dev.millrace.pipeline.testing.ParsedListSource;
 import dev.millrace.schemas.AvroSerde;
 import dev.millrace.schemas.DeadLetter;
 import dev.millrace.schemas.ModelAnnouncement;
@@ -27,7 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -85,16 +85,22 @@ class FraudPipelineJobTest {
     CollectingSink<DeadLetter> deadLetters = new CollectingSink<>();
     StreamExecutionEnvironment env =
         StreamExecutionEnvironment.getExecutionEnvironment(FlinkTestCluster.configuration());
+    // The fixture has gaps of up to 16 days between consecutive transactions: a wider stream bound.
+    FraudPipelineSettings settings =
+        FraudPipelineSettings.builder(null)
+            .parallelism(1)
+            .maxAheadOfStream(FraudFixture.MAX_GAP)
+            .build();
     FraudPipeline.build(
         env,
-        ListSource.of(events, TypeInformation.of(RawRecord.class)),
-        ListSource.of(labels, TypeInformation.of(RawRecord.class)),
+        ParsedListSource.of(events, FraudPipeline.eventParser(settings)),
+        ParsedListSource.of(labels, FraudPipeline.labelParser(settings)),
         ListSource.of(List.of(missing), new AvroTypeInfo<>(ModelAnnouncement.class)),
         scores,
         training,
         deadLetters,
         new DjlModelLoader(),
-        FraudPipelineSettings.builder(null).parallelism(1).build());
+        settings);
     env.execute("fraud-pipeline-test");
 
     // Every accepted event has exactly one score; events in = scores + dead letters.
@@ -124,7 +130,23 @@ class FraudPipelineJobTest {
             AvroParser.EMPTY_VALUE,
             FraudValidation.NEGATIVE_AMOUNT,
             AvroParser.UNDECODABLE,
-            ParseLabels.LABEL_BEFORE_TRANSACTION);
+            ParseLabels.LABEL_BEFORE_TRANSACTION,
+            // tx4's and tx6's labels are known only after maturity: counted and dead-lettered
+            LabelJoin.LABEL_AFTER_MATURITY,
+            LabelJoin.LABEL_AFTER_MATURITY);
+    assertThat(dead)
+        .filteredOn(d -> d.getReasonCode().equals(LabelJoin.LABEL_AFTER_MATURITY))
+        .allSatisfy(
+            d -> {
+              assertThat(d.getSourceTopic()).isEqualTo("fraud.labels");
+              assertThat(d.getStage()).isEqualTo(LabelJoin.STAGE);
+            })
+        .extracting(
+            d ->
+                AvroSerde.of(FraudLabel.class)
+                    .decode(DeadLetters.bytes(d.getOriginalValue()))
+                    .getTransactionId())
+        .containsExactlyInAnyOrder(4L, 6L);
     DeadLetter garbage =
         dead.stream()
             .filter(d -> d.getSourceTopic().equals("fraud.events"))

@@ -40,6 +40,30 @@ class KafkaFraudJobSettingsTest {
   }
 
   @Test
+  void labelIdlenessAndTheStreamBoundHaveTheirOwnFlags() {
+    FraudPipelineSettings d =
+        KafkaFraudJob.settings(new String[] {"--bootstrap-servers", "k:9092"});
+    assertThat(d.labelIdleness()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(d.maxAheadOfStream()).isEqualTo(Duration.ofDays(1));
+    assertThat(d.idleness()).isEqualTo(Duration.ofSeconds(30));
+    FraudPipelineSettings s =
+        KafkaFraudJob.settings(
+            new String[] {
+              "--bootstrap-servers", "k:9092",
+              "--idleness", "10s",
+              "--label-idleness", "20 min",
+              "--max-ahead-of-stream", "6h"
+            });
+    assertThat(s.idleness()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(s.labelIdleness()).isEqualTo(Duration.ofMinutes(20));
+    assertThat(s.maxAheadOfStream()).isEqualTo(Duration.ofHours(6));
+    assertThat(s.toBuilder().build()).isEqualTo(s);
+    assertThatThrownBy(
+            () -> FraudPipelineSettings.builder("k:9092").maxAheadOfStream(Duration.ZERO).build())
+        .hasMessageContaining("maxAheadOfStream");
+  }
+
+  @Test
   void refusesMissingBrokersBadDurationsAndUnsafeTransactionTimeouts() {
     assertThatThrownBy(() -> KafkaFraudJob.settings(new String[] {}))
         .hasMessageContaining("--bootstrap-servers");

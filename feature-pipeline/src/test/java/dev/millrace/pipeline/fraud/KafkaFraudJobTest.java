@@ -68,6 +68,7 @@ class KafkaFraudJobTest {
             .checkpointInterval(Duration.ofMillis(500))
             .transactionTimeout(Duration.ofMinutes(2))
             .stopAtLatestOffsets(true)
+            .maxAheadOfStream(FraudFixture.MAX_GAP)
             .build();
     StreamExecutionEnvironment env =
         StreamExecutionEnvironment.getExecutionEnvironment(FlinkTestCluster.configuration());
@@ -94,9 +95,18 @@ class KafkaFraudJobTest {
 
     List<ConsumerRecord<byte[], DeadLetter>> dlq =
         kafka.readCommitted(
-            kafka.topics().dlq(Task.FRAUD), 1, Duration.ofSeconds(30), Duration.ofMillis(500));
-    assertThat(dlq).hasSize(1);
-    ConsumerRecord<byte[], DeadLetter> letter = dlq.get(0);
+            kafka.topics().dlq(Task.FRAUD), 3, Duration.ofSeconds(30), Duration.ofMillis(500));
+    assertThat(dlq).hasSize(3);
+    // tx4's and tx6's labels are known only after their maturity: dead letters of the label join.
+    assertThat(dlq)
+        .filteredOn(r -> r.value().getSourceTopic().equals(labels.name()))
+        .extracting(r -> header(r, DeadLetterHeaders.REASON))
+        .containsExactly(LabelJoin.LABEL_AFTER_MATURITY, LabelJoin.LABEL_AFTER_MATURITY);
+    ConsumerRecord<byte[], DeadLetter> letter =
+        dlq.stream()
+            .filter(r -> r.value().getSourceTopic().equals(events.name()))
+            .findFirst()
+            .orElseThrow();
     assertThat(letter.key()).isEqualTo("C7".getBytes(StandardCharsets.UTF_8));
     assertThat(letter.value().getReasonCode()).isEqualTo(AvroParser.UNDECODABLE);
     assertThat(header(letter, DeadLetterHeaders.SOURCE_TOPIC)).isEqualTo(events.name());

@@ -3,11 +3,15 @@ package dev.millrace.pipeline.fraud;
 import static dev.millrace.pipeline.fraud.FraudFixture.at;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.millrace.pipeline.DeadLetters;
+import dev.millrace.schemas.AvroSerde;
+import dev.millrace.schemas.DeadLetter;
 import dev.millrace.schemas.FeatureVector;
 import dev.millrace.schemas.ScoredFeatures;
 import dev.millrace.schemas.TrainingExample;
 import dev.millrace.schemas.fraud.FraudLabel;
 import dev.millrace.schemas.fraud.FraudTransaction;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -33,7 +37,7 @@ class LabelJoinTest {
   void open() throws Exception {
     h =
         new KeyedTwoInputStreamOperatorTestHarness<>(
-            new KeyedCoProcessOperator<>(new LabelJoin(DELAY, GRACE)),
+            new KeyedCoProcessOperator<>(new LabelJoin(DELAY, GRACE, "fraud.labels")),
             s -> s.getVector().getEventId(),
             l -> Long.toString(l.getTransactionId()),
             Types.STRING);
@@ -62,6 +66,11 @@ class LabelJoinTest {
 
   private void label(FraudLabel l) throws Exception {
     h.processElement2(new StreamRecord<>(l, l.getLabelTime().toEpochMilli()));
+  }
+
+  private List<DeadLetter> lateLabels() {
+    var out = h.getSideOutput(LabelJoin.LATE_LABELS);
+    return out == null ? List.of() : out.stream().map(StreamRecord::getValue).toList();
   }
 
   private static long maturity(FraudTransaction tx) {
@@ -94,7 +103,7 @@ class LabelJoinTest {
   }
 
   @Test
-  void noLabelByMaturityMeansGenuineAndALabelAfterwardsIsDropped() throws Exception {
+  void noLabelByMaturityMeansGenuineAndALabelAfterwardsIsDeadLettered() throws Exception {
     score(FraudFixture.TX2, 0.1);
     h.processBothWatermarks(new Watermark(maturity(FraudFixture.TX2)));
     List<TrainingExample> out = h.extractOutputValues();
@@ -104,17 +113,43 @@ class LabelJoinTest {
     assertThat(h.numKeyedStateEntries()).isZero();
     assertThat(h.numEventTimeTimers()).isZero();
 
-    label(FraudFixture.label(FraudFixture.TX2, 100, true)); // after the watermark passed maturity
+    assertThat(lateLabels()).isEmpty();
+
+    FraudLabel late = FraudFixture.label(FraudFixture.TX2, 100, true);
+    label(late); // after the watermark passed maturity: the example is already out
     assertThat(h.numKeyedStateEntries()).isZero();
     assertThat(h.numEventTimeTimers()).isZero();
     h.processBothWatermarks(new Watermark(Long.MAX_VALUE));
     assertThat(h.extractOutputValues()).hasSize(1);
+    DeadLetter letter = lateLabels().stream().reduce((a, b) -> b).orElseThrow();
+    assertThat(lateLabels()).hasSize(1);
+    assertThat(letter.getReasonCode()).isEqualTo(LabelJoin.LATE_LABEL);
+    assertThat(letter.getStage()).isEqualTo(LabelJoin.STAGE);
+    assertThat(letter.getSourceTopic()).isEqualTo("fraud.labels");
+    assertThat(DeadLetters.bytes(letter.getOriginalKey()))
+        .isEqualTo(late.getCustomerId().getBytes(StandardCharsets.UTF_8));
+    assertThat(AvroSerde.of(FraudLabel.class).decode(DeadLetters.bytes(letter.getOriginalValue())))
+        .isEqualTo(late);
+    assertThat(letter.getReason())
+        .contains(Instant.ofEpochMilli(maturity(FraudFixture.TX2)).toString());
   }
 
   @Test
   void aLabelKnownOnlyAfterMaturityDoesNotCountEvenIfItArrivesEarly() throws Exception {
     // tx4's label time is 9 days after it: beyond delay + grace, so "genuine" at maturity.
     label(FraudFixture.L2);
+    assertThat(h.numKeyedStateEntries()).isZero();
+    assertThat(h.numEventTimeTimers()).isZero();
+    assertThat(lateLabels())
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.getReasonCode()).isEqualTo(LabelJoin.LABEL_AFTER_MATURITY);
+              assertThat(
+                      AvroSerde.of(FraudLabel.class)
+                          .decode(DeadLetters.bytes(d.getOriginalValue())))
+                  .isEqualTo(FraudFixture.L2);
+            });
     score(FraudFixture.TX4, 0.5);
     h.processBothWatermarks(new Watermark(Long.MAX_VALUE));
     assertThat(h.extractOutputValues())
@@ -150,11 +185,53 @@ class LabelJoinTest {
   }
 
   @Test
-  void aLabelWithoutAnEventIsDroppedAtMaturity() throws Exception {
+  void aLabelWithoutAnEventIsDeadLetteredAtMaturity() throws Exception {
     label(FraudFixture.L1);
     assertThat(h.numKeyedStateEntries()).isEqualTo(1);
+    h.processBothWatermarks(new Watermark(maturity(FraudFixture.TX1) - 1));
+    assertThat(lateLabels()).isEmpty();
     h.processBothWatermarks(new Watermark(maturity(FraudFixture.TX1)));
     assertThat(h.extractOutputValues()).isEmpty();
+    assertThat(h.numKeyedStateEntries()).isZero();
+    assertThat(h.numEventTimeTimers()).isZero();
+    assertThat(lateLabels())
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.getReasonCode()).isEqualTo(LabelJoin.ORPHAN_LABEL);
+              assertThat(
+                      AvroSerde.of(FraudLabel.class)
+                          .decode(DeadLetters.bytes(d.getOriginalValue())))
+                  .isEqualTo(FraudFixture.L1);
+            });
+  }
+
+  @Test
+  void aLabelKnownAtMaturityCountsWhileALateOneOfAnotherKeyIsDeadLettered() throws Exception {
+    score(FraudFixture.TX1, 0.3);
+    score(FraudFixture.TX2, 0.3);
+    h.processBothWatermarks(new Watermark(maturity(FraudFixture.TX1)));
+    assertThat(h.extractOutputValues())
+        .singleElement()
+        .extracting(TrainingExample::getLabel)
+        .isEqualTo(0.0);
+    // tx2's fraud label, known exactly at its maturity, still counts ...
+    label(
+        FraudLabel.newBuilder(FraudFixture.label(FraudFixture.TX2, 30, true))
+            .setLabelTime(Instant.ofEpochMilli(maturity(FraudFixture.TX2)))
+            .build());
+    // ... while tx1's comes after its example.
+    label(FraudFixture.label(FraudFixture.TX1, 20, true));
+    assertThat(h.numEventTimeTimers()).isEqualTo(1);
+    h.processBothWatermarks(new Watermark(maturity(FraudFixture.TX2)));
+    assertThat(h.extractOutputValues())
+        .filteredOn(e -> e.getEventId().equals("2"))
+        .singleElement()
+        .extracting(TrainingExample::getLabel)
+        .isEqualTo(1.0);
+    assertThat(lateLabels())
+        .extracting(DeadLetter::getReasonCode)
+        .containsExactly(LabelJoin.LATE_LABEL);
     assertThat(h.numKeyedStateEntries()).isZero();
     assertThat(h.numEventTimeTimers()).isZero();
   }

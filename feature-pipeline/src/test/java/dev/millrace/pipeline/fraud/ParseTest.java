@@ -12,89 +12,221 @@ import dev.millrace.schemas.DeadLetter;
 import dev.millrace.schemas.fraud.FraudLabel;
 import dev.millrace.schemas.fraud.FraudTransaction;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.Arrays;
 import java.util.List;
-import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
-import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
-import org.apache.flink.util.OutputTag;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
+import org.apache.flink.types.Either;
 import org.junit.jupiter.api.Test;
 
 class ParseTest {
 
-  private static final OutputTag<DeadLetter> DLQ = DeadLetters.tag("dlq");
   private static final Clock CLOCK =
       Clock.fixed(Instant.parse("2018-06-01T00:00:00Z"), ZoneOffset.UTC);
 
-  private static List<DeadLetter> deadLetters(OneInputStreamOperatorTestHarness<?, ?> h) {
-    return h.getSideOutput(DLQ).stream().map(StreamRecord::getValue).toList();
+  private static final Duration DAY = Duration.ofDays(1);
+
+  /** Parses every record with a freshly opened parser; valid records and dead letters, in order. */
+  private static <T extends SpecificRecord> List<Either<T, DeadLetter>> parse(
+      AvroParser<T> parser, RawRecord... records) {
+    parser.open(new UnregisteredMetricsGroup());
+    return Arrays.stream(records).map(parser::parse).toList();
+  }
+
+  private static <T> List<T> valid(List<Either<T, DeadLetter>> parsed) {
+    return parsed.stream().filter(Either::isLeft).map(Either::left).toList();
+  }
+
+  private static <T> List<DeadLetter> deadLetters(List<Either<T, DeadLetter>> parsed) {
+    return parsed.stream().filter(Either::isRight).map(Either::right).toList();
   }
 
   @Test
-  void transactionsAreDecodedValidatedAndPoisonIsDeadLettered() throws Exception {
+  void transactionsAreDecodedValidatedAndPoisonIsDeadLettered() {
     AvroSerde<FraudTransaction> serde = AvroSerde.of(FraudTransaction.class);
-    try (var h =
-        ProcessFunctionTestHarnesses.forProcessFunction(
-            new ParseTransactions(ValidationRules.defaults(), DLQ, CLOCK))) {
-      h.processElement(RawRecord.of("t", null, serde.encode(FraudFixture.TX1)), 0);
-      h.processElement(new RawRecord("t", 1, 7, 0, new byte[] {9}, new byte[] {1, 2, 3}), 0);
-      h.processElement(RawRecord.of("t", null, null), 0);
-      h.processElement(RawRecord.of("t", null, new byte[0]), 0);
-      h.processElement(
-          RawRecord.of("t", null, serde.encode(FraudFixture.tx(2, 0, "C1", "T1", -1))), 0);
-      h.processElement(
-          RawRecord.of("t", null, serde.encode(FraudFixture.tx(3, 0, " ", "T1", 1))), 0);
-      FraudTransaction future = FraudFixture.tx(4, 0, "C1", "T1", 1);
-      future.setEventTime(Instant.parse("2018-06-03T00:00:00Z")); // 2 days after the clock
-      h.processElement(RawRecord.of("t", null, serde.encode(future)), 0);
+    FraudTransaction future = FraudFixture.tx(4, 0, "C1", "T1", 1);
+    future.setEventTime(Instant.parse("2018-06-03T00:00:00Z")); // 2 days after the clock
+    List<Either<FraudTransaction, DeadLetter>> parsed =
+        parse(
+            new ParseTransactions(ValidationRules.defaults(), DAY, CLOCK),
+            RawRecord.of("t", null, serde.encode(FraudFixture.TX1)),
+            new RawRecord("t", 1, 7, 0, new byte[] {9}, new byte[] {1, 2, 3}),
+            RawRecord.of("t", null, null),
+            RawRecord.of("t", null, new byte[0]),
+            RawRecord.of("t", null, serde.encode(FraudFixture.tx(2, 0, "C1", "T1", -1))),
+            RawRecord.of("t", null, serde.encode(FraudFixture.tx(3, 0, " ", "T1", 1))),
+            RawRecord.of("t", null, serde.encode(future)));
 
-      assertThat(h.extractOutputValues()).containsExactly(FraudFixture.TX1);
-      List<DeadLetter> dead = deadLetters(h);
-      assertThat(dead)
-          .extracting(DeadLetter::getReasonCode)
-          .containsExactly(
-              AvroParser.UNDECODABLE,
-              AvroParser.EMPTY_VALUE,
-              AvroParser.EMPTY_VALUE,
-              FraudValidation.NEGATIVE_AMOUNT,
-              FraudValidation.EMPTY_CUSTOMER_ID,
-              FraudValidation.TIME_TOO_FAR_IN_FUTURE);
-      DeadLetter first = dead.get(0);
-      assertThat(first.getStage()).isEqualTo(ParseTransactions.STAGE);
-      assertThat(first.getSourceTopic()).isEqualTo("t");
-      assertThat(first.getSourcePartition()).isEqualTo(1);
-      assertThat(first.getSourceOffset()).isEqualTo(7L);
-      assertThat(DeadLetters.bytes(first.getOriginalKey())).containsExactly(9);
-      assertThat(DeadLetters.bytes(first.getOriginalValue())).containsExactly(1, 2, 3);
-      assertThat(first.getRejectedAt()).isEqualTo(CLOCK.instant());
-      assertThat(dead.get(3).getReason()).contains("-1.0");
-      assertThat(dead.get(1).getSourcePartition()).isNull();
-    }
+    assertThat(valid(parsed)).containsExactly(FraudFixture.TX1);
+    List<DeadLetter> dead = deadLetters(parsed);
+    assertThat(dead)
+        .extracting(DeadLetter::getReasonCode)
+        .containsExactly(
+            AvroParser.UNDECODABLE,
+            AvroParser.EMPTY_VALUE,
+            AvroParser.EMPTY_VALUE,
+            FraudValidation.NEGATIVE_AMOUNT,
+            FraudValidation.EMPTY_CUSTOMER_ID,
+            FraudValidation.TIME_TOO_FAR_IN_FUTURE);
+    DeadLetter first = dead.get(0);
+    assertThat(first.getStage()).isEqualTo(ParseTransactions.STAGE);
+    assertThat(first.getSourceTopic()).isEqualTo("t");
+    assertThat(first.getSourcePartition()).isEqualTo(1);
+    assertThat(first.getSourceOffset()).isEqualTo(7L);
+    assertThat(DeadLetters.bytes(first.getOriginalKey())).containsExactly(9);
+    assertThat(DeadLetters.bytes(first.getOriginalValue())).containsExactly(1, 2, 3);
+    assertThat(first.getRejectedAt()).isEqualTo(CLOCK.instant());
+    assertThat(dead.get(3).getReason()).contains("-1.0");
+    assertThat(dead.get(1).getSourcePartition()).isNull();
   }
 
   @Test
-  void labelsAreDecodedAndInconsistentOnesDeadLettered() throws Exception {
+  void anEventFarAheadOfItsPartitionIsDeadLetteredAndDoesNotMoveTheReference() {
+    AvroSerde<FraudTransaction> serde = AvroSerde.of(FraudTransaction.class);
+    MovingClock clock = new MovingClock(Instant.parse("2018-06-01T00:00:00Z"));
+    ParseTransactions parser = new ParseTransactions(ValidationRules.defaults(), DAY, clock);
+    parser.open(new UnregisteredMetricsGroup());
+    Instant t = Instant.parse("2018-04-10T00:00:00Z");
+    java.util.function.BiFunction<Integer, Instant, Either<FraudTransaction, DeadLetter>> at =
+        (partition, time) -> {
+          FraudTransaction tx = FraudFixture.tx(1, 0, "C1", "T1", 1);
+          tx.setEventTime(time);
+          return parser.parse(new RawRecord("t", partition, 0, -1, null, serde.encode(tx)));
+        };
+
+    assertThat(at.apply(0, t).isLeft()).isTrue();
+    assertThat(at.apply(0, t.plus(Duration.ofHours(23))).isLeft()).isTrue(); // newest: t + 23 h
+    // Within a day of the wall clock, but weeks ahead of the stream: rejected.
+    Either<FraudTransaction, DeadLetter> hijack =
+        at.apply(0, Instant.parse("2018-06-01T12:00:00Z"));
+    assertThat(hijack.isRight()).isTrue();
+    assertThat(hijack.right().getReasonCode()).isEqualTo(AvroParser.EVENT_TIME_AHEAD_OF_STREAM);
+    assertThat(hijack.right().getSourcePartition()).isZero();
+    assertThat(hijack.right().getReason()).contains("2018-04-10T23:00:00Z");
+    // Just past the bound: rejected; at the bound: accepted (the hijacker did not move it).
+    Instant bound = t.plus(Duration.ofHours(23)).plus(DAY);
+    assertThat(at.apply(0, bound.plusMillis(1)).isRight()).isTrue();
+    assertThat(at.apply(0, bound).isLeft()).isTrue();
+    // Older events stay acceptable (late data is the watermark's business, not this check's).
+    assertThat(at.apply(0, t).isLeft()).isTrue();
+    // Another partition has its own reference: its first record is accepted.
+    assertThat(at.apply(1, Instant.parse("2018-06-01T12:00:00Z")).isLeft()).isTrue();
+    // Wall-clock time elapsed since the newest accepted event widens the bound (an outage).
+    clock.advance(Duration.ofDays(3));
+    assertThat(at.apply(0, bound.plus(Duration.ofDays(3))).isLeft()).isTrue();
+    assertThat(at.apply(0, bound.plus(Duration.ofDays(4)).plusMillis(1)).isRight()).isTrue();
+  }
+
+  @Test
+  void sparseLabelsWithLongGapsAreAllAcceptedButNotBeyondTheWallClock() {
+    AvroSerde<FraudLabel> serde = AvroSerde.of(FraudLabel.class);
+    FraudLabel weeksLater =
+        FraudLabel.newBuilder(FraudFixture.L1)
+            .setLabelTime(Instant.parse("2018-05-31T00:00:00Z"))
+            .build();
+    FraudLabel beyondWallClock =
+        FraudLabel.newBuilder(FraudFixture.L1)
+            .setLabelTime(CLOCK.instant().plus(DAY).plusSeconds(1))
+            .build();
+    List<Either<FraudLabel, DeadLetter>> parsed =
+        parse(
+            new ParseLabels(ValidationRules.defaults(), CLOCK),
+            new RawRecord("l", 0, 0, -1, null, serde.encode(FraudFixture.L1)),
+            new RawRecord("l", 0, 1, -1, null, serde.encode(FraudFixture.L4)), // 7 days later
+            new RawRecord("l", 0, 2, -1, null, serde.encode(weeksLater)),
+            new RawRecord("l", 0, 3, -1, null, serde.encode(beyondWallClock)));
+    assertThat(valid(parsed)).containsExactly(FraudFixture.L1, FraudFixture.L4, weeksLater);
+    assertThat(deadLetters(parsed))
+        .extracting(DeadLetter::getReasonCode)
+        .containsExactly(FraudValidation.TIME_TOO_FAR_IN_FUTURE);
+  }
+
+  @Test
+  void aPartitionWhoseEventTimeReallyJumpsIsFollowedAfterAFewConsecutiveRecords() {
+    AvroSerde<FraudTransaction> serde = AvroSerde.of(FraudTransaction.class);
+    ParseTransactions parser = new ParseTransactions(ValidationRules.defaults(), DAY, CLOCK);
+    parser.open(new UnregisteredMetricsGroup());
+    Instant t = Instant.parse("2018-04-10T00:00:00Z");
+    java.util.function.Function<Instant, Either<FraudTransaction, DeadLetter>> at =
+        time -> {
+          FraudTransaction tx = FraudFixture.tx(1, 0, "C1", "T1", 1);
+          tx.setEventTime(time);
+          return parser.parse(new RawRecord("t", 0, 0, -1, null, serde.encode(tx)));
+        };
+    assertThat(at.apply(t).isLeft()).isTrue();
+    // Single far records between normal ones never move the reference.
+    Instant far = t.plus(Duration.ofDays(10));
+    for (int i = 0; i < 5; i++) {
+      assertThat(at.apply(far).isRight()).isTrue();
+      assertThat(at.apply(t.plusSeconds(i)).isLeft()).isTrue();
+    }
+    // Far records in a row, but far from each other too: no jump either.
+    for (int i = 0; i < 5; i++) {
+      assertThat(at.apply(far.plus(Duration.ofDays(3L * i))).isRight()).isTrue();
+    }
+    // A gap of 10 days in the data: dead letters until the third record in a row confirms it.
+    assertThat(at.apply(far).isRight()).isTrue();
+    assertThat(at.apply(far.plusSeconds(60)).isRight()).isTrue();
+    assertThat(AvroParser.CONFIRMING_RECORDS).isEqualTo(3);
+    assertThat(at.apply(far.plusSeconds(120)).isLeft()).isTrue();
+    assertThat(at.apply(far.plusSeconds(180)).isLeft()).isTrue();
+    assertThat(at.apply(far.plus(Duration.ofHours(23))).isLeft()).isTrue();
+  }
+
+  @Test
+  void labelsAreDecodedAndInconsistentOnesDeadLettered() {
     AvroSerde<FraudLabel> serde = AvroSerde.of(FraudLabel.class);
     AvroSerde<FraudTransaction> txSerde = AvroSerde.of(FraudTransaction.class);
-    try (var h = ProcessFunctionTestHarnesses.forProcessFunction(new ParseLabels(DLQ, CLOCK))) {
-      h.processElement(RawRecord.of("l", null, serde.encode(FraudFixture.L1)), 0);
-      h.processElement(
-          RawRecord.of("l", null, serde.encode(FraudFixture.label(FraudFixture.TX1, 9, true))), 0);
-      // A transaction on the labels topic is not a label.
-      h.processElement(RawRecord.of("l", null, txSerde.encode(FraudFixture.TX1)), 0);
-      FraudLabel noTerminal = FraudLabel.newBuilder(FraudFixture.L1).setTerminalId("").build();
-      h.processElement(RawRecord.of("l", null, serde.encode(noTerminal)), 0);
+    FraudLabel noTerminal = FraudLabel.newBuilder(FraudFixture.L1).setTerminalId("").build();
+    List<Either<FraudLabel, DeadLetter>> parsed =
+        parse(
+            new ParseLabels(ValidationRules.defaults(), CLOCK),
+            RawRecord.of("l", null, serde.encode(FraudFixture.L1)),
+            RawRecord.of("l", null, serde.encode(FraudFixture.label(FraudFixture.TX1, 9, true))),
+            // A transaction on the labels topic is not a label.
+            RawRecord.of("l", null, txSerde.encode(FraudFixture.TX1)),
+            RawRecord.of("l", null, serde.encode(noTerminal)));
 
-      assertThat(h.extractOutputValues()).containsExactly(FraudFixture.L1);
-      assertThat(deadLetters(h))
-          .extracting(DeadLetter::getReasonCode)
-          .containsExactly(
-              ParseLabels.LABEL_BEFORE_TRANSACTION,
-              AvroParser.UNDECODABLE,
-              ParseLabels.EMPTY_TERMINAL_ID);
-      assertThat(deadLetters(h))
-          .allSatisfy(d -> assertThat(d.getStage()).isEqualTo(ParseLabels.STAGE));
+    assertThat(valid(parsed)).containsExactly(FraudFixture.L1);
+    assertThat(deadLetters(parsed))
+        .extracting(DeadLetter::getReasonCode)
+        .containsExactly(
+            ParseLabels.LABEL_BEFORE_TRANSACTION,
+            AvroParser.UNDECODABLE,
+            ParseLabels.EMPTY_TERMINAL_ID);
+    assertThat(deadLetters(parsed))
+        .allSatisfy(d -> assertThat(d.getStage()).isEqualTo(ParseLabels.STAGE));
+  }
+
+  /** A wall clock the test moves. */
+  private static final class MovingClock extends Clock {
+    private Instant now;
+
+    MovingClock(Instant start) {
+      now = start;
+    }
+
+    void advance(Duration d) {
+      now = now.plus(d);
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      throw new UnsupportedOperationException();
     }
   }
 }

@@ -84,6 +84,26 @@ public final class PipelineCommand implements Callable<Integer> {
     Duration labelDelay;
 
     @Option(
+        names = "--label-idleness",
+        defaultValue = "5m",
+        converter = DurationConverter.class,
+        description =
+            "Wall-clock time a labels partition may stay empty before it stops holding back event"
+                + " time; while it does not, no label is lost to replay speed or topic timing"
+                + " (default ${DEFAULT-VALUE}).")
+    Duration labelIdleness;
+
+    @Option(
+        names = "--max-ahead-of-stream",
+        defaultValue = "1d",
+        converter = DurationConverter.class,
+        description =
+            "An event more than this (plus the wall-clock time since) ahead of the newest event"
+                + " of its partition goes to the DLQ (EVENT_TIME_AHEAD_OF_STREAM) and never moves"
+                + " event time; raise it for data with longer gaps (default ${DEFAULT-VALUE}).")
+    Duration maxAheadOfStream;
+
+    @Option(
         names = "--flink-metrics-port",
         defaultValue = "9249",
         paramLabel = "PORT",
@@ -104,6 +124,8 @@ public final class PipelineCommand implements Callable<Integer> {
           .parallelism(parallelism)
           .checkpointInterval(checkpointInterval)
           .labelDelay(labelDelay)
+          .labelIdleness(labelIdleness)
+          .maxAheadOfStream(maxAheadOfStream)
           .scoring(
               ScoringSettings.defaults(Task.FRAUD)
                   .withBatchSize(batchSize)

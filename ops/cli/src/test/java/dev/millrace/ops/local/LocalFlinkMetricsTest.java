@@ -3,12 +3,13 @@ package dev.millrace.ops.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.millrace.pipeline.AvroParser;
+import dev.millrace.pipeline.ParsedRecords;
 import dev.millrace.pipeline.RawRecord;
 import dev.millrace.pipeline.fraud.FraudFeatures;
 import dev.millrace.pipeline.fraud.FraudPipeline;
 import dev.millrace.pipeline.fraud.FraudPipelineSettings;
-import dev.millrace.pipeline.fraud.ParseTransactions;
 import dev.millrace.schemas.AvroSerde;
+import dev.millrace.schemas.DeadLetter;
 import dev.millrace.schemas.FeatureVector;
 import dev.millrace.schemas.ModelAnnouncement;
 import dev.millrace.schemas.ModelStatus;
@@ -24,7 +25,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -32,12 +32,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.connector.source.SourceReaderContext;
+import org.apache.flink.connector.datagen.source.DataGeneratorSource;
+import org.apache.flink.connector.datagen.source.GeneratorFunction;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
+import org.apache.flink.types.Either;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -49,10 +54,10 @@ class LocalFlinkMetricsTest {
   /** Metrics that must show up with a value above zero. */
   private static final List<String> NON_ZERO =
       List.of(
-          "flink_taskmanager_job_task_operator_accepted",
-          "flink_taskmanager_job_task_operator_deadLetters",
-          "flink_taskmanager_job_task_operator_reason_deadLetters",
-          "flink_taskmanager_job_task_operator_ingestLagMs_count",
+          "flink_taskmanager_job_task_operator_deserializer_accepted",
+          "flink_taskmanager_job_task_operator_deserializer_deadLetters",
+          "flink_taskmanager_job_task_operator_deserializer_reason_deadLetters",
+          "flink_taskmanager_job_task_operator_deserializer_ingestLagMs_count",
           "flink_taskmanager_job_task_operator_scored",
           "flink_taskmanager_job_task_operator_fallbackScored",
           "flink_taskmanager_job_task_operator_modelsRefused",
@@ -65,14 +70,17 @@ class LocalFlinkMetricsTest {
         StreamExecutionEnvironment.createLocalEnvironment(1, LocalFlink.configuration(port));
     FraudPipelineSettings settings = FraudPipelineSettings.builder(null).parallelism(1).build();
     DataStream<FeatureVector> vectors =
-        env.fromSequence(0, Long.MAX_VALUE)
-            .map(new ToRawTransaction())
-            .name("raw transactions")
-            .process(
-                new ParseTransactions(
-                    settings.validation(), FraudPipeline.EVENT_DEAD_LETTERS, Clock.systemUTC()))
+        env.fromSource(
+                new DataGeneratorSource<>(
+                    new ParsedTransactions(FraudPipeline.eventParser(settings)),
+                    Long.MAX_VALUE,
+                    ParsedRecords.type(FraudTransaction.class)),
+                WatermarkStrategy.noWatermarks(),
+                "Decode + validate transactions")
+            .uid(FraudPipeline.UID_EVENTS_SOURCE)
+            .process(ParsedRecords.split(FraudTransaction.class, FraudPipeline.EVENT_DEAD_LETTERS))
             .uid(FraudPipeline.UID_PARSE_EVENTS)
-            .name("Decode + validate transactions")
+            .name("Valid transactions")
             .map(new ToVector())
             .name("vectors");
     DataStream<ModelAnnouncement> models =
@@ -168,16 +176,29 @@ class LocalFlinkMetricsTest {
         .build();
   }
 
-  /** Every tenth record is poison; the rest are valid transactions stamped with "send" time. */
-  static final class ToRawTransaction implements MapFunction<Long, RawRecord> {
+  /**
+   * Decodes and validates in the source with the job's parser, its metrics in the group that
+   * Kafka's source gives its deserializer ({@code deserializer}). Every tenth record is poison; the
+   * rest are valid transactions stamped with "send" time.
+   */
+  static final class ParsedTransactions
+      implements GeneratorFunction<Long, Either<FraudTransaction, DeadLetter>> {
     private static final long serialVersionUID = 1L;
+    private final AvroParser<FraudTransaction> parser;
     private transient AvroSerde<FraudTransaction> serde;
 
+    ParsedTransactions(AvroParser<FraudTransaction> parser) {
+      this.parser = parser;
+    }
+
     @Override
-    public RawRecord map(Long i) {
-      if (serde == null) {
-        serde = AvroSerde.of(FraudTransaction.class);
-      }
+    public void open(SourceReaderContext readerContext) {
+      parser.open(readerContext.metricGroup().addGroup("deserializer"));
+      serde = AvroSerde.of(FraudTransaction.class);
+    }
+
+    @Override
+    public Either<FraudTransaction, DeadLetter> map(Long i) {
       byte[] value =
           i % 10 == 0
               ? new byte[] {1, 2, 3}
@@ -189,7 +210,8 @@ class LocalFlinkMetricsTest {
                       .setTerminalId("T" + (i % 5))
                       .setAmount(10 + i % 100)
                       .build());
-      return new RawRecord("fraud.events", 0, i, System.currentTimeMillis() - 5, null, value);
+      return parser.parse(
+          new RawRecord("fraud.events", 0, i, System.currentTimeMillis() - 5, null, value));
     }
   }
 
