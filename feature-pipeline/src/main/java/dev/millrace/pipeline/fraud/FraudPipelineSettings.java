@@ -39,6 +39,10 @@ import java.util.Objects;
  * @param stopAtLatestOffsets read the input topics up to the offsets that are latest at start and
  *     then finish (tests, one-off replays); false runs forever
  * @param monitoring prequential quality and drift settings
+ * @param deliveryGuarantee what the Kafka sinks promise: {@link DeliveryGuarantee#EXACTLY_ONCE}
+ *     (transactions committed at each checkpoint, the default) or {@link
+ *     DeliveryGuarantee#AT_LEAST_ONCE} (plain producers flushed at each checkpoint: output is
+ *     visible at once, and a recovery may write some of it twice)
  */
 public record FraudPipelineSettings(
     TopicRegistry topics,
@@ -56,7 +60,8 @@ public record FraudPipelineSettings(
     ScoringSettings scoring,
     ValidationRules validation,
     boolean stopAtLatestOffsets,
-    MonitoringSettings monitoring) {
+    MonitoringSettings monitoring,
+    DeliveryGuarantee deliveryGuarantee) {
 
   /** The broker's default {@code transaction.max.timeout.ms}. */
   public static final Duration MAX_TRANSACTION_TIMEOUT = Duration.ofMinutes(15);
@@ -75,6 +80,7 @@ public record FraudPipelineSettings(
     Objects.requireNonNull(scoring, "scoring");
     Objects.requireNonNull(validation, "validation");
     Objects.requireNonNull(monitoring, "monitoring");
+    Objects.requireNonNull(deliveryGuarantee, "deliveryGuarantee");
     if (parallelism < 1) {
       throw new IllegalArgumentException("parallelism must be at least 1, got " + parallelism);
     }
@@ -121,6 +127,7 @@ public record FraudPipelineSettings(
     b.validation = validation;
     b.stopAtLatestOffsets = stopAtLatestOffsets;
     b.monitoring = monitoring;
+    b.deliveryGuarantee = deliveryGuarantee;
     return b;
   }
 
@@ -156,6 +163,7 @@ public record FraudPipelineSettings(
     private ValidationRules validation = ValidationRules.defaults();
     private boolean stopAtLatestOffsets;
     private MonitoringSettings monitoring = MonitoringSettings.defaults();
+    private DeliveryGuarantee deliveryGuarantee = DeliveryGuarantee.EXACTLY_ONCE;
 
     private Builder(String bootstrapServers) {
       this.bootstrapServers = bootstrapServers;
@@ -231,6 +239,11 @@ public record FraudPipelineSettings(
       return this;
     }
 
+    public Builder deliveryGuarantee(DeliveryGuarantee v) {
+      deliveryGuarantee = v;
+      return this;
+    }
+
     public Builder stopAtLatestOffsets(boolean v) {
       stopAtLatestOffsets = v;
       return this;
@@ -253,7 +266,8 @@ public record FraudPipelineSettings(
           scoring,
           validation,
           stopAtLatestOffsets,
-          monitoring);
+          monitoring,
+          deliveryGuarantee);
     }
   }
 }

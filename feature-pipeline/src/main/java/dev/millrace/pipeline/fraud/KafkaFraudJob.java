@@ -17,9 +17,9 @@ import dev.millrace.scorer.model.DjlModelLoader;
 import java.time.Duration;
 import java.util.Properties;
 import org.apache.flink.api.connector.source.Source;
-import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.sink.KafkaSinkBuilder;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
@@ -35,7 +35,9 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
  * fraud.labels} as raw bytes, {@code millrace.models} as announcements) and exactly-once
  * (transactional) Kafka sinks for {@code fraud.scores}, {@code fraud.training}, {@code
  * fraud.quality}, {@code millrace.control} and {@code fraud.dlq}. Checkpointing runs in
- * exactly-once mode; readers use {@code read_committed}.
+ * exactly-once mode; readers use {@code read_committed}. With {@link
+ * FraudPipelineSettings#deliveryGuarantee()} at-least-once the sinks are plain producers instead
+ * (state stays exactly-once; output may repeat after a recovery).
  *
  * <p>From code (the {@code millrace pipeline} / {@code demo} commands, e2e tests):
  *
@@ -134,8 +136,9 @@ public final class KafkaFraudJob {
    * --idleness}, {@code --allowed-lateness}, {@code --label-delay}, {@code --label-grace}, {@code
    * --batch-size}, {@code --batch-max-wait}, {@code --quality-window}, {@code --quality-every},
    * {@code --quality-idle-timeout}, {@code --drift-window}, {@code --drift-slide}, {@code
-   * --drift-min-examples}, {@code --drift-threshold}, {@code --drift-cooldown}, {@code --bounded}
-   * (durations like {@code 10s}, {@code 5 min}, {@code 7d}).
+   * --drift-min-examples}, {@code --drift-threshold}, {@code --drift-cooldown}, {@code --bounded},
+   * {@code --delivery-guarantee exactly-once|at-least-once} (durations like {@code 10s}, {@code 5
+   * min}, {@code 7d}).
    */
   public static FraudPipelineSettings settings(String[] args) {
     ParameterTool p = ParameterTool.fromArgs(args);
@@ -173,6 +176,10 @@ public final class KafkaFraudJob {
                     p.getDouble("drift-threshold", d.monitoring().driftThreshold()),
                     duration(p, "drift-cooldown", d.monitoring().driftCooldown())))
         .stopAtLatestOffsets(p.getBoolean("bounded", false))
+        .deliveryGuarantee(
+            p.has("delivery-guarantee")
+                ? DeliveryGuarantee.parse(p.get("delivery-guarantee"))
+                : d.deliveryGuarantee())
         .build();
   }
 
@@ -225,14 +232,20 @@ public final class KafkaFraudJob {
   static <T> KafkaSink<T> sink(
       FraudPipelineSettings settings, String name, KafkaRecordSerializationSchema<T> serializer) {
     Properties producer = new Properties();
-    producer.setProperty(
-        "transaction.timeout.ms", Long.toString(settings.transactionTimeout().toMillis()));
-    return KafkaSink.<T>builder()
-        .setBootstrapServers(settings.bootstrapServers())
-        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-        .setTransactionalIdPrefix(settings.transactionalIdPrefix() + "-" + name)
-        .setKafkaProducerConfig(producer)
-        .setRecordSerializer(serializer)
-        .build();
+    boolean exactlyOnce = settings.deliveryGuarantee() == DeliveryGuarantee.EXACTLY_ONCE;
+    if (exactlyOnce) {
+      producer.setProperty(
+          "transaction.timeout.ms", Long.toString(settings.transactionTimeout().toMillis()));
+    }
+    KafkaSinkBuilder<T> builder =
+        KafkaSink.<T>builder()
+            .setBootstrapServers(settings.bootstrapServers())
+            .setDeliveryGuarantee(settings.deliveryGuarantee().connector())
+            .setKafkaProducerConfig(producer)
+            .setRecordSerializer(serializer);
+    if (exactlyOnce) {
+      builder.setTransactionalIdPrefix(settings.transactionalIdPrefix() + "-" + name);
+    }
+    return builder.build();
   }
 }
