@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.millrace.pipeline.fraud.CustomerHistory;
 import dev.millrace.pipeline.fraud.TerminalHistory;
+import dev.millrace.pipeline.monitoring.DriftCounts;
+import dev.millrace.pipeline.monitoring.DriftSample;
 import dev.millrace.pipeline.monitoring.QualityWindow;
 import dev.millrace.schemas.RecordTypes;
 import java.util.List;
@@ -43,7 +45,9 @@ class NoKryoTest {
         RawRecord.class,
         CustomerHistory.class,
         TerminalHistory.class,
-        QualityWindow.class
+        QualityWindow.class,
+        DriftSample.class,
+        DriftCounts.class
       })
   void envelopesAndStateArePojos(Class<?> type) {
     PojoTestUtils.assertSerializedAsPojoWithoutKryo(type);
