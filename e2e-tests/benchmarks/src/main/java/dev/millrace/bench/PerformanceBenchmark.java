@@ -105,8 +105,9 @@ public final class PerformanceBenchmark implements Callable<Integer> {
 
   @Option(
       names = "--checkpoint-interval",
-      defaultValue = "PT2S",
-      description = "job checkpoint interval, ISO-8601 (default ${DEFAULT-VALUE})")
+      defaultValue = "PT10S",
+      description =
+          "job checkpoint interval, ISO-8601 (default ${DEFAULT-VALUE}, the job's default)")
   Duration checkpointInterval;
 
   @Option(
@@ -173,17 +174,25 @@ public final class PerformanceBenchmark implements Callable<Integer> {
   /** Time and CPU at one moment. */
   record Mark(long nanos, double selfCpu, double brokerCpu, double readerCpu) {}
 
-  /** One full-speed run, timed from the warm-up mark to the last record. */
+  /**
+   * One full-speed run, timed from the warm-up mark to the last record.
+   *
+   * @param seconds wall time between the marks (CPU is read at the marks)
+   * @param rateSeconds the time over which the timed events came out: for the job, between the
+   *     latest scoring time seen at the first mark and the last scoring time (so that waiting for a
+   *     transaction's commit at the end does not count); for the copy loop, between the marks
+   */
   record Run(
       String name,
       long events,
       long timedEvents,
       double seconds,
+      double rateSeconds,
       double jobCpu,
       double brokerCpu,
       long notByModel) {
     double eventsPerSecond() {
-      return timedEvents / seconds;
+      return timedEvents / rateSeconds;
     }
 
     double perCoreSecond() {
@@ -372,7 +381,7 @@ public final class PerformanceBenchmark implements Callable<Integer> {
             marks[1] = mark(broker, 0);
           }
         });
-    return run("copy loop, exactly-once (kafka-clients)", n, n - atWarmup[0], marks, 0);
+    return run("copy loop, exactly-once (kafka-clients)", n, n - atWarmup[0], marks, 0, -1);
   }
 
   private Run pipeline(
@@ -400,6 +409,8 @@ public final class PerformanceBenchmark implements Callable<Integer> {
     Mark[] marks = new Mark[2];
     long notByModel = 0;
     long atWarmup = 0;
+    long latestScoring = Long.MIN_VALUE;
+    long scoringAtWarmup = 0;
     long counted;
     try (KafkaConsumer<String, ScoreRecord> consumer = scoreConsumer(broker, topics)) {
       long deadline = System.nanoTime() + timeout.toNanos();
@@ -419,6 +430,7 @@ public final class PerformanceBenchmark implements Callable<Integer> {
         var records = consumer.poll(Duration.ofMillis(50));
         for (ConsumerRecord<String, ScoreRecord> r : records) {
           counted++;
+          latestScoring = Math.max(latestScoring, r.value().getScoringTime().toEpochMilli());
           if (marks[0] != null && !version.equals(r.value().getModelVersion())) {
             notByModel++;
           }
@@ -426,6 +438,7 @@ public final class PerformanceBenchmark implements Callable<Integer> {
         if (marks[0] == null && counted >= warm) {
           marks[0] = mark(broker, threads.getCurrentThreadCpuTime() / 1e9);
           atWarmup = counted;
+          scoringAtWarmup = latestScoring;
         }
       }
       marks[1] = mark(broker, threads.getCurrentThreadCpuTime() / 1e9);
@@ -440,7 +453,8 @@ public final class PerformanceBenchmark implements Callable<Integer> {
         n,
         n - atWarmup,
         marks,
-        notByModel);
+        notByModel,
+        (latestScoring - scoringAtWarmup) / 1e3);
   }
 
   private Latency latency(
@@ -558,11 +572,21 @@ public final class PerformanceBenchmark implements Callable<Integer> {
     return new Mark(System.nanoTime(), ProcCpu.self(), broker.cpuSeconds(), readerCpu);
   }
 
-  private static Run run(String name, long events, long timed, Mark[] m, long notByModel) {
+  /** {@code rateSeconds} negative: the wall time between the marks. */
+  private static Run run(
+      String name, long events, long timed, Mark[] m, long notByModel, double rateSeconds) {
     double seconds = (m[1].nanos() - m[0].nanos()) / 1e9;
     double job = (m[1].selfCpu() - m[0].selfCpu()) - (m[1].readerCpu() - m[0].readerCpu());
     double brokerCpu = m[1].brokerCpu() - m[0].brokerCpu();
-    return new Run(name, events, timed, seconds, job, brokerCpu, notByModel);
+    return new Run(
+        name,
+        events,
+        timed,
+        seconds,
+        rateSeconds < 0 ? seconds : rateSeconds,
+        job,
+        brokerCpu,
+        notByModel);
   }
 
   private static String describe(Run r) {
@@ -624,9 +648,12 @@ public final class PerformanceBenchmark implements Callable<Integer> {
             + " checkpoints every %s to filesystem storage, state backend %s, scoring batch %d"
             + " (max wait %d ms). Broker: the embedded KRaft broker in a JVM of its own (pid %d,"
             + " heap %s). Timing starts when %.0f %% of the backlog has come out (JIT, model"
-            + " load) and ends at the last record; CPU is user + system time from"
+            + " load) and ends at the last record. events/s: for the job, over the scores'"
+            + " scoring times (s (out): from the latest scoring time read at the first mark to the"
+            + " last one, so that the wait for the last exactly-once commit does not count); for"
+            + " the copy loop, between its commits. CPU: user + system time from"
             + " `/proc/<pid>/stat` of the job's JVM (less the score reader's thread) and of the"
-            + " broker's JVM over the same interval.%n",
+            + " broker's JVM between the two marks (s (CPU)).%n",
         parallelism,
         checkpointInterval.toString().substring(2).toLowerCase(Locale.ROOT),
         stateBackend,
@@ -640,17 +667,18 @@ public final class PerformanceBenchmark implements Callable<Integer> {
         "Features alone (`FraudFeatureEngine`, one thread, no Kafka or Flink): %,.0f tx/s.%n%n",
         featureRate);
     w.println(
-        "| run | events timed | s | events/s | job CPU s | broker CPU s | events per core-second"
-            + " | not by the model |");
-    w.println("|---|---:|---:|---:|---:|---:|---:|---:|");
+        "| run | events timed | s (out) | events/s | s (CPU) | job CPU s | broker CPU s | events"
+            + " per core-second | not by the model |");
+    w.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (Run r : runs) {
       w.printf(
           Locale.ROOT,
-          "| %s | %,d | %.1f | %,.0f | %.1f | %.1f | %,.0f | %,d |%n",
+          "| %s | %,d | %.1f | %,.0f | %.1f | %.1f | %.1f | %,.0f | %,d |%n",
           r.name(),
           r.timedEvents(),
-          r.seconds(),
+          r.rateSeconds(),
           r.eventsPerSecond(),
+          r.seconds(),
           r.jobCpu(),
           r.brokerCpu(),
           r.perCoreSecond(),
