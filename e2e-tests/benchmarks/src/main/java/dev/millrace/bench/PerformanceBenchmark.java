@@ -151,8 +151,24 @@ public final class PerformanceBenchmark implements Callable<Integer> {
       negatable = true,
       defaultValue = "true",
       fallbackValue = "true",
-      description = "profile one more exactly-once run with JFR (default on)")
+      description = "profile one more run of the job with JFR (default on)")
   boolean profile;
+
+  @Option(
+      names = "--profile-delivery-guarantee",
+      defaultValue = "exactly-once",
+      converter = GuaranteeConverter.class,
+      description = "delivery guarantee of the profiled run (default ${DEFAULT-VALUE})")
+  DeliveryGuarantee profileGuarantee;
+
+  /** Parses {@code exactly-once} / {@code at-least-once}. */
+  static final class GuaranteeConverter
+      implements picocli.CommandLine.ITypeConverter<DeliveryGuarantee> {
+    @Override
+    public DeliveryGuarantee convert(String value) {
+      return DeliveryGuarantee.parse(value);
+    }
+  }
 
   @Option(
       names = "--output",
@@ -293,7 +309,7 @@ public final class PerformanceBenchmark implements Callable<Integer> {
       if (profile) {
         // a run of its own, so that the recording does not slow down the runs compared above
         AtomicReference<JfrProfile.Summary> prof = new AtomicReference<>();
-        Run profiled = pipeline(broker, txs, model, DeliveryGuarantee.EXACTLY_ONCE, work, prof);
+        Run profiled = pipeline(broker, txs, model, profileGuarantee, work, prof);
         log("  %s", describe(profiled));
         profileSummary = prof.get();
         profileRun = profiled;
@@ -749,10 +765,11 @@ public final class PerformanceBenchmark implements Callable<Integer> {
       w.println();
       w.printf(
           Locale.ROOT,
-          "#### Where the time goes%n%nJFR (`profile` settings) over one more exactly-once run of"
+          "#### Where the time goes%n%nJFR (`profile` settings) over one more %s run of"
               + " the same backlog, recorded apart so as not to slow down the runs above (with the"
               + " recording: %,.0f events/s, %,.0f events per core-second): %,d Java samples,"
               + " %,d native samples inside DJL/PyTorch.%n%n",
+          profileGuarantee.flag(),
           profileRun.eventsPerSecond(),
           profileRun.perCoreSecond(),
           prof.javaSamples(),
