@@ -6,6 +6,8 @@ import dev.millrace.pipeline.fraud.CustomerHistory;
 import dev.millrace.pipeline.fraud.FraudPipeline;
 import dev.millrace.pipeline.fraud.FraudPipelineSettings;
 import dev.millrace.pipeline.fraud.TerminalHistory;
+import dev.millrace.pipeline.monitoring.DriftCounts;
+import dev.millrace.pipeline.monitoring.DriftSample;
 import dev.millrace.pipeline.monitoring.QualityWindow;
 import dev.millrace.schemas.DeadLetter;
 import dev.millrace.schemas.RecordTypes;
@@ -50,7 +52,9 @@ class NoKryoTest {
         RawRecord.class,
         CustomerHistory.class,
         TerminalHistory.class,
-        QualityWindow.class
+        QualityWindow.class,
+        DriftSample.class,
+        DriftCounts.class
       })
   void envelopesAndStateArePojos(Class<?> type) {
     PojoTestUtils.assertSerializedAsPojoWithoutKryo(type);

@@ -19,8 +19,8 @@ import org.apache.flink.util.Collector;
  * the transaction id.
  *
  * <p>State stays bounded: entries older than 30 days (+ allowed lateness) are dropped on every
- * update, and an event-time timer clears the whole state of a customer that has been idle that
- * long.
+ * update, and an event-time timer clears the whole state of a customer that has been idle that long
+ * (one timer per customer, re-armed when it fires early; see {@link CleanupTimer}).
  */
 public final class CustomerFeatures
     extends KeyedProcessFunction<String, FraudTransaction, FeatureVector> {
@@ -68,9 +68,13 @@ public final class CustomerFeatures
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<FeatureVector> out)
       throws Exception {
-    // The timer always sits at the expiry of the newest transaction: nothing newer arrived.
-    history.clear();
-    cleanup.clear();
+    // The timer sits at or before the expiry of the newest transaction: re-armed if one arrived.
+    CustomerHistory h = history.value();
+    if (h == null) {
+      cleanup.clear();
+    } else if (cleanup.fired(ctx.timerService(), timestamp, h.expiresAt(allowedLatenessMs))) {
+      history.clear();
+    }
   }
 
   static FeatureVector vector(FraudTransaction tx, float[] features) {

@@ -1,11 +1,8 @@
 package dev.millrace.pipeline.fraud;
 
 import dev.millrace.scorer.FeatureSchema;
-import java.time.DayOfWeek;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -74,17 +71,21 @@ public final class FraudFeatures {
   /** Index of the first terminal feature ({@code TERMINAL_ID_NB_TX_1DAY_WINDOW}). */
   public static final int TERMINAL_OFFSET = 9;
 
+  private static final long SECONDS_PER_DAY = 86_400L;
+
   private FraudFeatures() {}
 
   /** 1 if {@code time} falls on a Saturday or Sunday in UTC. */
   public static boolean duringWeekend(Instant time) {
-    DayOfWeek day = ZonedDateTime.ofInstant(time, ZoneOffset.UTC).getDayOfWeek();
-    return day == DayOfWeek.SATURDAY || day == DayOfWeek.SUNDAY;
+    // epoch day 0 (1970-01-01) was a Thursday: +3 makes Monday 0, so Saturday 5 and Sunday 6
+    long day = Math.floorMod(Math.floorDiv(time.getEpochSecond(), SECONDS_PER_DAY) + 3, 7);
+    return day >= 5;
   }
 
   /** 1 if the UTC hour of {@code time} is at most {@link #LAST_NIGHT_HOUR}. */
   public static boolean duringNight(Instant time) {
-    return ZonedDateTime.ofInstant(time, ZoneOffset.UTC).getHour() <= LAST_NIGHT_HOUR;
+    long hour = Math.floorMod(time.getEpochSecond(), SECONDS_PER_DAY) / 3600;
+    return hour <= LAST_NIGHT_HOUR;
   }
 
   /**

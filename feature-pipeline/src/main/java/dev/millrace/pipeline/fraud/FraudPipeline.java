@@ -4,8 +4,11 @@ import dev.millrace.pipeline.DeadLetters;
 import dev.millrace.pipeline.ParsedRecords;
 import dev.millrace.pipeline.ParsingDeserializer;
 import dev.millrace.pipeline.monitoring.BroadcastWatermarks;
+import dev.millrace.pipeline.monitoring.DriftBinning;
+import dev.millrace.pipeline.monitoring.DriftCounts;
 import dev.millrace.pipeline.monitoring.DriftMonitor;
 import dev.millrace.pipeline.monitoring.PrequentialQuality;
+import dev.millrace.pipeline.monitoring.ToDriftSample;
 import dev.millrace.schemas.DeadLetter;
 import dev.millrace.schemas.FeatureVector;
 import dev.millrace.schemas.ModelAnnouncement;
@@ -22,6 +25,7 @@ import dev.millrace.scorer.flink.Scoring;
 import java.time.Clock;
 import java.util.Set;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
@@ -42,7 +46,7 @@ import org.apache.flink.util.OutputTag;
  *   → keyBy terminal ⋈ labels by terminal → TerminalFeatures → FeatureVector       │
  *   → Scoring (scorer's operator, models broadcast) → ScoredFeatures               │
  *       ├→ ScoreRecord → scores                                                    │
- *       ├→ keyBy task ⋈ models (broadcast) → DriftMonitor → control (retrain)      │
+ *       ├→ DriftSample → DriftBinning ⋈ models → keyBy task → DriftMonitor → control  │
  *       └→ keyBy event id ⋈ labels by transaction id → LabelJoin → training        │
  *            ├→ (late labels) ────────────────────────────────────────────────────┤
  *            └→ keyBy model version → PrequentialQuality → quality                 │
@@ -77,6 +81,8 @@ public final class FraudPipeline {
   public static final String UID_QUALITY_SINK = "fraud-quality-sink";
   public static final String UID_MODEL_WATERMARKS = "fraud-model-watermarks";
   public static final String UID_DRIFT_MONITOR = "fraud-drift-monitor";
+  public static final String UID_DRIFT_SAMPLES = "fraud-drift-samples";
+  public static final String UID_DRIFT_BINNING = "fraud-drift-binning";
   public static final String UID_CONTROL_SINK = "fraud-control-sink";
 
   /**
@@ -208,15 +214,28 @@ public final class FraudPipeline {
         .uid(UID_SCORES_SINK)
         .name("fraud.scores");
 
-    SingleOutputStreamOperator<RetrainRequest> retrainRequests =
+    // Drift: every vector binned where it was scored (DriftBinning, in each parallel instance);
+    // one record per slide and instance meets at the single-key DriftMonitor.
+    DataStream<ModelAnnouncement> announcementTimes =
+        announcements
+            .assignTimestampsAndWatermarks(new BroadcastWatermarks<>())
+            .uid(UID_MODEL_WATERMARKS)
+            .name("Model announcements never hold back event time");
+    SingleOutputStreamOperator<DriftCounts> driftCounts =
         scored
-            .keyBy(s -> TASK_KEY, Types.STRING)
-            .connect(
-                announcements
-                    .assignTimestampsAndWatermarks(new BroadcastWatermarks<>())
-                    .uid(UID_MODEL_WATERMARKS)
-                    .name("Model announcements never hold back event time")
-                    .broadcast(DriftMonitor.REFERENCES))
+            .map(new ToDriftSample())
+            .uid(UID_DRIFT_SAMPLES)
+            .name("Drift samples")
+            .connect(announcementTimes.broadcast())
+            .transform(
+                "Drift bins per slide",
+                TypeInformation.of(DriftCounts.class),
+                new DriftBinning(Task.FRAUD, FraudFeatures.SCHEMA.names(), settings.monitoring()))
+            .uid(UID_DRIFT_BINNING);
+    SingleOutputStreamOperator<RetrainRequest> retrainRequests =
+        driftCounts
+            .keyBy(c -> TASK_KEY, Types.STRING)
+            .connect(announcementTimes.broadcast(DriftMonitor.REFERENCES))
             .process(
                 new DriftMonitor(
                     Task.FRAUD,

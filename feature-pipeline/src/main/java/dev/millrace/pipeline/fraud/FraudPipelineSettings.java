@@ -51,6 +51,10 @@ import java.util.Objects;
  *     its partition, plus the wall-clock time since that one was accepted, goes to the dead letters
  *     and never moves the watermark (see {@link dev.millrace.pipeline.AvroParser}; labels, which
  *     are sparse, are bounded by the wall clock only, see {@link ParseLabels})
+ * @param deliveryGuarantee what the Kafka sinks promise: {@link DeliveryGuarantee#EXACTLY_ONCE}
+ *     (transactions committed at each checkpoint, the default) or {@link
+ *     DeliveryGuarantee#AT_LEAST_ONCE} (plain producers flushed at each checkpoint: output is
+ *     visible at once, and a recovery may write some of it twice)
  */
 public record FraudPipelineSettings(
     TopicRegistry topics,
@@ -70,7 +74,8 @@ public record FraudPipelineSettings(
     boolean stopAtLatestOffsets,
     MonitoringSettings monitoring,
     Duration labelIdleness,
-    Duration maxAheadOfStream) {
+    Duration maxAheadOfStream,
+    DeliveryGuarantee deliveryGuarantee) {
 
   /** The broker's default {@code transaction.max.timeout.ms}. */
   public static final Duration MAX_TRANSACTION_TIMEOUT = Duration.ofMinutes(15);
@@ -91,6 +96,7 @@ public record FraudPipelineSettings(
     Objects.requireNonNull(monitoring, "monitoring");
     positive(labelIdleness, "labelIdleness");
     positive(maxAheadOfStream, "maxAheadOfStream");
+    Objects.requireNonNull(deliveryGuarantee, "deliveryGuarantee");
     if (parallelism < 1) {
       throw new IllegalArgumentException("parallelism must be at least 1, got " + parallelism);
     }
@@ -139,6 +145,7 @@ public record FraudPipelineSettings(
     b.monitoring = monitoring;
     b.labelIdleness = labelIdleness;
     b.maxAheadOfStream = maxAheadOfStream;
+    b.deliveryGuarantee = deliveryGuarantee;
     return b;
   }
 
@@ -176,6 +183,7 @@ public record FraudPipelineSettings(
     private MonitoringSettings monitoring = MonitoringSettings.defaults();
     private Duration labelIdleness = Duration.ofMinutes(5);
     private Duration maxAheadOfStream = Duration.ofDays(1);
+    private DeliveryGuarantee deliveryGuarantee = DeliveryGuarantee.EXACTLY_ONCE;
 
     private Builder(String bootstrapServers) {
       this.bootstrapServers = bootstrapServers;
@@ -251,6 +259,11 @@ public record FraudPipelineSettings(
       return this;
     }
 
+    public Builder deliveryGuarantee(DeliveryGuarantee v) {
+      deliveryGuarantee = v;
+      return this;
+    }
+
     public Builder stopAtLatestOffsets(boolean v) {
       stopAtLatestOffsets = v;
       return this;
@@ -285,7 +298,8 @@ public record FraudPipelineSettings(
           stopAtLatestOffsets,
           monitoring,
           labelIdleness,
-          maxAheadOfStream);
+          maxAheadOfStream,
+          deliveryGuarantee);
     }
   }
 }

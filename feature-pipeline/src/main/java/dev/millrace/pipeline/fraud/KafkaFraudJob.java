@@ -19,9 +19,9 @@ import java.time.Duration;
 import java.util.Properties;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.connector.source.Source;
-import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.sink.KafkaSinkBuilder;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
@@ -38,7 +38,9 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
  * fraud.labels} decoded and validated in the source, {@code millrace.models} as announcements) and
  * exactly-once (transactional) Kafka sinks for {@code fraud.scores}, {@code fraud.training}, {@code
  * fraud.quality}, {@code millrace.control} and {@code fraud.dlq}. Checkpointing runs in
- * exactly-once mode; readers use {@code read_committed}.
+ * exactly-once mode; readers use {@code read_committed}. With {@link
+ * FraudPipelineSettings#deliveryGuarantee()} at-least-once the sinks are plain producers instead
+ * (state stays exactly-once; output may repeat after a recovery).
  *
  * <p>From code (the {@code millrace pipeline} / {@code demo} commands, e2e tests):
  *
@@ -140,8 +142,8 @@ public final class KafkaFraudJob {
    * --batch-size}, {@code --batch-max-wait}, {@code --quality-window}, {@code --quality-every},
    * {@code --quality-idle-timeout}, {@code --drift-window}, {@code --drift-slide}, {@code
    * --drift-min-examples}, {@code --drift-threshold}, {@code --drift-cooldown}, {@code --bounded},
-   * {@code --label-idleness}, {@code --max-ahead-of-stream} (durations like {@code 10s}, {@code 5
-   * min}, {@code 7d}).
+   * {@code --label-idleness}, {@code --max-ahead-of-stream}, {@code --delivery-guarantee
+   * exactly-once|at-least-once} (durations like {@code 10s}, {@code 5 min}, {@code 7d}).
    */
   public static FraudPipelineSettings settings(String[] args) {
     ParameterTool p = ParameterTool.fromArgs(args);
@@ -181,6 +183,10 @@ public final class KafkaFraudJob {
         .stopAtLatestOffsets(p.getBoolean("bounded", false))
         .labelIdleness(duration(p, "label-idleness", d.labelIdleness()))
         .maxAheadOfStream(duration(p, "max-ahead-of-stream", d.maxAheadOfStream()))
+        .deliveryGuarantee(
+            p.has("delivery-guarantee")
+                ? DeliveryGuarantee.parse(p.get("delivery-guarantee"))
+                : d.deliveryGuarantee())
         .build();
   }
 
@@ -237,14 +243,20 @@ public final class KafkaFraudJob {
   static <T> KafkaSink<T> sink(
       FraudPipelineSettings settings, String name, KafkaRecordSerializationSchema<T> serializer) {
     Properties producer = new Properties();
-    producer.setProperty(
-        "transaction.timeout.ms", Long.toString(settings.transactionTimeout().toMillis()));
-    return KafkaSink.<T>builder()
-        .setBootstrapServers(settings.bootstrapServers())
-        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-        .setTransactionalIdPrefix(settings.transactionalIdPrefix() + "-" + name)
-        .setKafkaProducerConfig(producer)
-        .setRecordSerializer(serializer)
-        .build();
+    boolean exactlyOnce = settings.deliveryGuarantee() == DeliveryGuarantee.EXACTLY_ONCE;
+    if (exactlyOnce) {
+      producer.setProperty(
+          "transaction.timeout.ms", Long.toString(settings.transactionTimeout().toMillis()));
+    }
+    KafkaSinkBuilder<T> builder =
+        KafkaSink.<T>builder()
+            .setBootstrapServers(settings.bootstrapServers())
+            .setDeliveryGuarantee(settings.deliveryGuarantee().connector())
+            .setKafkaProducerConfig(producer)
+            .setRecordSerializer(serializer);
+    if (exactlyOnce) {
+      builder.setTransactionalIdPrefix(settings.transactionalIdPrefix() + "-" + name);
+    }
+    return builder.build();
   }
 }

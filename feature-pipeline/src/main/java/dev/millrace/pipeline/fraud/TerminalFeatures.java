@@ -54,9 +54,10 @@ public final class TerminalFeatures
     float[] features = FraudFeatures.toArray(vector.getFeatures());
     FraudFeatures.setTerminal(features, h.observe(time, transactionId, allowedLatenessMs));
     save(ctx, h);
-    FeatureVector complete = FeatureVector.newBuilder(vector).build();
-    complete.setFeatures(FraudFeatures.asList(features));
-    out.collect(complete);
+    // The vector is this operator's own (deserialised from the keyBy): completed in place rather
+    // than deep-copied through a builder.
+    vector.setFeatures(FraudFeatures.asList(features));
+    out.collect(vector);
   }
 
   @Override
@@ -82,9 +83,14 @@ public final class TerminalFeatures
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<FeatureVector> out)
       throws Exception {
-    // The timer sits at the expiry of the newest transaction or label: nothing newer arrived.
-    history.clear();
-    cleanup.clear();
+    // The timer sits at or before the expiry of the newest transaction or label: re-armed if a
+    // newer one arrived.
+    TerminalHistory h = history.value();
+    if (h == null) {
+      cleanup.clear();
+    } else if (cleanup.fired(ctx.timerService(), timestamp, h.expiresAt(allowedLatenessMs))) {
+      history.clear();
+    }
   }
 
   private TerminalHistory current() throws Exception {

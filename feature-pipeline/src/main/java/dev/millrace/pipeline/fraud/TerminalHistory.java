@@ -13,7 +13,10 @@ import java.util.Arrays;
  * transaction they refer to has reached this terminal's state; they wait in a small pending list.
  *
  * <p>Exact, not bucketed: the individual entries of the last {@code d + 30} days (plus the allowed
- * lateness) are kept, which for the handbook's data is a few dozen per terminal.
+ * lateness) are kept, which for the handbook's data is a few dozen per terminal. Per transaction
+ * there is no allocation but the six features (arrays grow by half when full; entries move down in
+ * place when old ones are dropped), binary searches find the window bounds and one pass over the
+ * 30-day window counts the frauds of all three windows.
  *
  * <p>Plain Java, also used outside Flink. Inside Flink it is keyed state; its fields are public so
  * that Flink serialises it as a POJO (primitive arrays, no Kryo). Treat them as read-only.
@@ -26,11 +29,16 @@ public class TerminalHistory {
 
   private static final long DAY_MS = 86_400_000L;
   private static final long DELAY_MS = FraudFeatures.TERMINAL_DELAY.toMillis();
+  private static final long[] WINDOW_MS_BY_INDEX = {
+    FraudFeatures.WINDOW_DAYS[0] * DAY_MS,
+    FraudFeatures.WINDOW_DAYS[1] * DAY_MS,
+    FraudFeatures.WINDOW_DAYS[2] * DAY_MS
+  };
 
   /** "No fraud label known". */
   public static final long NO_LABEL = Long.MAX_VALUE;
 
-  /** Transaction times, ascending. */
+  /** Transaction times, ascending; entries {@code [0, count)} are in use. */
   public long[] txTimes = new long[0];
 
   /** Transaction ids, parallel to {@link #txTimes}. */
@@ -38,6 +46,9 @@ public class TerminalHistory {
 
   /** When a fraud label for the transaction arrived (label time), or {@link #NO_LABEL}. */
   public long[] fraudKnownAt = new long[0];
+
+  /** Entries in use at the start of {@link #txTimes}, {@link #txIds} and {@link #fraudKnownAt}. */
+  public int count;
 
   /** Fraud labels whose transaction has not been seen here yet: transaction ids. */
   public long[] pendingTxIds = new long[0];
@@ -60,25 +71,37 @@ public class TerminalHistory {
   public double[] observe(long time, long transactionId, long allowedLatenessMs) {
     newest = Math.max(newest, time);
     evictUpTo(newest - RETENTION_MS - allowedLatenessMs);
-    double[] out = new double[6];
     long until = time - DELAY_MS; // inclusive
-    for (int i = 0; i < FraudFeatures.WINDOW_DAYS.length; i++) {
-      long from = until - FraudFeatures.WINDOW_DAYS[i] * DAY_MS; // exclusive
-      int count = 0;
-      int frauds = 0;
-      for (int j = 0; j < txTimes.length; j++) {
-        if (txTimes[j] > from && txTimes[j] <= until) {
-          count++;
-          if (fraudKnownAt[j] <= time) {
-            frauds++;
-          }
+    // Entries in (until - w, until] for w = 1, 7, 30 days: [lo[i], hi), lo[2] <= lo[1] <= lo[0].
+    int hi = upperBound(until);
+    int lo0 = upperBound(until - WINDOW_MS_BY_INDEX[0]);
+    int lo1 = upperBound(until - WINDOW_MS_BY_INDEX[1]);
+    int lo2 = upperBound(until - WINDOW_MS_BY_INDEX[2]);
+    int frauds0 = 0;
+    int frauds1 = 0;
+    int frauds2 = 0;
+    for (int j = lo2; j < hi; j++) {
+      if (fraudKnownAt[j] <= time) {
+        frauds2++;
+        if (j >= lo1) {
+          frauds1++;
+        }
+        if (j >= lo0) {
+          frauds0++;
         }
       }
-      out[2 * i] = count;
-      out[2 * i + 1] = count == 0 ? 0 : (double) frauds / count;
     }
+    double[] out = new double[6];
+    window(out, 0, hi - lo0, frauds0);
+    window(out, 1, hi - lo1, frauds1);
+    window(out, 2, hi - lo2, frauds2);
     insert(time, transactionId, takePending(transactionId));
     return out;
+  }
+
+  private static void window(double[] out, int i, int n, int frauds) {
+    out[2 * i] = n;
+    out[2 * i + 1] = n == 0 ? 0 : (double) frauds / n;
   }
 
   /**
@@ -91,7 +114,7 @@ public class TerminalHistory {
     if (newest != Long.MIN_VALUE && transactionTime <= newest - RETENTION_MS - allowedLatenessMs) {
       return false;
     }
-    for (int j = 0; j < txIds.length; j++) {
+    for (int j = 0; j < count; j++) {
       if (txIds[j] == transactionId) {
         fraudKnownAt[j] = Math.min(fraudKnownAt[j], labelTime);
         return true;
@@ -115,7 +138,7 @@ public class TerminalHistory {
    */
   public boolean expire(long now, long allowedLatenessMs) {
     evictUpTo(now - RETENTION_MS - allowedLatenessMs);
-    return txTimes.length == 0 && pendingTxIds.length == 0;
+    return count == 0 && pendingTxIds.length == 0;
   }
 
   /** The event time from which this history may be dropped if nothing new arrives. */
@@ -129,12 +152,27 @@ public class TerminalHistory {
 
   /** Number of transactions held. */
   public int size() {
-    return txTimes.length;
+    return count;
   }
 
   /** Number of fraud labels waiting for their transaction. */
   public int pendingLabels() {
     return pendingTxIds.length;
+  }
+
+  /** The first index whose time is greater than {@code t} ({@link #count} if none). */
+  private int upperBound(long t) {
+    int lo = 0;
+    int hi = count;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (txTimes[mid] <= t) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
   }
 
   private long takePending(long transactionId) {
@@ -151,15 +189,15 @@ public class TerminalHistory {
   }
 
   private void evictUpTo(long cutoffInclusive) {
-    int keepFrom = 0;
-    while (keepFrom < txTimes.length && txTimes[keepFrom] <= cutoffInclusive) {
-      keepFrom++;
-    }
+    int keepFrom = upperBound(cutoffInclusive);
     if (keepFrom > 0) {
-      txTimes = Arrays.copyOfRange(txTimes, keepFrom, txTimes.length);
-      txIds = Arrays.copyOfRange(txIds, keepFrom, txIds.length);
-      fraudKnownAt = Arrays.copyOfRange(fraudKnownAt, keepFrom, fraudKnownAt.length);
+      int left = count - keepFrom;
+      System.arraycopy(txTimes, keepFrom, txTimes, 0, left);
+      System.arraycopy(txIds, keepFrom, txIds, 0, left);
+      System.arraycopy(fraudKnownAt, keepFrom, fraudKnownAt, 0, left);
+      count = left;
     }
+    // Pending labels are rare (a label before its transaction): copying them is fine.
     for (int j = pendingTxTimes.length - 1; j >= 0; j--) {
       if (pendingTxTimes[j] <= cutoffInclusive) {
         pendingTxIds = remove(pendingTxIds, j);
@@ -170,25 +208,30 @@ public class TerminalHistory {
   }
 
   private void insert(long time, long transactionId, long knownAt) {
-    int at = txTimes.length;
+    if (count == txTimes.length) {
+      int capacity = Math.max(8, count + (count >> 1));
+      txTimes = Arrays.copyOf(txTimes, capacity);
+      txIds = Arrays.copyOf(txIds, capacity);
+      fraudKnownAt = Arrays.copyOf(fraudKnownAt, capacity);
+    }
+    int at = count;
     while (at > 0 && txTimes[at - 1] > time) {
       at--;
     }
-    txTimes = insertAt(txTimes, at, time);
-    txIds = insertAt(txIds, at, transactionId);
-    fraudKnownAt = insertAt(fraudKnownAt, at, knownAt);
-  }
-
-  private static long[] insertAt(long[] array, int at, long value) {
-    long[] out = new long[array.length + 1];
-    System.arraycopy(array, 0, out, 0, at);
-    out[at] = value;
-    System.arraycopy(array, at, out, at + 1, array.length - at);
-    return out;
+    int tail = count - at;
+    System.arraycopy(txTimes, at, txTimes, at + 1, tail);
+    System.arraycopy(txIds, at, txIds, at + 1, tail);
+    System.arraycopy(fraudKnownAt, at, fraudKnownAt, at + 1, tail);
+    txTimes[at] = time;
+    txIds[at] = transactionId;
+    fraudKnownAt[at] = knownAt;
+    count++;
   }
 
   private static long[] append(long[] array, long value) {
-    return insertAt(array, array.length, value);
+    long[] out = Arrays.copyOf(array, array.length + 1);
+    out[array.length] = value;
+    return out;
   }
 
   private static long[] remove(long[] array, int index) {

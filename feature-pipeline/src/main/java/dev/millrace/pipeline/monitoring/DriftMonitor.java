@@ -3,7 +3,6 @@ package dev.millrace.pipeline.monitoring;
 import dev.millrace.schemas.ModelAnnouncement;
 import dev.millrace.schemas.ModelStatus;
 import dev.millrace.schemas.RetrainRequest;
-import dev.millrace.schemas.ScoredFeatures;
 import dev.millrace.schemas.Task;
 import dev.millrace.scorer.eval.Psi;
 import dev.millrace.scorer.model.DriftReference;
@@ -45,12 +44,16 @@ import org.slf4j.LoggerFactory;
  * <p>Bins are laid out in the job's feature order and found in the reference by feature name (the
  * manifest stores them sorted by name).
  *
- * <p>Keyed by task (one key: all vectors of the job meet here). Model announcements arrive as a
- * broadcast stream; for each champion the operator reads the reference from the announced bundle
- * (after checking its SHA-256) and keeps it in broadcast state as JSON. Only vectors scored by the
- * latest announced model are counted; a new model starts a new window, measured once it is full (a
- * part of a day would not compare with a reference of whole days). Bundles without a reference
- * (made before references existed) and the fallback scorer measure nothing.
+ * <p>Two halves. {@link DriftBinning}, in every parallel instance and not keyed, bins each vector
+ * against the reference and sends the counts of each slide once the watermark has passed it; this
+ * operator, keyed by task (one key), adds up those counts per slide and measures when a slide ends.
+ * So every vector is binned where it was scored and only a few records per slide and instance meet
+ * here, instead of every vector of the job. Model announcements arrive at both as a broadcast
+ * stream; for each champion they read the reference from the announced bundle (after checking its
+ * SHA-256) and keep it in broadcast state as JSON. Only vectors scored by the latest announced
+ * model are counted; a new model starts a new window, measured once it is full (a part of a day
+ * would not compare with a reference of whole days). Bundles without a reference (made before
+ * references existed) and the fallback scorer measure nothing.
  *
  * <p>State per key: counts per bin per slide bucket (bounded by window / slide buckets; older ones
  * are dropped when their timer fires), the model version they were counted for, since when, and the
@@ -59,8 +62,7 @@ import org.slf4j.LoggerFactory;
  * {@code feature}); NaN until measured.
  */
 public final class DriftMonitor
-    extends KeyedBroadcastProcessFunction<
-        String, ScoredFeatures, ModelAnnouncement, RetrainRequest> {
+    extends KeyedBroadcastProcessFunction<String, DriftCounts, ModelAnnouncement, RetrainRequest> {
 
   /** Broadcast state of the references: model version to reference JSON, plus the latest. */
   public static final MapStateDescriptor<String, String> REFERENCES =
@@ -72,7 +74,7 @@ public final class DriftMonitor
   /** What {@link RetrainRequest#getFeature()} says when the score drifted most. */
   public static final String SCORE = "score";
 
-  private static final String LATEST = "\u0000latest";
+  static final String LATEST = "\u0000latest";
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(DriftMonitor.class);
 
@@ -148,10 +150,19 @@ public final class DriftMonitor
   @Override
   public void processBroadcastElement(
       ModelAnnouncement announcement, Context ctx, Collector<RetrainRequest> out) throws Exception {
+    applyAnnouncement(ctx.getBroadcastState(REFERENCES), announcement, task);
+  }
+
+  /**
+   * Keeps the reference of a champion of {@code task} (read from its bundle) as the latest, and
+   * forgets older ones: vectors of older models are not counted.
+   */
+  static void applyAnnouncement(
+      BroadcastState<String, String> refs, ModelAnnouncement announcement, Task task)
+      throws Exception {
     if (announcement.getStatus() != ModelStatus.CHAMPION || announcement.getTask() != task) {
       return;
     }
-    BroadcastState<String, String> refs = ctx.getBroadcastState(REFERENCES);
     String version = announcement.getVersion();
     Optional<DriftReference> reference;
     try {
@@ -160,7 +171,6 @@ public final class DriftMonitor
       LOG.warn("drift: no reference for model {}: {}", version, e.getMessage());
       reference = Optional.empty();
     }
-    // Keep only the latest model's reference: vectors of older models are not counted.
     List<String> old = new ArrayList<>();
     for (Map.Entry<String, String> e : refs.entries()) {
       old.add(e.getKey());
@@ -175,20 +185,18 @@ public final class DriftMonitor
   }
 
   @Override
-  public void processElement(
-      ScoredFeatures scored, ReadOnlyContext ctx, Collector<RetrainRequest> out) throws Exception {
+  public void processElement(DriftCounts slide, ReadOnlyContext ctx, Collector<RetrainRequest> out)
+      throws Exception {
     ReadOnlyBroadcastState<String, String> refs = ctx.getBroadcastState(REFERENCES);
-    String version = scored.getModelVersion();
-    if (!version.equals(refs.get(LATEST))) {
+    String version = slide.modelVersion;
+    if (version == null || !version.equals(refs.get(LATEST))) {
       return;
     }
     DriftReference ref = reference(version, refs.get(version));
-    List<Float> features = scored.getVector().getFeatures();
-    if (ref == null || features.size() != featureNames.size() || ctx.timestamp() == null) {
+    if (ref == null || slide.counts == null || slide.counts.length != totalBins(ref)) {
       return;
     }
-    long ts = ctx.timestamp();
-    long bucket = Math.floorDiv(ts, slideMillis) * slideMillis;
+    long bucket = slide.bucket;
     if (!version.equals(countedVersion.value())) {
       buckets.clear();
       countedVersion.update(version);
@@ -196,17 +204,29 @@ public final class DriftMonitor
     }
     long[] counts = buckets.get(bucket);
     if (counts == null) {
-      counts = new long[totalBins(ref)];
+      counts = new long[slide.counts.length];
       ctx.timerService().registerEventTimeTimer(bucket + slideMillis);
     }
+    for (int i = 0; i < counts.length; i++) {
+      counts[i] += slide.counts[i];
+    }
+    buckets.put(bucket, counts);
+  }
+
+  /** Adds one vector to {@code counts}: a bin per feature (job order), then the score's bin. */
+  static void count(
+      DriftReference ref,
+      List<String> featureNames,
+      float[] features,
+      double score,
+      long[] counts) {
     int offset = 0;
     for (int f = 0; f < featureNames.size(); f++) {
       DriftReference.Bins bins = ref.features().get(featureNames.get(f));
-      counts[offset + bins.bin(features.get(f))]++;
+      counts[offset + bins.bin(features[f])]++;
       offset += bins.size();
     }
-    counts[offset + ref.score().bin(scored.getPrediction())]++;
-    buckets.put(bucket, counts);
+    counts[offset + ref.score().bin(score)]++;
   }
 
   @Override
@@ -325,16 +345,33 @@ public final class DriftMonitor
     DriftReference ref = parsed.get(version);
     if (ref == null) {
       parsed.clear();
-      ref = DriftReference.fromJson(json);
-      if (!ref.features().keySet().containsAll(featureNames)) {
-        return null; // not the job's features: nothing to compare with
+      ref = parseReference(json, featureNames);
+      if (ref == null) {
+        return null;
       }
       parsed.put(version, ref);
     }
     return ref;
   }
 
+  /** The reference in {@code json}; null when it lacks one of the job's features. */
+  static DriftReference parseReference(String json, List<String> featureNames) throws IOException {
+    if (json == null) {
+      return null;
+    }
+    DriftReference ref = DriftReference.fromJson(json);
+    if (!ref.features().keySet().containsAll(featureNames)) {
+      return null; // not the job's features: nothing to compare with
+    }
+    return ref;
+  }
+
   private int totalBins(DriftReference ref) {
+    return totalBins(ref, featureNames);
+  }
+
+  /** Bins of all features and of the score. */
+  static int totalBins(DriftReference ref, List<String> featureNames) {
     int n = ref.score().size();
     for (String name : featureNames) {
       n += ref.features().get(name).size();

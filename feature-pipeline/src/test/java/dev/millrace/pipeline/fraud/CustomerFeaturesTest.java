@@ -87,7 +87,8 @@ class CustomerFeaturesTest {
   }
 
   @Test
-  void aNewerTransactionMovesTheCleanupTimerInsteadOfAddingOne() throws Exception {
+  void aNewerTransactionKeepsOneCleanupTimerAndTheCustomerAliveUntilItsOwnExpiry()
+      throws Exception {
     try (var h = harness()) {
       send(h, FraudFixture.TX1);
       send(h, FraudFixture.TX2);
@@ -95,6 +96,13 @@ class CustomerFeaturesTest {
       assertThat(h.numEventTimeTimers()).isEqualTo(1);
       h.processWatermark(new Watermark(at(10 + 30 * 24).toEpochMilli()));
       assertThat(h.numKeyedStateEntries()).isEqualTo(2); // tx5 keeps C1 alive
+      assertThat(h.numEventTimeTimers()).isEqualTo(1); // re-armed at tx5's expiry
+      long tx5Expiry = at(132).toEpochMilli() + Duration.ofDays(30).toMillis();
+      h.processWatermark(new Watermark(tx5Expiry - 1));
+      assertThat(h.numKeyedStateEntries()).isEqualTo(2);
+      h.processWatermark(new Watermark(tx5Expiry));
+      assertThat(h.numKeyedStateEntries()).isZero();
+      assertThat(h.numEventTimeTimers()).isZero();
     }
   }
 }

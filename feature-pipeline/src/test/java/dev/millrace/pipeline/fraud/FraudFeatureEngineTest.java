@@ -39,6 +39,20 @@ class FraudFeatureEngineTest {
   }
 
   @Test
+  void weekendAndNightFlagsAgreeWithTheCalendarAtEveryHourOfYears() {
+    java.util.SplittableRandom random = new java.util.SplittableRandom(3);
+    for (int i = 0; i < 100_000; i++) {
+      // 1950 .. 2090, to the millisecond
+      Instant t = Instant.ofEpochMilli(random.nextLong(-631_152_000_000L, 3_786_912_000_000L));
+      java.time.ZonedDateTime utc = t.atZone(java.time.ZoneOffset.UTC);
+      assertThat(FraudFeatures.duringWeekend(t))
+          .as("%s", t)
+          .isEqualTo(utc.getDayOfWeek().getValue() >= 6);
+      assertThat(FraudFeatures.duringNight(t)).as("%s", t).isEqualTo(utc.getHour() <= 6);
+    }
+  }
+
+  @Test
   void featuresOfTheFixtureMatchTheHandComputedValues() {
     FraudFeatureEngine engine = new FraudFeatureEngine(Duration.ZERO);
     Map<Long, float[]> actual = new LinkedHashMap<>();

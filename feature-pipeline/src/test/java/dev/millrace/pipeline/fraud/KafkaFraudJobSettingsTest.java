@@ -22,7 +22,8 @@ class KafkaFraudJobSettingsTest {
               "--quality-window", "2000",
               "--drift-window", "12h",
               "--drift-threshold", "0.25",
-              "--bounded", "true"
+              "--bounded", "true",
+              "--delivery-guarantee", "at-least-once"
             });
     assertThat(s.bootstrapServers()).isEqualTo("kafka:9092");
     assertThat(s.topics().fraudEvents().name()).isEqualTo("staging.fraud.events");
@@ -37,6 +38,11 @@ class KafkaFraudJobSettingsTest {
     assertThat(s.monitoring().driftWindow()).isEqualTo(Duration.ofHours(12));
     assertThat(s.monitoring().driftThreshold()).isEqualTo(0.25);
     assertThat(s.monitoring().driftCooldown()).isEqualTo(Duration.ofDays(7));
+    assertThat(s.deliveryGuarantee()).isEqualTo(DeliveryGuarantee.AT_LEAST_ONCE);
+    assertThat(
+            KafkaFraudJob.settings(new String[] {"--bootstrap-servers", "k:9092"})
+                .deliveryGuarantee())
+        .isEqualTo(DeliveryGuarantee.EXACTLY_ONCE);
   }
 
   @Test
@@ -77,6 +83,13 @@ class KafkaFraudJobSettingsTest {
                 KafkaFraudJob.settings(
                     new String[] {"--bootstrap-servers", "k:9092", "--drift-threshold", "-1"}))
         .hasMessageContaining("driftThreshold");
+    assertThatThrownBy(
+            () ->
+                KafkaFraudJob.settings(
+                    new String[] {
+                      "--bootstrap-servers", "k:9092", "--delivery-guarantee", "maybe"
+                    }))
+        .hasMessageContaining("--delivery-guarantee");
     assertThatThrownBy(
             () ->
                 FraudPipelineSettings.builder("k:9092")

@@ -24,13 +24,83 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Every expected index is worked out by hand in the comments. */
+/**
+ * The drift monitor as the job runs it: {@link DriftBinning} (vectors binned per slide) feeding
+ * {@link DriftMonitor} (slides added up and measured). Every expected index is worked out by hand
+ * in the comments.
+ */
 class DriftMonitorTest {
+
+  /** Both halves, wired as in the job: counts of a slide go on before the watermark. */
+  private static final class Harness implements AutoCloseable {
+    final TwoInputStreamOperatorTestHarness<DriftSample, ModelAnnouncement, DriftCounts> binning;
+    final KeyedBroadcastOperatorTestHarness<String, DriftCounts, ModelAnnouncement, RetrainRequest>
+        monitor;
+    final DriftBinning binner;
+
+    Harness(DriftMonitor monitorFunction, MonitoringSettings settings) throws Exception {
+      binner = new DriftBinning(Task.FRAUD, FEATURES, settings);
+      binning = new TwoInputStreamOperatorTestHarness<>(binner);
+      binning.open();
+      monitor =
+          ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(
+              monitorFunction,
+              c -> "fraud",
+              org.apache.flink.api.common.typeinfo.Types.STRING,
+              DriftMonitor.REFERENCES);
+    }
+
+    void processBroadcastWatermark(long time) throws Exception {
+      binning.processWatermark2(new Watermark(time));
+      monitor.processBroadcastWatermark(time);
+    }
+
+    void processBroadcastElement(ModelAnnouncement a, long time) throws Exception {
+      binning.processElement2(a, time);
+      monitor.processBroadcastElement(a, time);
+    }
+
+    void processElement(ScoredFeatures scored, long time) throws Exception {
+      binning.processElement1(DriftSample.of(scored), time);
+    }
+
+    void processWatermark(Watermark mark) throws Exception {
+      binning.processWatermark1(mark);
+      forward();
+      monitor.processWatermark(mark);
+    }
+
+    private void forward() throws Exception {
+      for (Object o : binning.getOutput()) {
+        if (o instanceof StreamRecord<?> r) {
+          monitor.processElement((DriftCounts) r.getValue(), r.getTimestamp());
+        }
+      }
+      binning.getOutput().clear();
+    }
+
+    /** Pending work: the monitor's timers plus the slides still counting in the binning. */
+    int numEventTimeTimers() {
+      return monitor.numEventTimeTimers() + binner.openSlides();
+    }
+
+    List<RetrainRequest> extractOutputValues() {
+      return monitor.extractOutputValues();
+    }
+
+    @Override
+    public void close() throws Exception {
+      binning.close();
+      monitor.close();
+    }
+  }
 
   private static final long HOUR = 3_600_000L;
   private static final Instant NOW = Instant.parse("2026-11-25T10:00:00Z");
@@ -90,15 +160,12 @@ class DriftMonitorTest {
 
   private int n;
 
-  private void vector(
-      KeyedBroadcastOperatorTestHarness<String, ScoredFeatures, ModelAnnouncement, RetrainRequest>
-          h,
-      String version,
-      long eventTime,
-      float x,
-      float b,
-      double score)
+  private void vector(Harness h, String version, long eventTime, float x, float b, double score)
       throws Exception {
+    h.processElement(scored(version, eventTime, x, b, score), eventTime);
+  }
+
+  private ScoredFeatures scored(String version, long eventTime, float x, float b, double score) {
     n++;
     FeatureVector v =
         FeatureVector.newBuilder()
@@ -109,14 +176,12 @@ class DriftMonitorTest {
             .setFeatureSchemaFingerprint("fp")
             .setFeatures(List.of(x, b))
             .build();
-    h.processElement(
-        ScoredFeatures.newBuilder()
-            .setVector(v)
-            .setPrediction(score)
-            .setModelVersion(version)
-            .setScoringTime(NOW)
-            .build(),
-        eventTime);
+    return ScoredFeatures.newBuilder()
+        .setVector(v)
+        .setPrediction(score)
+        .setModelVersion(version)
+        .setScoringTime(NOW)
+        .build();
   }
 
   @Test
@@ -127,12 +192,7 @@ class DriftMonitorTest {
     DriftMonitor monitor =
         new DriftMonitor(
             Task.FRAUD, FEATURES, settings, Set.of(), Clock.fixed(NOW, ZoneOffset.UTC));
-    var h =
-        ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(
-            monitor,
-            s -> "fraud",
-            org.apache.flink.api.common.typeinfo.Types.STRING,
-            DriftMonitor.REFERENCES);
+    var h = new Harness(monitor, settings);
     // as BroadcastWatermarks does in the job: the model stream never holds back event time
     h.processBroadcastWatermark(Long.MAX_VALUE);
 
@@ -211,12 +271,7 @@ class DriftMonitorTest {
     DriftMonitor monitor =
         new DriftMonitor(
             Task.FRAUD, FEATURES, settings, Set.of("x"), Clock.fixed(NOW, ZoneOffset.UTC));
-    var h =
-        ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(
-            monitor,
-            s -> "fraud",
-            org.apache.flink.api.common.typeinfo.Types.STRING,
-            DriftMonitor.REFERENCES);
+    var h = new Harness(monitor, settings);
     // as BroadcastWatermarks does in the job: the model stream never holds back event time
     h.processBroadcastWatermark(Long.MAX_VALUE);
     h.processBroadcastElement(announce("v1", reference()), 0);
@@ -231,5 +286,84 @@ class DriftMonitorTest {
     assertThat(out.get(0).getFeature()).isEqualTo("b");
     assertThat(out.get(0).getPsi()).isCloseTo(0.4159, within(1e-4));
     h.close();
+  }
+
+  @Test
+  void slidesCountedBySeveralInstancesOneOfThemRestoredGiveTheSameIndexAsOne() throws Exception {
+    MonitoringSettings settings =
+        MonitoringSettings.defaults()
+            .withDrift(Duration.ofHours(1), Duration.ofHours(1), 2, 0.2, Duration.ZERO);
+    float[][] rows = {{1, 0}, {1, 1}, {0, 0}, {1, 0}, {1, 1}, {1, 0}};
+    double[] scores = {0.1, 0.9, 0.2, 0.8, 0.7, 0.3};
+    ModelAnnouncement v1 = announce("v1", reference());
+
+    // one instance
+    DriftMonitor single =
+        new DriftMonitor(
+            Task.FRAUD, FEATURES, settings, Set.of(), Clock.fixed(NOW, ZoneOffset.UTC));
+    try (Harness h = new Harness(single, settings)) {
+      h.processBroadcastWatermark(Long.MAX_VALUE);
+      h.processBroadcastElement(v1, 0);
+      for (int i = 0; i < rows.length; i++) {
+        vector(h, "v1", 10 + i, rows[i][0], rows[i][1], scores[i]);
+      }
+      h.processWatermark(new Watermark(HOUR));
+    }
+    assertThat(single.featurePsi()).containsKeys("x", "b");
+
+    // two instances, vectors alternating; the first is snapshotted mid-slide and restored
+    DriftMonitor merged =
+        new DriftMonitor(
+            Task.FRAUD, FEATURES, settings, Set.of(), Clock.fixed(NOW, ZoneOffset.UTC));
+    var monitor =
+        ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(
+            merged,
+            c -> "fraud",
+            org.apache.flink.api.common.typeinfo.Types.STRING,
+            DriftMonitor.REFERENCES);
+    monitor.processBroadcastWatermark(Long.MAX_VALUE);
+    monitor.processBroadcastElement(v1, 0);
+    var a = binning(settings, v1);
+    var b = binning(settings, v1);
+    for (int i = 0; i < rows.length; i++) {
+      var target = i % 2 == 0 ? a : b;
+      target.processElement1(
+          DriftSample.of(scored("v1", 10 + i, rows[i][0], rows[i][1], scores[i])), 10 + i);
+      if (i == 2) {
+        var snapshot = a.snapshot(1, 0);
+        a.close();
+        a =
+            new TwoInputStreamOperatorTestHarness<>(
+                new DriftBinning(Task.FRAUD, FEATURES, settings));
+        a.initializeState(snapshot);
+        a.open();
+        a.processWatermark2(new Watermark(Long.MAX_VALUE));
+      }
+    }
+    for (var binning : List.of(a, b)) {
+      binning.processWatermark1(new Watermark(HOUR));
+      for (Object o : binning.getOutput()) {
+        if (o instanceof StreamRecord<?> r) {
+          monitor.processElement((DriftCounts) r.getValue(), r.getTimestamp());
+        }
+      }
+    }
+    monitor.processWatermark(new Watermark(HOUR));
+    assertThat(merged.featurePsi()).isEqualTo(single.featurePsi());
+    assertThat(merged.scorePsi()).isEqualTo(single.scorePsi());
+    assertThat(merged.maxPsi()).isEqualTo(single.maxPsi());
+    a.close();
+    b.close();
+    monitor.close();
+  }
+
+  private TwoInputStreamOperatorTestHarness<DriftSample, ModelAnnouncement, DriftCounts> binning(
+      MonitoringSettings settings, ModelAnnouncement model) throws Exception {
+    var h =
+        new TwoInputStreamOperatorTestHarness<>(new DriftBinning(Task.FRAUD, FEATURES, settings));
+    h.open();
+    h.processWatermark2(new Watermark(Long.MAX_VALUE));
+    h.processElement2(model, 0);
+    return h;
   }
 }

@@ -35,6 +35,40 @@ class QualityMetricsTest {
   }
 
   @Test
+  void sortsIndicesByScoreThenIndexLikeAStableBoxedSort() {
+    float[] scores = {
+      0.5f,
+      -1f,
+      0f,
+      -0f,
+      Float.NEGATIVE_INFINITY,
+      3e-40f,
+      -3e-40f,
+      0.5f,
+      Float.POSITIVE_INFINITY,
+      -2.5f,
+      1e30f,
+      -1e30f,
+      0.25f,
+      0.5f
+    };
+    java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+    float[] many = new float[2000];
+    for (int i = 0; i < many.length; i++) {
+      many[i] = random.nextInt(4) == 0 ? random.nextInt(5) / 4f : (float) random.nextGaussian();
+    }
+    for (float[] s : new float[][] {scores, many}) {
+      Integer[] expected = new Integer[s.length];
+      for (int i = 0; i < s.length; i++) {
+        expected[i] = i;
+      }
+      java.util.Arrays.sort(expected, java.util.Comparator.comparingDouble(i -> s[i]));
+      assertThat(QualityMetrics.sortedAscending(s))
+          .containsExactly(java.util.Arrays.stream(expected).mapToInt(Integer::intValue).toArray());
+    }
+  }
+
+  @Test
   void rmseAndRmspe() {
     double[] actual = {2, 4, 0, 10};
     double[] predicted = {1, 6, 3, 10};
