@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.time.LocalTime;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -88,6 +89,7 @@ public final class JobWatch implements AutoCloseable {
   private final Consumer<String> console;
   private final ScheduledExecutorService timer;
   private volatile Health health;
+  private volatile JobStatus terminal;
   private long lastFailureTimestamp;
   private int failuresSeen;
 
@@ -111,6 +113,11 @@ public final class JobWatch implements AutoCloseable {
     w.timer.scheduleWithFixedDelay(w::poll, 0, 1, TimeUnit.SECONDS);
     job.getJobExecutionResult().whenComplete((result, failure) -> w.finished(failure));
     return w;
+  }
+
+  /** FINISHED, CANCELED or FAILED once the job has ended (its MiniCluster is gone then). */
+  public Optional<JobStatus> terminalStatus() {
+    return Optional.ofNullable(terminal);
   }
 
   public Health health() {
@@ -178,10 +185,15 @@ public final class JobWatch implements AutoCloseable {
   }
 
   private synchronized void finished(Throwable failure) {
-    if (failure == null
-        || ExceptionUtils.findThrowable(failure, JobCancellationException.class).isPresent()) {
+    if (failure == null) {
+      terminal = JobStatus.FINISHED;
       return;
     }
+    if (ExceptionUtils.findThrowable(failure, JobCancellationException.class).isPresent()) {
+      terminal = JobStatus.CANCELED;
+      return;
+    }
+    terminal = JobStatus.FAILED;
     String cause = rootCause(failure);
     Health h = health;
     health =

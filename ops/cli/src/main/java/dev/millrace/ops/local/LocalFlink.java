@@ -111,22 +111,30 @@ public final class LocalFlink implements AutoCloseable {
     return watch.health();
   }
 
-  /** The job's status, or FAILED when it cannot be asked. */
+  /** The job's status; once it has ended, how it ended; FAILED when it cannot be asked. */
   public JobStatus status() {
+    Optional<JobStatus> ended = watch.terminalStatus();
+    if (ended.isPresent()) {
+      return ended.get();
+    }
     try {
-      return job.getJobStatus().get();
+      return job.getJobStatus().get(10, TimeUnit.SECONDS);
     } catch (Exception e) {
-      return JobStatus.FAILED;
+      return watch.terminalStatus().orElse(JobStatus.FAILED);
     }
   }
 
-  /** Cancels the job (its latest completed checkpoint is retained) and stops watching. */
+  /**
+   * Cancels the job and waits until it has ended (its latest completed checkpoint is retained, its
+   * open transactions aborted), then stops watching.
+   */
   @Override
   public void close() {
     try {
       if (!status().isGloballyTerminalState()) {
-        job.cancel().get();
+        job.cancel().get(30, TimeUnit.SECONDS);
       }
+      job.getJobExecutionResult().handle((r, e) -> null).get(60, TimeUnit.SECONDS);
     } catch (Exception e) {
       // the MiniCluster is shutting down with the JVM
     } finally {
