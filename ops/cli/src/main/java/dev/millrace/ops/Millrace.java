@@ -4,6 +4,7 @@ import java.io.File;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.core.config.Configurator;
 import picocli.CommandLine;
@@ -69,6 +70,9 @@ public final class Millrace implements Runnable {
               + "' is not one of ERROR, WARN, INFO, DEBUG, TRACE");
     }
     Configurator.setRootLevel(l);
+    for (String library : List.of("org.apache.flink", "org.apache.kafka", "org.apache.pekko")) {
+      Configurator.setLevel(library, l);
+    }
     Configurator.setLevel("dev.millrace", Level.INFO.isMoreSpecificThan(l) ? l : Level.INFO);
     Configurator.setLevel("dev.millrace.kafka", l);
   }

@@ -14,6 +14,7 @@ import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.checkpoint.CheckpointStatsSnapshot;
 import org.apache.flink.runtime.checkpoint.CompletedCheckpointStats;
+import org.apache.flink.runtime.checkpoint.FailedCheckpointStats;
 import org.apache.flink.runtime.checkpoint.RestoredCheckpointStats;
 import org.apache.flink.runtime.client.JobCancellationException;
 import org.apache.flink.runtime.executiongraph.AccessExecutionGraph;
@@ -137,16 +138,15 @@ public final class JobWatch implements AutoCloseable {
     if (failure != null && failure.getTimestamp() != lastFailureTimestamp) {
       lastFailureTimestamp = failure.getTimestamp();
       failuresSeen++;
-      cause = rootCause(failure.getException());
-      if (g.getState() != JobStatus.FAILED) {
+      cause = rootCause(failure.getException()) + checkpointFailure(g, failure.getException());
+      if (!ending(g.getState())) {
         console.accept(
             String.format(
                 "Fraud job failover %d at %s (restarting from its last checkpoint): %s",
                 failuresSeen, clock(failure.getTimestamp()), cause));
       }
     }
-    int restarts =
-        Math.max(maxAttemptNumber(g), failuresSeen - (g.getState() == JobStatus.FAILED ? 1 : 0));
+    int restarts = Math.max(maxAttemptNumber(g), failuresSeen - (ending(g.getState()) ? 1 : 0));
     Checkpoint checkpoint = health.checkpoint();
     long completed = health.completedCheckpoints();
     long failed = health.failedCheckpoints();
@@ -209,6 +209,27 @@ public final class JobWatch implements AutoCloseable {
             h.checkpointStorage());
     console.accept(
         String.format("Fraud job FAILED after %d restarts, giving up: %s", h.restarts(), cause));
+  }
+
+  private static boolean ending(JobStatus s) {
+    return s == JobStatus.FAILING || s == JobStatus.FAILED;
+  }
+
+  /**
+   * A failover for too many failed checkpoints names no cause of its own; the latest failed
+   * checkpoint's message says why.
+   */
+  private static String checkpointFailure(AccessExecutionGraph g, Throwable failure) {
+    String text = failure == null ? "" : String.valueOf(failure.getMessage());
+    CheckpointStatsSnapshot stats = g.getCheckpointStatsSnapshot();
+    if (!text.contains("checkpoint tolerable failure")
+        || stats == null
+        || stats.getHistory().getLatestFailedCheckpoint() == null) {
+      return "";
+    }
+    FailedCheckpointStats f = stats.getHistory().getLatestFailedCheckpoint();
+    String why = f.getFailureMessage() == null ? "?" : f.getFailureMessage();
+    return (" [checkpoint " + f.getCheckpointId() + ": " + why + "]").replaceAll("\\s+", " ");
   }
 
   /** The innermost cause, as {@code Class: message} on one line. */
