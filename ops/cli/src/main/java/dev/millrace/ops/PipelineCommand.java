@@ -53,9 +53,9 @@ public final class PipelineCommand implements Callable<Integer> {
       defaultValue = "${env:MILLRACE_CHECKPOINT_DIR:-.millrace/pipeline/checkpoints}",
       paramLabel = "DIR",
       description =
-          "Checkpoint storage (a folder or a URI such as file:///data/ckpt); checkpoints are"
-              + " retained when the job stops, and the next start resumes from the latest one"
-              + " (default ${DEFAULT-VALUE}; MILLRACE_CHECKPOINT_DIR).")
+          "Checkpoint folder; the job's checkpoints go to DIR/<task> (DIR/<namespace>.<task>"
+              + " with --namespace), are retained when the job stops, and the next start resumes"
+              + " from the latest one (default ${DEFAULT-VALUE}; MILLRACE_CHECKPOINT_DIR).")
   Path checkpointDir;
 
   @Option(
@@ -191,7 +191,7 @@ public final class PipelineCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     PublishRun.fraudOnly(task, "pipeline");
     FraudPipelineSettings settings =
-        job.fraudSettings(cluster.bootstrapServers, cluster.registry(), checkpointDir);
+        job.fraudSettings(cluster.bootstrapServers, cluster.registry(), jobCheckpointDir());
     PrintWriter out = spec.commandLine().getOut();
     PublishRun.ensureTopics(cluster.bootstrapServers, cluster.registry());
     Optional<Checkpoints.Retained> resume = resumePoint(settings.checkpointDir(), out);
@@ -252,6 +252,15 @@ public final class PipelineCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /**
+   * One folder per task and topic namespace under {@code --checkpoint-dir}, so that pipelines of
+   * different namespaces never resume from each other's checkpoints (Kafka offsets included).
+   */
+  Path jobCheckpointDir() {
+    String ns = cluster.namespace == null ? "" : cluster.namespace.trim();
+    return checkpointDir.resolve(ns.isEmpty() ? task : ns + "." + task);
   }
 
   /** The retained checkpoint to resume from, unless {@code --fresh}; says which on {@code out}. */
