@@ -96,6 +96,32 @@ public final class Checkpoints {
     }
   }
 
+  /**
+   * Deletes the folders of every job but {@code keepJobId} under {@code storageUri}; returns how
+   * many. Safe once {@code keepJobId} has completed a checkpoint after resuming: a restore does not
+   * claim the checkpoint it starts from (Flink's default NO_CLAIM mode), so that job's first
+   * checkpoint is a full one and nothing refers to the older folders any more.
+   */
+  public static int removeOtherJobs(String storageUri, String keepJobId) {
+    org.apache.flink.core.fs.Path root = new org.apache.flink.core.fs.Path(storageUri(storageUri));
+    try {
+      FileSystem fs = root.getFileSystem();
+      if (!fs.exists(root)) {
+        return 0;
+      }
+      int removed = 0;
+      for (FileStatus job : list(fs, root)) {
+        if (job.isDir() && !job.getPath().getName().equals(keepJobId)) {
+          fs.delete(job.getPath(), true);
+          removed++;
+        }
+      }
+      return removed;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot remove old checkpoints in " + storageUri, e);
+    }
+  }
+
   private static FileStatus[] list(FileSystem fs, org.apache.flink.core.fs.Path dir)
       throws IOException {
     FileStatus[] listed = fs.listStatus(dir);

@@ -50,6 +50,19 @@ class CheckpointsTest {
   }
 
   @Test
+  void removesTheFoldersOfOtherJobsOnly() throws Exception {
+    completed("job-old", 40, Instant.parse("2026-01-01T10:00:00Z"));
+    Files.createDirectories(dir.resolve("job-old/shared"));
+    completed("job-new", 1, Instant.parse("2026-01-01T11:00:00Z"));
+
+    assertThat(Checkpoints.removeOtherJobs(dir.toString(), "job-new")).isEqualTo(1);
+
+    assertThat(dir.resolve("job-old")).doesNotExist();
+    assertThat(dir.resolve("job-new/chk-1/_metadata")).exists();
+    assertThat(Checkpoints.removeOtherJobs(dir.resolve("missing").toString(), "x")).isZero();
+  }
+
+  @Test
   void storageUris() {
     assertThat(Checkpoints.storageUri("s3://b/p")).isEqualTo("s3://b/p");
     assertThat(Checkpoints.storageUri("file:///data/ckpt")).isEqualTo("file:///data/ckpt");

@@ -209,6 +209,16 @@ public final class PipelineCommand implements Callable<Integer> {
               () -> {
                 stop.countDown();
                 flink.close();
+                JobWatch.Health h = flink.health();
+                console.accept(
+                    "Fraud job stopped"
+                        + (h.checkpoint() == null
+                            ? " before its first checkpoint"
+                            : "; checkpoint "
+                                + h.checkpoint().id()
+                                + " or later is retained in "
+                                + settings.checkpointDir()
+                                + " and the next start resumes from it"));
               },
               "millrace-pipeline-stop");
       Runtime.getRuntime().addShutdownHook(hook);
@@ -227,6 +237,7 @@ public final class PipelineCommand implements Callable<Integer> {
       out.println("Press Ctrl-C to stop.");
       out.flush();
       long nextStatus = System.nanoTime() + statusEvery.toNanos();
+      boolean olderRemoved = false;
       while (!stop.await(1, TimeUnit.SECONDS)) {
         JobStatus status = flink.status();
         if (status.isGloballyTerminalState()) {
@@ -244,6 +255,18 @@ public final class PipelineCommand implements Callable<Integer> {
           }
           out.println("Fraud job ended: " + status + " | " + h.summary());
           return status == JobStatus.FINISHED ? 0 : 1;
+        }
+        if (!olderRemoved && flink.health().completedCheckpoints() > 0) {
+          olderRemoved = true;
+          int removed =
+              Checkpoints.removeOtherJobs(
+                  settings.checkpointDir(), flink.job().getJobID().toString());
+          if (removed > 0) {
+            console.accept(
+                "Removed the checkpoints of "
+                    + removed
+                    + " earlier run(s): this run's first checkpoint supersedes them");
+          }
         }
         if (System.nanoTime() >= nextStatus) {
           nextStatus = System.nanoTime() + statusEvery.toNanos();
