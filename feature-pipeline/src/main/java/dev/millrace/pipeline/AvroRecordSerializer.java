@@ -3,9 +3,15 @@ package dev.millrace.pipeline;
 import dev.millrace.schemas.AvroSerde;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Function;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.connector.kafka.lineage.DefaultKafkaDatasetFacet;
+import org.apache.flink.connector.kafka.lineage.DefaultKafkaDatasetIdentifier;
+import org.apache.flink.connector.kafka.lineage.KafkaDatasetFacet;
+import org.apache.flink.connector.kafka.lineage.KafkaDatasetFacetProvider;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -18,7 +24,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * topic's time-based retention.
  */
 public final class AvroRecordSerializer<T extends SpecificRecord>
-    implements KafkaRecordSerializationSchema<T> {
+    implements KafkaRecordSerializationSchema<T>, KafkaDatasetFacetProvider {
 
   private static final long serialVersionUID = 1L;
 
@@ -48,5 +54,12 @@ public final class AvroRecordSerializer<T extends SpecificRecord>
         null,
         key == null ? null : key.getBytes(StandardCharsets.UTF_8),
         serde.encode(element));
+  }
+
+  /** The one topic written; the sink's POOLING transaction naming needs to know it. */
+  @Override
+  public Optional<KafkaDatasetFacet> getKafkaDatasetFacet() {
+    return Optional.of(
+        new DefaultKafkaDatasetFacet(DefaultKafkaDatasetIdentifier.ofTopics(List.of(topic))));
   }
 }

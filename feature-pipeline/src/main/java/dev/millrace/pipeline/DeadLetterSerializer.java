@@ -2,7 +2,13 @@ package dev.millrace.pipeline;
 
 import dev.millrace.schemas.AvroSerde;
 import dev.millrace.schemas.DeadLetter;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import org.apache.flink.connector.kafka.lineage.DefaultKafkaDatasetFacet;
+import org.apache.flink.connector.kafka.lineage.DefaultKafkaDatasetIdentifier;
+import org.apache.flink.connector.kafka.lineage.KafkaDatasetFacet;
+import org.apache.flink.connector.kafka.lineage.KafkaDatasetFacetProvider;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -11,7 +17,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * Avro dead letter, headers = {@link dev.millrace.schemas.DeadLetterHeaders} (source topic,
  * partition, offset, reason code, stage).
  */
-public final class DeadLetterSerializer implements KafkaRecordSerializationSchema<DeadLetter> {
+public final class DeadLetterSerializer
+    implements KafkaRecordSerializationSchema<DeadLetter>, KafkaDatasetFacetProvider {
 
   private static final long serialVersionUID = 1L;
 
@@ -35,5 +42,12 @@ public final class DeadLetterSerializer implements KafkaRecordSerializationSchem
         DeadLetters.bytes(letter.getOriginalKey()),
         serde.encode(letter),
         DeadLetters.headers(letter));
+  }
+
+  /** The one topic written; the sink's POOLING transaction naming needs to know it. */
+  @Override
+  public Optional<KafkaDatasetFacet> getKafkaDatasetFacet() {
+    return Optional.of(
+        new DefaultKafkaDatasetFacet(DefaultKafkaDatasetIdentifier.ofTopics(List.of(topic))));
   }
 }

@@ -1,6 +1,8 @@
 package dev.millrace.pipeline.fraud;
 
 import dev.millrace.ingest.ValidationRules;
+import dev.millrace.pipeline.Checkpoints;
+import dev.millrace.pipeline.StateBackendChoice;
 import dev.millrace.pipeline.monitoring.MonitoringSettings;
 import dev.millrace.schemas.Task;
 import dev.millrace.schemas.TopicRegistry;
@@ -55,6 +57,17 @@ import java.util.Objects;
  *     (transactions committed at each checkpoint, the default) or {@link
  *     DeliveryGuarantee#AT_LEAST_ONCE} (plain producers flushed at each checkpoint: output is
  *     visible at once, and a recovery may write some of it twice)
+ * @param stateBackend where keyed state lives between checkpoints: RocksDB (on disk, incremental
+ *     checkpoints; the default, since a week of pending labels outgrows a heap) or the heap
+ * @param checkpointDir URI of the checkpoint storage ({@code file:///...}, {@code s3://...}); null
+ *     leaves it to the Flink cluster's configuration ({@code execution.checkpointing.dir})
+ * @param checkpointTimeout a checkpoint that takes longer is declined; below the transaction
+ *     timeout, so that a transaction never expires before its checkpoint can commit it
+ * @param minPauseBetweenCheckpoints the least time between the end of one checkpoint and the start
+ *     of the next (one checkpoint at a time)
+ * @param restartAttempts failovers in a row (without a stable period in between) after which the
+ *     job fails instead of restarting again; restarts back off exponentially
+ * @param restartMaxDelay the longest back-off between two restarts
  */
 public record FraudPipelineSettings(
     TopicRegistry topics,
@@ -75,10 +88,19 @@ public record FraudPipelineSettings(
     MonitoringSettings monitoring,
     Duration labelIdleness,
     Duration maxAheadOfStream,
-    DeliveryGuarantee deliveryGuarantee) {
+    DeliveryGuarantee deliveryGuarantee,
+    StateBackendChoice stateBackend,
+    String checkpointDir,
+    Duration checkpointTimeout,
+    Duration minPauseBetweenCheckpoints,
+    int restartAttempts,
+    Duration restartMaxDelay) {
 
   /** The broker's default {@code transaction.max.timeout.ms}. */
   public static final Duration MAX_TRANSACTION_TIMEOUT = Duration.ofMinutes(15);
+
+  /** The checkpoint timeout unless set (or half the transaction timeout when that is shorter). */
+  public static final Duration DEFAULT_CHECKPOINT_TIMEOUT = Duration.ofMinutes(3);
 
   public FraudPipelineSettings {
     Objects.requireNonNull(topics, "topics");
@@ -97,6 +119,25 @@ public record FraudPipelineSettings(
     positive(labelIdleness, "labelIdleness");
     positive(maxAheadOfStream, "maxAheadOfStream");
     Objects.requireNonNull(deliveryGuarantee, "deliveryGuarantee");
+    Objects.requireNonNull(stateBackend, "stateBackend");
+    if (checkpointDir != null && checkpointDir.isBlank()) {
+      throw new IllegalArgumentException("checkpointDir must not be blank (null: the cluster's)");
+    }
+    positive(checkpointTimeout, "checkpointTimeout");
+    notNegative(minPauseBetweenCheckpoints, "minPauseBetweenCheckpoints");
+    positive(restartMaxDelay, "restartMaxDelay");
+    if (restartAttempts < 0) {
+      throw new IllegalArgumentException(
+          "restartAttempts must not be negative, got " + restartAttempts);
+    }
+    if (checkpointTimeout.compareTo(transactionTimeout) >= 0) {
+      throw new IllegalArgumentException(
+          "checkpointTimeout ("
+              + checkpointTimeout
+              + ") must be shorter than the transaction timeout ("
+              + transactionTimeout
+              + "): a transaction must outlive the checkpoint that commits it");
+    }
     if (parallelism < 1) {
       throw new IllegalArgumentException("parallelism must be at least 1, got " + parallelism);
     }
@@ -121,7 +162,11 @@ public record FraudPipelineSettings(
     }
   }
 
-  /** Defaults: standard topics, parallelism 1, 10 s checkpoints, 7-day label delay. */
+  /**
+   * Defaults: standard topics, parallelism 1, 10 s checkpoints (3 min timeout, 1 s pause), 15 min
+   * transactions, RocksDB state, checkpoint storage from the cluster, 8 restarts, 7-day label
+   * delay.
+   */
   public static Builder builder(String bootstrapServers) {
     return new Builder(bootstrapServers);
   }
@@ -146,6 +191,12 @@ public record FraudPipelineSettings(
     b.labelIdleness = labelIdleness;
     b.maxAheadOfStream = maxAheadOfStream;
     b.deliveryGuarantee = deliveryGuarantee;
+    b.stateBackend = stateBackend;
+    b.checkpointDir = checkpointDir;
+    b.checkpointTimeout = checkpointTimeout;
+    b.minPauseBetweenCheckpoints = minPauseBetweenCheckpoints;
+    b.restartAttempts = restartAttempts;
+    b.restartMaxDelay = restartMaxDelay;
     return b;
   }
 
@@ -171,7 +222,7 @@ public record FraudPipelineSettings(
     private String transactionalIdPrefix = "millrace-fraud";
     private int parallelism = 1;
     private Duration checkpointInterval = Duration.ofSeconds(10);
-    private Duration transactionTimeout = Duration.ofMinutes(10);
+    private Duration transactionTimeout = MAX_TRANSACTION_TIMEOUT;
     private Duration outOfOrderness = Duration.ofSeconds(30);
     private Duration idleness = Duration.ofSeconds(30);
     private Duration allowedLateness = Duration.ofHours(1);
@@ -184,6 +235,12 @@ public record FraudPipelineSettings(
     private Duration labelIdleness = Duration.ofMinutes(5);
     private Duration maxAheadOfStream = Duration.ofDays(1);
     private DeliveryGuarantee deliveryGuarantee = DeliveryGuarantee.EXACTLY_ONCE;
+    private StateBackendChoice stateBackend = StateBackendChoice.ROCKSDB;
+    private String checkpointDir;
+    private Duration checkpointTimeout; // null: the default below
+    private Duration minPauseBetweenCheckpoints = Duration.ofSeconds(1);
+    private int restartAttempts = 8;
+    private Duration restartMaxDelay = Duration.ofSeconds(30);
 
     private Builder(String bootstrapServers) {
       this.bootstrapServers = bootstrapServers;
@@ -279,6 +336,44 @@ public record FraudPipelineSettings(
       return this;
     }
 
+    /** 3 minutes, or half the transaction timeout when that is shorter. */
+    private Duration defaultCheckpointTimeout() {
+      Duration half =
+          transactionTimeout == null ? DEFAULT_CHECKPOINT_TIMEOUT : transactionTimeout.dividedBy(2);
+      return half.compareTo(DEFAULT_CHECKPOINT_TIMEOUT) < 0 ? half : DEFAULT_CHECKPOINT_TIMEOUT;
+    }
+
+    public Builder stateBackend(StateBackendChoice v) {
+      stateBackend = v;
+      return this;
+    }
+
+    /** A checkpoint storage URI or local path (made absolute); null leaves it to the cluster. */
+    public Builder checkpointDir(String v) {
+      checkpointDir = v;
+      return this;
+    }
+
+    public Builder checkpointTimeout(Duration v) {
+      checkpointTimeout = v;
+      return this;
+    }
+
+    public Builder minPauseBetweenCheckpoints(Duration v) {
+      minPauseBetweenCheckpoints = v;
+      return this;
+    }
+
+    public Builder restartAttempts(int v) {
+      restartAttempts = v;
+      return this;
+    }
+
+    public Builder restartMaxDelay(Duration v) {
+      restartMaxDelay = v;
+      return this;
+    }
+
     public FraudPipelineSettings build() {
       return new FraudPipelineSettings(
           topics,
@@ -299,7 +394,13 @@ public record FraudPipelineSettings(
           monitoring,
           labelIdleness,
           maxAheadOfStream,
-          deliveryGuarantee);
+          deliveryGuarantee,
+          stateBackend,
+          checkpointDir == null ? null : Checkpoints.storageUri(checkpointDir),
+          checkpointTimeout != null ? checkpointTimeout : defaultCheckpointTimeout(),
+          minPauseBetweenCheckpoints,
+          restartAttempts,
+          restartMaxDelay);
     }
   }
 }

@@ -5,6 +5,7 @@ import dev.millrace.pipeline.AvroRecordSerializer;
 import dev.millrace.pipeline.AvroValueDeserializer;
 import dev.millrace.pipeline.DeadLetterSerializer;
 import dev.millrace.pipeline.ParsingDeserializer;
+import dev.millrace.pipeline.StateBackendChoice;
 import dev.millrace.schemas.DeadLetter;
 import dev.millrace.schemas.ModelAnnouncement;
 import dev.millrace.schemas.ModelQuality;
@@ -19,9 +20,16 @@ import java.time.Duration;
 import java.util.Properties;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.configuration.StateChangelogOptions;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.sink.KafkaSinkBuilder;
+import org.apache.flink.connector.kafka.sink.TransactionNamingStrategy;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
@@ -32,6 +40,8 @@ import org.apache.flink.types.Either;
 import org.apache.flink.util.ParameterTool;
 import org.apache.flink.util.TimeUtils;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The fraud job on Kafka: {@link FraudPipeline} with Kafka sources ({@code fraud.events}, {@code
@@ -57,6 +67,8 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
  * 10s] ...} (see {@link #settings(String[])}).
  */
 public final class KafkaFraudJob {
+
+  private static final Logger LOG = LoggerFactory.getLogger(KafkaFraudJob.class);
 
   /** The job name. */
   public static final String JOB_NAME = "millrace-fraud";
@@ -92,8 +104,16 @@ public final class KafkaFraudJob {
     if (settings.bootstrapServers() == null || settings.bootstrapServers().isBlank()) {
       throw new IllegalArgumentException("the fraud job needs Kafka bootstrap servers");
     }
-    env.enableCheckpointing(
-        settings.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
+    Configuration faultTolerance = faultTolerance(settings);
+    if (settings.checkpointDir() == null
+        && env.getConfiguration()
+            .getOptional(CheckpointingOptions.CHECKPOINTS_DIRECTORY)
+            .isEmpty()) {
+      // No checkpoint folder anywhere: checkpoints go to JobManager memory (5 MB at most, tests
+      // only), where RocksDB's incremental uploads fail ("streamStateHandle cannot be null").
+      faultTolerance.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, false);
+    }
+    env.configure(faultTolerance);
     TopicRegistry topics = settings.topics();
     FraudPipeline.build(
         env,
@@ -134,6 +154,56 @@ public final class KafkaFraudJob {
   }
 
   /**
+   * The job's state, checkpoint and restart configuration, as the Kafka connector asks for
+   * exactly-once: exactly-once checkpoints, one at a time with a minimum pause, a checkpoint
+   * timeout below the transaction timeout; RocksDB (or heap) state with incremental checkpoints,
+   * retained when the job is cancelled so that a later start can resume from them;
+   * exponential-delay restarts that give up after {@link FraudPipelineSettings#restartAttempts}
+   * failovers in a row. Applied to the job itself, so it holds on a Flink cluster as on a local
+   * MiniCluster.
+   */
+  public static Configuration faultTolerance(FraudPipelineSettings settings) {
+    Configuration c = new Configuration();
+    c.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, settings.checkpointInterval());
+    c.set(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE, CheckpointingMode.EXACTLY_ONCE);
+    c.set(CheckpointingOptions.CHECKPOINTING_TIMEOUT, settings.checkpointTimeout());
+    c.set(CheckpointingOptions.MAX_CONCURRENT_CHECKPOINTS, 1);
+    c.set(
+        CheckpointingOptions.MIN_PAUSE_BETWEEN_CHECKPOINTS, settings.minPauseBetweenCheckpoints());
+    c.set(
+        CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+        ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+    c.set(StateBackendOptions.STATE_BACKEND, settings.stateBackend().flinkName());
+    // Plain checkpoints: no changelog, no file merging (Flink's test environments switch these
+    // on at random, and with them RocksDB's uploads fail: "streamStateHandle cannot be null").
+    c.set(StateChangelogOptions.ENABLE_STATE_CHANGE_LOG, false);
+    c.set(CheckpointingOptions.FILE_MERGING_ENABLED, false);
+    if (settings.checkpointDir() != null) {
+      c.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+      c.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, settings.checkpointDir());
+      // Incremental RocksDB checkpoints need a file system to upload to (in JobManager memory
+      // they fail with "streamStateHandle cannot be null"); without a folder the cluster decides.
+      c.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
+    }
+    c.set(RestartStrategyOptions.RESTART_STRATEGY, "exponential-delay");
+    c.set(
+        RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF,
+        Duration.ofSeconds(1));
+    c.set(
+        RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF,
+        settings.restartMaxDelay());
+    c.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_BACKOFF_MULTIPLIER, 2.0);
+    c.set(
+        RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_RESET_BACKOFF_THRESHOLD,
+        Duration.ofMinutes(10));
+    c.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_JITTER_FACTOR, 0.1);
+    c.set(
+        RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_ATTEMPTS,
+        settings.restartAttempts());
+    return c;
+  }
+
+  /**
    * Parses command-line arguments into settings. {@code --bootstrap-servers} is required; the rest
    * default as in {@link FraudPipelineSettings#builder}: {@code --topic-namespace}, {@code
    * --parallelism}, {@code --group-id}, {@code --transactional-id-prefix}, {@code
@@ -143,7 +213,13 @@ public final class KafkaFraudJob {
    * {@code --quality-idle-timeout}, {@code --drift-window}, {@code --drift-slide}, {@code
    * --drift-min-examples}, {@code --drift-threshold}, {@code --drift-cooldown}, {@code --bounded},
    * {@code --label-idleness}, {@code --max-ahead-of-stream}, {@code --delivery-guarantee
-   * exactly-once|at-least-once} (durations like {@code 10s}, {@code 5 min}, {@code 7d}).
+   * exactly-once|at-least-once} (durations like {@code 10s}, {@code 5 min}, {@code 7d}). {@code
+   * --state-backend rocksdb|hashmap}, {@code --checkpoint-dir URI} (e.g. {@code
+   * s3://bucket/millrace/checkpoints}, {@code file:///data/checkpoints}; default: the cluster's
+   * {@code execution.checkpointing.dir}), {@code --checkpoint-timeout}, {@code
+   * --min-pause-between-checkpoints}, {@code --restart-attempts}, {@code --restart-max-delay}
+   * (durations like {@code 10s}, {@code 5 min}, {@code 7d}). Resume with {@code flink run -s
+   * <checkpoint-dir>/<job id>/chk-<n>}.
    */
   public static FraudPipelineSettings settings(String[] args) {
     ParameterTool p = ParameterTool.fromArgs(args);
@@ -187,6 +263,14 @@ public final class KafkaFraudJob {
             p.has("delivery-guarantee")
                 ? DeliveryGuarantee.parse(p.get("delivery-guarantee"))
                 : d.deliveryGuarantee())
+        .stateBackend(
+            StateBackendChoice.parse(p.get("state-backend", d.stateBackend().flinkName())))
+        .checkpointDir(p.get("checkpoint-dir", d.checkpointDir()))
+        .checkpointTimeout(duration(p, "checkpoint-timeout", d.checkpointTimeout()))
+        .minPauseBetweenCheckpoints(
+            duration(p, "min-pause-between-checkpoints", d.minPauseBetweenCheckpoints()))
+        .restartAttempts(p.getInt("restart-attempts", d.restartAttempts()))
+        .restartMaxDelay(duration(p, "restart-max-delay", d.restartMaxDelay()))
         .build();
   }
 
@@ -255,7 +339,12 @@ public final class KafkaFraudJob {
             .setKafkaProducerConfig(producer)
             .setRecordSerializer(serializer);
     if (exactlyOnce) {
-      builder.setTransactionalIdPrefix(settings.transactionalIdPrefix() + "-" + name);
+      // Stable across restarts (the prefix is fixed per job and sink); POOLING reuses a few
+      // transactional ids per subtask instead of one new id per checkpoint, which the broker
+      // would keep for transactional.id.expiration.ms (7 days).
+      builder
+          .setTransactionalIdPrefix(settings.transactionalIdPrefix() + "-" + name)
+          .setTransactionNamingStrategy(TransactionNamingStrategy.POOLING);
     }
     return builder.build();
   }

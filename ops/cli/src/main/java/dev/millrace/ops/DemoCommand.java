@@ -30,6 +30,7 @@ import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -182,6 +183,7 @@ public final class DemoCommand implements Callable<Integer> {
     if (data != null && !Files.isRegularFile(data)) {
       throw new UserError("no such file: " + data + " (--data expects a fraud_fdh .csv.gz)");
     }
+    boolean jobFailed = false;
     Pacing pacing = data != null ? Pacing.parseSpeed(speed) : Pacing.rate(rate);
     MetricsEndpoint.requireFree(metricsPort, "--metrics-port");
     MetricsEndpoint.requireFree(job.flinkMetricsPort, "--flink-metrics-port");
@@ -199,7 +201,16 @@ public final class DemoCommand implements Callable<Integer> {
       String bootstrap = kafka.bootstrapServers();
       try (MetricsEndpoint metrics =
               metricsPort > 0 ? MetricsEndpoint.start(metricsPort, "--metrics-port") : null;
-          LocalFlink flink = job.startLocal(job.fraudSettings(bootstrap, topics));
+          LocalFlink flink =
+              job.startLocal(
+                  job.fraudSettings(bootstrap, topics, demoDir.resolve("checkpoints")),
+                  Optional.empty(), // the demo folder was just emptied: always a fresh start
+                  line -> {
+                    synchronized (out) {
+                      out.println(line);
+                      out.flush();
+                    }
+                  });
           TrainerService trainer = new TrainerService(trainerSettings(bootstrap, topics));
           DashboardServer dashboardServer =
               dashboard.start(bootstrap, topics, trainer.history().file().getParent());
@@ -214,7 +225,9 @@ public final class DemoCommand implements Callable<Integer> {
           TrainerMeters.bind(metrics, trainer);
         }
         watcher.start();
-        out.printf("Fraud job running on a local MiniCluster (job %s)%n", flink.job().getJobID());
+        out.printf(
+            "Fraud job running on a local MiniCluster (job %s; %s state, checkpoints in %s)%n",
+            flink.job().getJobID(), job.stateBackend, demoDir.resolve("checkpoints"));
         if (metrics != null || job.flinkMetricsPort > 0) {
           out.printf(
               "Prometheus metrics: %s%s%n",
@@ -246,7 +259,7 @@ public final class DemoCommand implements Callable<Integer> {
         out.printf("Dashboard: %s%n", dashboardServer.taskUri(Task.FRAUD));
         out.println("Press Ctrl-C to stop.");
         out.flush();
-        new StatusLoop(out, publisher, watcher, trainer, flink).run(stop);
+        jobFailed = new StatusLoop(out, publisher, watcher, trainer, flink).run(stop);
         out.println("Stopping ...");
         out.flush();
         publisher.stop();
@@ -262,7 +275,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
     out.println("Demo stopped.");
     out.flush();
-    return 0;
+    return jobFailed ? 1 : 0;
   }
 
   /** The transactions to feed: the data set or the generator. */
@@ -351,20 +364,24 @@ public final class DemoCommand implements Callable<Integer> {
       this.flink = flink;
     }
 
-    void run(CountDownLatch stop) throws InterruptedException {
+    /** Runs until Ctrl-C, the duration or the job's end; true when the job failed. */
+    boolean run(CountDownLatch stop) throws InterruptedException {
       long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
       while (!stop.await(statusEvery.toMillis(), TimeUnit.MILLISECONDS)) {
-        printRuns();
-        out.println(line());
-        out.flush();
+        synchronized (out) {
+          printRuns();
+          out.println(line());
+          out.flush();
+        }
         if (flink.status().isGloballyTerminalState()) {
-          out.println("The fraud job ended: " + flink.status());
-          return;
+          out.println("The fraud job ended: " + flink.status() + " | " + flink.health().summary());
+          return flink.status() == org.apache.flink.api.common.JobStatus.FAILED;
         }
         if (System.nanoTime() >= deadline) {
-          return;
+          return false;
         }
       }
+      return false;
     }
 
     private String line() {
@@ -378,7 +395,7 @@ public final class DemoCommand implements Callable<Integer> {
       long secs = (now - started) / 1_000_000_000L;
       return String.format(
           "%02d:%02d  events %,d (%,.0f/s), labels %,d | scores %,d | DLQ %,d | model %s"
-              + " (versions scored: %d) | champion %s, %d runs, %,d training examples%s",
+              + " (versions scored: %d) | champion %s, %d runs, %,d training examples | %s%s",
           secs / 60,
           secs % 60,
           counts.events() + counts.poison(),
@@ -391,6 +408,7 @@ public final class DemoCommand implements Callable<Integer> {
           t.championVersion() == null ? "none" : t.championVersion(),
           t.runsCompleted(),
           t.examplesConsumed(),
+          flink.health().summary(),
           watcher.driftStatus().isEmpty() ? "" : " | " + watcher.driftStatus());
     }
 

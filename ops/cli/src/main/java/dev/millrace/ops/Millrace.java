@@ -4,10 +4,14 @@ import java.io.File;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.core.config.Configurator;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.IParameterExceptionHandler;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
 /**
@@ -39,6 +43,39 @@ import picocli.CommandLine.ParameterException;
 public final class Millrace implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /**
+   * {@code --log-level}: how much of Millrace's, Flink's and Kafka's logging reaches the console
+   * (stderr). The default shows Millrace's INFO lines and everyone's errors; WARN adds Flink's and
+   * Kafka's warnings (e.g. each failover's full stack trace), INFO or DEBUG far more.
+   */
+  @Option(
+      names = "--log-level",
+      scope = CommandLine.ScopeType.INHERIT,
+      paramLabel = "LEVEL",
+      defaultValue = "${env:MILLRACE_LOG_LEVEL:-}",
+      description =
+          "Console logging: ERROR, WARN, INFO, DEBUG or TRACE for all libraries (Flink, Kafka);"
+              + " default: Millrace's INFO lines and errors only (MILLRACE_LOG_LEVEL).")
+  void logLevel(String level) {
+    if (level == null || level.isBlank()) {
+      return;
+    }
+    Level l = Level.toLevel(level.trim(), null);
+    if (l == null) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "Invalid value for option '--log-level': '"
+              + level
+              + "' is not one of ERROR, WARN, INFO, DEBUG, TRACE");
+    }
+    Configurator.setRootLevel(l);
+    for (String library : List.of("org.apache.flink", "org.apache.kafka", "org.apache.pekko")) {
+      Configurator.setLevel(library, l);
+    }
+    Configurator.setLevel("dev.millrace", Level.INFO.isMoreSpecificThan(l) ? l : Level.INFO);
+    Configurator.setLevel("dev.millrace.kafka", l);
+  }
 
   @Override
   public void run() {

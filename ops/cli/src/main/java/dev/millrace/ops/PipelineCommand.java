@@ -1,16 +1,22 @@
 package dev.millrace.ops;
 
+import dev.millrace.ops.local.JobWatch;
 import dev.millrace.ops.local.LocalFlink;
 import dev.millrace.ops.metrics.MetricsEndpoint;
+import dev.millrace.pipeline.Checkpoints;
+import dev.millrace.pipeline.StateBackendChoice;
 import dev.millrace.pipeline.fraud.FraudPipelineSettings;
 import dev.millrace.schemas.Task;
 import dev.millrace.schemas.TopicRegistry;
 import dev.millrace.scorer.flink.ScoringSettings;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.apache.flink.api.common.JobStatus;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -42,7 +48,46 @@ public final class PipelineCommand implements Callable<Integer> {
       description = "The task; today: fraud.")
   String task;
 
+  @Option(
+      names = "--checkpoint-dir",
+      defaultValue = "${env:MILLRACE_CHECKPOINT_DIR:-.millrace/pipeline/checkpoints}",
+      paramLabel = "DIR",
+      description =
+          "Checkpoint folder; the job's checkpoints go to DIR/<task> (DIR/<namespace>.<task>"
+              + " with --namespace), are retained when the job stops, and the next start resumes"
+              + " from the latest one (default ${DEFAULT-VALUE}; MILLRACE_CHECKPOINT_DIR).")
+  Path checkpointDir;
+
+  @Option(
+      names = "--fresh",
+      description =
+          "Ignore retained checkpoints: start with empty state, reading from the consumer"
+              + " groups' committed offsets.")
+  boolean fresh;
+
+  @Option(
+      names = "--status-every",
+      defaultValue = "10s",
+      converter = DurationConverter.class,
+      description =
+          "How often to print a line with restarts and the last checkpoint"
+              + " (default ${DEFAULT-VALUE}).")
+  Duration statusEvery;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /** Converts {@code rocksdb} / {@code hashmap}. */
+  static final class StateBackendConverter
+      implements CommandLine.ITypeConverter<StateBackendChoice> {
+    @Override
+    public StateBackendChoice convert(String value) {
+      try {
+        return StateBackendChoice.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.TypeConversionException(e.getMessage());
+      }
+    }
+  }
 
   /** Job flags shared with {@code demo}. */
   public static final class JobOptions {
@@ -112,17 +157,47 @@ public final class PipelineCommand implements Callable<Integer> {
                 + " and operator metrics at /metrics); 0 for none (default ${DEFAULT-VALUE}).")
     int flinkMetricsPort;
 
-    /** Starts the fraud job on a local MiniCluster, with its metrics endpoint when asked. */
-    LocalFlink startLocal(FraudPipelineSettings settings) {
+    @Option(
+        names = "--state-backend",
+        defaultValue = "${env:MILLRACE_STATE_BACKEND:-rocksdb}",
+        paramLabel = "rocksdb|hashmap",
+        converter = StateBackendConverter.class,
+        description =
+            "Where the job keeps its state: rocksdb (on disk, incremental checkpoints; for real"
+                + " volumes) or hashmap (on the heap) (default ${DEFAULT-VALUE};"
+                + " MILLRACE_STATE_BACKEND).")
+    StateBackendChoice stateBackend;
+
+    @Option(
+        names = "--restart-attempts",
+        defaultValue = "8",
+        description =
+            "Failovers in a row (restarts back off exponentially from 1 s to 30 s) after which"
+                + " the job stops with its root cause instead of restarting again"
+                + " (default ${DEFAULT-VALUE}).")
+    int restartAttempts;
+
+    /**
+     * Starts the fraud job on a local MiniCluster, with its metrics endpoint when asked; failover
+     * lines go to {@code console}.
+     */
+    LocalFlink startLocal(
+        FraudPipelineSettings settings,
+        Optional<Checkpoints.Retained> resumeFrom,
+        Consumer<String> console) {
       MetricsEndpoint.requireFree(flinkMetricsPort, "--flink-metrics-port");
-      return LocalFlink.startFraud(settings, flinkMetricsPort);
+      return LocalFlink.startFraud(settings, flinkMetricsPort, resumeFrom, console);
     }
 
-    FraudPipelineSettings fraudSettings(String bootstrapServers, TopicRegistry topics) {
+    FraudPipelineSettings fraudSettings(
+        String bootstrapServers, TopicRegistry topics, Path checkpointDir) {
       return FraudPipelineSettings.builder(bootstrapServers)
           .topics(topics)
           .parallelism(parallelism)
           .checkpointInterval(checkpointInterval)
+          .stateBackend(stateBackend)
+          .checkpointDir(checkpointDir.toString())
+          .restartAttempts(restartAttempts)
           .labelDelay(labelDelay)
           .labelIdleness(labelIdleness)
           .maxAheadOfStream(maxAheadOfStream)
@@ -138,16 +213,34 @@ public final class PipelineCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     PublishRun.fraudOnly(task, "pipeline");
     FraudPipelineSettings settings =
-        job.fraudSettings(cluster.bootstrapServers, cluster.registry());
+        job.fraudSettings(cluster.bootstrapServers, cluster.registry(), jobCheckpointDir());
     PrintWriter out = spec.commandLine().getOut();
     PublishRun.ensureTopics(cluster.bootstrapServers, cluster.registry());
+    Optional<Checkpoints.Retained> resume = resumePoint(settings.checkpointDir(), out);
     CountDownLatch stop = new CountDownLatch(1);
-    try (LocalFlink flink = job.startLocal(settings)) {
+    Consumer<String> console =
+        line -> {
+          synchronized (out) {
+            out.println(line);
+            out.flush();
+          }
+        };
+    try (LocalFlink flink = job.startLocal(settings, resume, console)) {
       Thread hook =
           new Thread(
               () -> {
                 stop.countDown();
                 flink.close();
+                JobWatch.Health h = flink.health();
+                console.accept(
+                    "Fraud job stopped"
+                        + (h.checkpoint() == null
+                            ? " before its first checkpoint"
+                            : "; checkpoint "
+                                + h.checkpoint().id()
+                                + " or later is retained in "
+                                + settings.checkpointDir()
+                                + " and the next start resumes from it"));
               },
               "millrace-pipeline-stop");
       Runtime.getRuntime().addShutdownHook(hook);
@@ -158,17 +251,88 @@ public final class PipelineCommand implements Callable<Integer> {
           settings.topics().scores(Task.FRAUD).name(),
           settings.topics().training(Task.FRAUD).name(),
           settings.topics().dlq(Task.FRAUD).name());
+      out.printf(
+          "State: %s; checkpoints every %s to %s (retained when the job stops)%n",
+          settings.stateBackend(),
+          settings.checkpointInterval().toMillis() / 1000.0 + " s",
+          settings.checkpointDir());
       out.println("Press Ctrl-C to stop.");
       out.flush();
-      while (!stop.await(2, TimeUnit.SECONDS)) {
+      long nextStatus = System.nanoTime() + statusEvery.toNanos();
+      boolean olderRemoved = false;
+      while (!stop.await(1, TimeUnit.SECONDS)) {
         JobStatus status = flink.status();
         if (status.isGloballyTerminalState()) {
           Runtime.getRuntime().removeShutdownHook(hook);
-          out.println("Fraud job ended: " + status);
+          JobWatch.Health h = flink.health();
+          if (status == JobStatus.FAILED) {
+            // JobWatch has printed the root cause; repeat it on stderr for scripts
+            spec.commandLine()
+                .getErr()
+                .printf(
+                    "millrace: the fraud job failed after %d restarts: %s%n",
+                    h.restarts(), h.lastFailure());
+            spec.commandLine().getErr().flush();
+            return 1;
+          }
+          out.println("Fraud job ended: " + status + " | " + h.summary());
           return status == JobStatus.FINISHED ? 0 : 1;
+        }
+        if (!olderRemoved && flink.health().completedCheckpoints() > 0) {
+          olderRemoved = true;
+          int removed =
+              Checkpoints.removeOtherJobs(
+                  settings.checkpointDir(), flink.job().getJobID().toString());
+          if (removed > 0) {
+            console.accept(
+                "Removed the checkpoints of "
+                    + removed
+                    + " earlier run(s): this run's first checkpoint supersedes them");
+          }
+        }
+        if (System.nanoTime() >= nextStatus) {
+          nextStatus = System.nanoTime() + statusEvery.toNanos();
+          console.accept("Fraud job " + status + " | " + flink.health().summary());
         }
       }
     }
     return 0;
+  }
+
+  /**
+   * One folder per task and topic namespace under {@code --checkpoint-dir}, so that pipelines of
+   * different namespaces never resume from each other's checkpoints (Kafka offsets included).
+   */
+  Path jobCheckpointDir() {
+    String ns = cluster.namespace == null ? "" : cluster.namespace.trim();
+    return checkpointDir.resolve(ns.isEmpty() ? task : ns + "." + task);
+  }
+
+  /** The retained checkpoint to resume from, unless {@code --fresh}; says which on {@code out}. */
+  private Optional<Checkpoints.Retained> resumePoint(String storage, PrintWriter out) {
+    Optional<Checkpoints.Retained> latest;
+    try {
+      latest = Checkpoints.latest(storage);
+    } catch (java.io.UncheckedIOException e) {
+      throw new UserError(
+          "cannot read the checkpoint folder " + storage + ": " + e.getCause().getMessage());
+    }
+    if (fresh) {
+      out.println(
+          "Starting fresh (--fresh): empty state, reading from the committed Kafka offsets"
+              + latest
+                  .map(c -> "; ignoring checkpoint " + c.checkpointId() + " at " + c.path())
+                  .orElse(""));
+      return Optional.empty();
+    }
+    if (latest.isEmpty()) {
+      out.println("No retained checkpoint in " + storage + ": starting with empty state");
+      return latest;
+    }
+    Checkpoints.Retained c = latest.get();
+    out.printf(
+        "Resuming from checkpoint %d of job %s (%s, completed %s); --fresh starts over%n",
+        c.checkpointId(), c.jobId(), c.path(), c.completedAt());
+    return latest;
   }
 }

@@ -57,6 +57,38 @@ class MillraceCommandTest {
   }
 
   @Test
+  void pipelineStateFlagsAreCheckedAndDocumented() {
+    assertThat(run("pipeline", "--task", "fraud", "--state-backend", "memory")).isEqualTo(2);
+    assertThat(err.toString())
+        .startsWith(
+            "millrace: Invalid value for option '--state-backend': unknown state backend"
+                + " 'memory': expected one of rocksdb, hashmap");
+
+    out.getBuffer().setLength(0);
+    assertThat(run("pipeline", "--help")).isZero();
+    assertThat(out.toString())
+        .contains("--checkpoint-dir=DIR")
+        .contains("MILLRACE_CHECKPOINT_DIR")
+        .contains("millrace/pipeline/checkpoints")
+        .contains("--fresh")
+        .contains("--state-backend=rocksdb|hashmap")
+        .contains("--restart-attempts")
+        .contains("--log-level=LEVEL");
+  }
+
+  @Test
+  void aBadLogLevelIsOneLineAndExitCode2() {
+    assertThat(run("version", "--log-level", "LOUD")).isEqualTo(2);
+    assertThat(err.toString())
+        .startsWith(
+            "millrace: Invalid value for option '--log-level': 'LOUD' is not one of ERROR, WARN,"
+                + " INFO, DEBUG, TRACE");
+    assertThat(run("version", "--log-level", "warn")).isZero();
+    assertThat(org.apache.logging.log4j.LogManager.getLogger("org.apache.flink.x").getLevel())
+        .isEqualTo(org.apache.logging.log4j.Level.WARN);
+  }
+
+  @Test
   void anUnknownTaskIsOneLineAndExitCode1() {
     assertThat(run("topics", "create", "--task", "frod", "-b", "127.0.0.1:1")).isEqualTo(1);
     assertThat(err.toString())

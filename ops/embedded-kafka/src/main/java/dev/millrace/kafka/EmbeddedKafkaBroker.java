@@ -17,11 +17,15 @@ import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.FeatureUpdate;
+import org.apache.kafka.clients.admin.FinalizedVersionRange;
+import org.apache.kafka.clients.admin.UpdateFeaturesOptions;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
 import org.apache.kafka.server.common.Feature;
 import org.apache.kafka.server.common.MetadataVersion;
+import org.apache.kafka.server.common.TransactionVersion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +41,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
   private static final int NODE_ID = 1;
+
+  /**
+   * The {@code transaction.version} feature level Millrace's brokers finalize: 1, the transactions
+   * protocol before KIP-890 (V2). Flink's Kafka sink re-commits a checkpoint's transactions after a
+   * failover by resuming them with their stored producer id and epoch; with V2 every transaction
+   * bumps the epoch, so that re-commit is fenced (FLINK-40689, FLINK-40626). V1 keeps it working.
+   */
+  public static final short TRANSACTION_VERSION = TransactionVersion.TV_1.featureLevel();
 
   private final BrokerSettings settings;
   private final int port;
@@ -161,6 +173,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   }
 
   private static void format(Path dataDir) {
+    format(dataDir, TRANSACTION_VERSION);
+  }
+
+  /** Formats an empty data folder with this {@code transaction.version} (tests use 2). */
+  static void format(Path dataDir, short transactionVersion) {
     if (Files.exists(dataDir.resolve("meta.properties"))) {
       return;
     }
@@ -174,6 +191,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
           .setMetadataLogDirectory(dataDir.toString())
           .setControllerListenerName("CONTROLLER")
           .setReleaseVersion(MetadataVersion.latestProduction())
+          .setFeatureLevel(TransactionVersion.FEATURE_NAME, transactionVersion)
           .setIgnoreFormatted(true)
           .run();
     } catch (Exception e) {
@@ -193,6 +211,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       while (true) {
         try {
           admin.describeCluster().nodes().get(10, TimeUnit.SECONDS);
+          pinTransactionVersion(admin);
           return;
         } catch (Exception e) {
           if (System.nanoTime() > deadline) {
@@ -203,6 +222,35 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
           sleep(100);
         }
       }
+    }
+  }
+
+  /**
+   * A data folder formatted before Millrace pinned {@link #TRANSACTION_VERSION} may have finalized
+   * a higher level; downgrade it (the feature allows that at run time).
+   */
+  private void pinTransactionVersion(Admin admin) throws Exception {
+    FinalizedVersionRange finalized =
+        admin
+            .describeFeatures()
+            .featureMetadata()
+            .get(10, TimeUnit.SECONDS)
+            .finalizedFeatures()
+            .get(TransactionVersion.FEATURE_NAME);
+    if (finalized != null && finalized.maxVersionLevel() > TRANSACTION_VERSION) {
+      LOG.info(
+          "Lowering {} from {} to {} (Flink's exactly-once recovery needs it)",
+          TransactionVersion.FEATURE_NAME,
+          finalized.maxVersionLevel(),
+          TRANSACTION_VERSION);
+      admin
+          .updateFeatures(
+              Map.of(
+                  TransactionVersion.FEATURE_NAME,
+                  new FeatureUpdate(TRANSACTION_VERSION, FeatureUpdate.UpgradeType.SAFE_DOWNGRADE)),
+              new UpdateFeaturesOptions())
+          .all()
+          .get(10, TimeUnit.SECONDS);
     }
   }
 

@@ -14,12 +14,15 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.FinalizedVersionRange;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.server.common.TransactionVersion;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,6 +47,58 @@ class EmbeddedKafkaBrokerTest {
       assertThat(admin.names()).contains("fraud.events", "fraud.dlq", "millrace.models");
       assertThat(readAll(broker.bootstrapServers(), "fraud.raw")).containsExactly("{\"hello\":1}");
     }
+  }
+
+  @Test
+  void theBrokerFinalizesTransactionsV1() throws Exception {
+    try (EmbeddedKafkaBroker broker =
+        EmbeddedKafkaBroker.start(BrokerSettings.ephemeral(dataDir))) {
+      assertThat(finalizedTransactionVersion(broker.bootstrapServers())).isEqualTo((short) 1);
+      assertThat(EmbeddedKafkaBroker.TRANSACTION_VERSION).isEqualTo((short) 1);
+      assertATransactionCommits(broker.bootstrapServers());
+    }
+  }
+
+  @Test
+  void aDataDirFormattedWithTransactionsV2IsLoweredToV1() throws Exception {
+    Files.createDirectories(dataDir);
+    EmbeddedKafkaBroker.format(dataDir.toAbsolutePath(), (short) 2);
+    try (EmbeddedKafkaBroker broker =
+        EmbeddedKafkaBroker.start(BrokerSettings.ephemeral(dataDir))) {
+      assertThat(finalizedTransactionVersion(broker.bootstrapServers())).isEqualTo((short) 1);
+      assertATransactionCommits(broker.bootstrapServers());
+    }
+  }
+
+  private static short finalizedTransactionVersion(String bootstrap) throws Exception {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+      FinalizedVersionRange tv =
+          admin
+              .describeFeatures()
+              .featureMetadata()
+              .get()
+              .finalizedFeatures()
+              .get(TransactionVersion.FEATURE_NAME);
+      assertThat(tv).as("transaction.version is finalized").isNotNull();
+      return tv.maxVersionLevel();
+    }
+  }
+
+  private static void assertATransactionCommits(String bootstrap) throws Exception {
+    try (TopicAdmin admin = new TopicAdmin(bootstrap)) {
+      admin.ensure(TopicRegistry.standard().all(List.of(Task.FRAUD)));
+    }
+    Properties p = new Properties();
+    p.put("bootstrap.servers", bootstrap);
+    p.put("transactional.id", "tv-test");
+    try (KafkaProducer<String, String> producer =
+        new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+      producer.initTransactions();
+      producer.beginTransaction();
+      producer.send(new ProducerRecord<>("fraud.raw", "k", "in a transaction")).get();
+      producer.commitTransaction();
+    }
+    assertThat(readAll(bootstrap, "fraud.raw")).contains("in a transaction");
   }
 
   @Test

@@ -1,22 +1,40 @@
 package dev.millrace.ops.local;
 
+import dev.millrace.pipeline.Checkpoints;
 import dev.millrace.pipeline.fraud.FraudPipelineSettings;
 import dev.millrace.pipeline.fraud.KafkaFraudJob;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
 import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.client.deployment.executors.LocalExecutor;
 import org.apache.flink.configuration.ConfigConstants;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.DeploymentOptions;
 import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.PipelineExecutorFactory;
+import org.apache.flink.core.execution.PipelineExecutorServiceLoader;
+import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
-/** Runs a task's Flink job on a local MiniCluster inside this JVM. */
+/**
+ * Runs a task's Flink job on a local MiniCluster inside this JVM, optionally resuming from a
+ * retained checkpoint, and watches it ({@link JobWatch}): one console line per failover with its
+ * root cause, restarts and the last checkpoint's size and duration.
+ */
 public final class LocalFlink implements AutoCloseable {
 
   private final JobClient job;
+  private final JobWatch watch;
 
-  private LocalFlink(JobClient job) {
+  private LocalFlink(JobClient job, JobWatch watch) {
     this.job = job;
+    this.watch = watch;
   }
 
   /** Name of the Prometheus reporter in Flink's configuration ({@code metrics.reporter.prom.*}). */
@@ -27,7 +45,12 @@ public final class LocalFlink implements AutoCloseable {
 
   /** Starts the fraud job on a local MiniCluster without a metrics endpoint. */
   public static LocalFlink startFraud(FraudPipelineSettings settings) {
-    return startFraud(settings, 0);
+    return startFraud(settings, 0, Optional.empty(), line -> {});
+  }
+
+  /** Starts the fraud job afresh; failover lines are dropped. */
+  public static LocalFlink startFraud(FraudPipelineSettings settings, int metricsPort) {
+    return startFraud(settings, metricsPort, Optional.empty(), line -> {});
   }
 
   /**
@@ -35,13 +58,28 @@ public final class LocalFlink implements AutoCloseable {
    *
    * @param metricsPort port of Flink's Prometheus reporter ({@code /metrics} of the job and its
    *     operators), 0 for none
+   * @param resumeFrom a retained checkpoint to restore state and Kafka offsets from; empty starts
+   *     with empty state from the consumer groups' committed offsets
+   * @param console receives one line per failover (and the final failure) with its root cause
    */
-  public static LocalFlink startFraud(FraudPipelineSettings settings, int metricsPort) {
+  public static LocalFlink startFraud(
+      FraudPipelineSettings settings,
+      int metricsPort,
+      Optional<Checkpoints.Retained> resumeFrom,
+      Consumer<String> console) {
     Configuration conf = configuration(metricsPort);
+    conf.set(DeploymentOptions.TARGET, LocalExecutor.NAME);
+    conf.set(DeploymentOptions.ATTACHED, true);
+    resumeFrom.ifPresent(c -> conf.set(StateRecoveryOptions.SAVEPOINT_PATH, c.path()));
+    CompletableFuture<MiniCluster> cluster = new CompletableFuture<>();
     StreamExecutionEnvironment env =
-        StreamExecutionEnvironment.createLocalEnvironment(settings.parallelism(), conf);
+        new StreamExecutionEnvironment(
+            new CapturingLocalExecutor(cluster), conf, LocalFlink.class.getClassLoader());
+    env.setParallelism(settings.parallelism());
     try {
-      return new LocalFlink(KafkaFraudJob.start(env, settings));
+      JobClient job = KafkaFraudJob.start(env, settings);
+      JobWatch watch = JobWatch.start(cluster.get(30, TimeUnit.SECONDS), job, console);
+      return new LocalFlink(job, watch);
     } catch (Exception e) {
       throw new IllegalStateException("cannot start the fraud job: " + e.getMessage(), e);
     }
@@ -68,23 +106,79 @@ public final class LocalFlink implements AutoCloseable {
     return job;
   }
 
-  /** The job's status, or FAILED when it cannot be asked. */
+  /** Restarts, checkpoints and failures seen so far. */
+  public JobWatch.Health health() {
+    return watch.health();
+  }
+
+  /** The job's status; once it has ended, how it ended; FAILED when it cannot be asked. */
   public JobStatus status() {
+    Optional<JobStatus> ended = watch.terminalStatus();
+    if (ended.isPresent()) {
+      return ended.get();
+    }
     try {
-      return job.getJobStatus().get();
+      return job.getJobStatus().get(10, TimeUnit.SECONDS);
     } catch (Exception e) {
-      return JobStatus.FAILED;
+      return watch.terminalStatus().orElse(JobStatus.FAILED);
     }
   }
 
+  /**
+   * Cancels the job and waits until it has ended (its latest completed checkpoint is retained, its
+   * open transactions aborted), then stops watching.
+   */
   @Override
   public void close() {
     try {
       if (!status().isGloballyTerminalState()) {
-        job.cancel().get();
+        job.cancel().get(30, TimeUnit.SECONDS);
       }
+      job.getJobExecutionResult().handle((r, e) -> null).get(60, TimeUnit.SECONDS);
     } catch (Exception e) {
       // the MiniCluster is shutting down with the JVM
+    } finally {
+      watch.close();
+    }
+  }
+
+  /** Flink's own local executor, with a hand on the MiniCluster it creates for the job. */
+  private static final class CapturingLocalExecutor implements PipelineExecutorServiceLoader {
+    private final CompletableFuture<MiniCluster> cluster;
+
+    CapturingLocalExecutor(CompletableFuture<MiniCluster> cluster) {
+      this.cluster = cluster;
+    }
+
+    @Override
+    public PipelineExecutorFactory getExecutorFactory(Configuration configuration) {
+      return new PipelineExecutorFactory() {
+        @Override
+        public String getName() {
+          return LocalExecutor.NAME;
+        }
+
+        @Override
+        public boolean isCompatibleWith(Configuration c) {
+          return true;
+        }
+
+        @Override
+        public LocalExecutor getExecutor(Configuration c) {
+          return LocalExecutor.createWithFactory(
+              c,
+              miniClusterConfiguration -> {
+                MiniCluster created = new MiniCluster(miniClusterConfiguration);
+                cluster.complete(created);
+                return created;
+              });
+        }
+      };
+    }
+
+    @Override
+    public Stream<String> getExecutorNames() {
+      return Stream.of(LocalExecutor.NAME);
     }
   }
 }
