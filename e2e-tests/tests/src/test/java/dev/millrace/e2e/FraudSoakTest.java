@@ -82,7 +82,7 @@ class FraudSoakTest {
       FlinkTestCluster.extension(METRICS.addToConfiguration(new Configuration()));
 
   static final String FROM = "2018-07-01T00:00:00Z";
-  static final int DEFAULT_DAYS = 14;
+  static final int DEFAULT_DAYS = 21;
   private static final int PARALLELISM = 2;
   private static final Duration LABEL_DELAY = Duration.ofDays(7);
   private static final Duration WAIT = Duration.ofMinutes(3);
@@ -109,10 +109,10 @@ class FraudSoakTest {
             .checkpointInterval(Duration.ofSeconds(2))
             .labelDelay(LABEL_DELAY)
             .scoring(ScoringSettings.defaults(Task.FRAUD).withBatchSize(128))
+            .checkpointDir(dir.resolve("checkpoints").toString()) // RocksDB, as in production
             .build();
-    Configuration jobConf = FlinkTestCluster.configuration();
-    jobConf.setString("execution.checkpointing.dir", dir.resolve("checkpoints").toUri().toString());
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(jobConf);
+    StreamExecutionEnvironment env =
+        StreamExecutionEnvironment.getExecutionEnvironment(FlinkTestCluster.configuration());
     JobClient job = KafkaFraudJob.start(env, settings);
     JobID jobId = job.getJobID();
 
@@ -250,9 +250,10 @@ class FraudSoakTest {
               checkpoint == null
                   ? "none"
                   : String.format(
-                      "#%d %,d bytes in %d ms",
+                      "#%d %,d bytes (%,d incremental) in %d ms",
                       checkpoint.getCheckpointId(),
                       checkpoint.getStateSize(),
+                      checkpoint.getCheckpointedSize(),
                       checkpoint.getEndToEndDuration()));
       System.out.println(summary);
       LOG.info(summary);
