@@ -167,7 +167,7 @@ public final class LabelJoin
               .setTask(Task.FRAUD)
               .setEventId(ctx.getCurrentKey())
               .setEntityId(s.entityId)
-              .setFeatureSchemaFingerprint(s.featureSchemaFingerprint)
+              .setFeatureSchemaFingerprint(s.fingerprint())
               .setFeatures(FraudFeatures.asList(s.features))
               .setLabel(fraud ? 1.0 : 0.0)
               .setEventTime(s.eventTime)

@@ -16,7 +16,11 @@ public class PendingExample {
   /** The entity (customer) id. */
   public String entityId;
 
-  /** The feature schema fingerprint of the vector. */
+  /**
+   * The feature schema fingerprint of the vector; null when it is the job's ({@link
+   * FraudFeatures#FINGERPRINT}), as it always is, so that the long hex string is not written into
+   * every checkpoint once per pending transaction.
+   */
   public String featureSchemaFingerprint;
 
   /** The feature values as scored, in the job's feature order. */
@@ -38,11 +42,17 @@ public class PendingExample {
     FeatureVector v = scored.getVector();
     PendingExample p = new PendingExample();
     p.entityId = v.getEntityId();
-    p.featureSchemaFingerprint = v.getFeatureSchemaFingerprint();
+    String fingerprint = v.getFeatureSchemaFingerprint();
+    p.featureSchemaFingerprint = FraudFeatures.FINGERPRINT.equals(fingerprint) ? null : fingerprint;
     p.features = FraudFeatures.toArray(v.getFeatures());
     p.eventTime = v.getEventTime();
     p.modelVersion = scored.getModelVersion();
     p.score = scored.getPrediction();
     return p;
+  }
+
+  /** The feature schema fingerprint of the vector. */
+  public String fingerprint() {
+    return featureSchemaFingerprint == null ? FraudFeatures.FINGERPRINT : featureSchemaFingerprint;
   }
 }
