@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.millrace.pipeline.fraud.CustomerHistory;
 import dev.millrace.pipeline.fraud.FraudPipeline;
 import dev.millrace.pipeline.fraud.FraudPipelineSettings;
+import dev.millrace.pipeline.fraud.PendingExample;
 import dev.millrace.pipeline.fraud.TerminalHistory;
 import dev.millrace.pipeline.monitoring.DriftCounts;
 import dev.millrace.pipeline.monitoring.DriftSample;
@@ -52,6 +53,7 @@ class NoKryoTest {
         RawRecord.class,
         CustomerHistory.class,
         TerminalHistory.class,
+        PendingExample.class,
         QualityWindow.class,
         DriftSample.class,
         DriftCounts.class

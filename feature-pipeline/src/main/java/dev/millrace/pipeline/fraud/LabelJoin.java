@@ -81,7 +81,7 @@ public final class LabelJoin
   private final long maturityMs;
   private final String labelsTopic;
   private transient AvroSerde<FraudLabel> serde;
-  private transient ValueState<ScoredFeatures> scored;
+  private transient ValueState<PendingExample> scored;
   private transient ValueState<FraudLabel> label;
   private transient Counter lateLabels;
   private transient Counter orphanLabels;
@@ -102,7 +102,7 @@ public final class LabelJoin
     scored =
         getRuntimeContext()
             .getState(
-                new ValueStateDescriptor<>("scored", TypeInformation.of(ScoredFeatures.class)));
+                new ValueStateDescriptor<>("pending", TypeInformation.of(PendingExample.class)));
     label =
         getRuntimeContext()
             .getState(new ValueStateDescriptor<>("label", TypeInformation.of(FraudLabel.class)));
@@ -115,8 +115,9 @@ public final class LabelJoin
   @Override
   public void processElement1(ScoredFeatures value, Context ctx, Collector<TrainingExample> out)
       throws Exception {
-    scored.update(value);
-    ctx.timerService().registerEventTimeTimer(maturity(value));
+    PendingExample pending = PendingExample.of(value);
+    scored.update(pending);
+    ctx.timerService().registerEventTimeTimer(maturity(pending));
   }
 
   @Override
@@ -157,22 +158,22 @@ public final class LabelJoin
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<TrainingExample> out)
       throws Exception {
-    ScoredFeatures s = scored.value();
+    PendingExample s = scored.value();
     FraudLabel l = label.value();
     if (s != null) {
       boolean fraud = l != null && l.getFraud();
       out.collect(
           TrainingExample.newBuilder()
               .setTask(Task.FRAUD)
-              .setEventId(s.getVector().getEventId())
-              .setEntityId(s.getVector().getEntityId())
-              .setFeatureSchemaFingerprint(s.getVector().getFeatureSchemaFingerprint())
-              .setFeatures(s.getVector().getFeatures())
+              .setEventId(ctx.getCurrentKey())
+              .setEntityId(s.entityId)
+              .setFeatureSchemaFingerprint(s.fingerprint())
+              .setFeatures(FraudFeatures.asList(s.features))
               .setLabel(fraud ? 1.0 : 0.0)
-              .setEventTime(s.getVector().getEventTime())
+              .setEventTime(s.eventTime)
               .setLabelTime(l != null ? l.getLabelTime() : Instant.ofEpochMilli(timestamp))
-              .setModelVersion(s.getModelVersion())
-              .setScore(s.getPrediction())
+              .setModelVersion(s.modelVersion)
+              .setScore(s.score)
               .build());
       examples.inc();
       ctx.timerService().deleteEventTimeTimer(maturity(s));
@@ -216,8 +217,8 @@ public final class LabelJoin
             Instant.now()));
   }
 
-  private long maturity(ScoredFeatures s) {
-    return s.getVector().getEventTime().toEpochMilli() + maturityMs;
+  private long maturity(PendingExample s) {
+    return s.eventTime.toEpochMilli() + maturityMs;
   }
 
   private long maturity(FraudLabel l) {

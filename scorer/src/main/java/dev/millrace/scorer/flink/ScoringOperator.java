@@ -220,10 +220,10 @@ public final class ScoringOperator extends AbstractStreamOperator<ScoredFeatures
 
   @Override
   public void processElement1(StreamRecord<FeatureVector> element) throws Exception {
+    // Kept in the buffer without a copy, object reuse or not: a two-input operator is never chained
+    // to the operator before it, so its records always arrive through the network stack, which
+    // deserialises each into a fresh object (Flink's NonReusingDeserializationDelegate).
     FeatureVector value = element.getValue();
-    if (getExecutionConfig().isObjectReuseEnabled()) {
-      value = FeatureVector.newBuilder(value).build();
-    }
     bufferValues[buffered] = value;
     bufferHasTimestamp[buffered] = element.hasTimestamp();
     bufferTimestamps[buffered] = element.hasTimestamp() ? element.getTimestamp() : 0L;
