@@ -9,6 +9,8 @@ import dev.millrace.pipeline.fraud.PendingExample;
 import dev.millrace.pipeline.fraud.TerminalHistory;
 import dev.millrace.pipeline.monitoring.DriftCounts;
 import dev.millrace.pipeline.monitoring.DriftSample;
+import dev.millrace.pipeline.monitoring.QualityPoint;
+import dev.millrace.pipeline.monitoring.QualityProgress;
 import dev.millrace.pipeline.monitoring.QualityWindow;
 import dev.millrace.schemas.DeadLetter;
 import dev.millrace.schemas.RecordTypes;
@@ -55,6 +57,8 @@ class NoKryoTest {
         TerminalHistory.class,
         PendingExample.class,
         QualityWindow.class,
+        QualityPoint.class,
+        QualityProgress.class,
         DriftSample.class,
         DriftCounts.class
       })

@@ -5,6 +5,7 @@ import dev.millrace.ingest.fraud.FraudCsvReader;
 import dev.millrace.ingest.fraud.FraudPublisher;
 import dev.millrace.ingest.fraud.LabeledTransaction;
 import dev.millrace.kafka.TopicAdmin;
+import dev.millrace.pipeline.StateBackendChoice;
 import dev.millrace.pipeline.fraud.DeliveryGuarantee;
 import dev.millrace.pipeline.fraud.FraudFeatureEngine;
 import dev.millrace.pipeline.fraud.FraudFeatures;
@@ -49,7 +50,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
-import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -112,8 +112,9 @@ public final class PerformanceBenchmark implements Callable<Integer> {
 
   @Option(
       names = "--state-backend",
-      defaultValue = "hashmap",
-      description = "Flink state backend: hashmap or rocksdb (default ${DEFAULT-VALUE})")
+      defaultValue = "rocksdb",
+      description =
+          "Flink state backend: rocksdb (the job's default) or hashmap (default ${DEFAULT-VALUE})")
   String stateBackend;
 
   @Option(
@@ -566,6 +567,7 @@ public final class PerformanceBenchmark implements Callable<Integer> {
         .checkpointInterval(checkpointInterval)
         .scoring(ScoringSettings.defaults(Task.FRAUD))
         .deliveryGuarantee(guarantee)
+        .stateBackend(StateBackendChoice.parse(stateBackend))
         .build();
   }
 
@@ -575,7 +577,6 @@ public final class PerformanceBenchmark implements Callable<Integer> {
     // durable checkpoints: state in JobManager memory fails past 5 MB
     conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
     conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
-    conf.set(StateBackendOptions.STATE_BACKEND, stateBackend);
     return StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
   }
 
@@ -824,7 +825,18 @@ public final class PerformanceBenchmark implements Callable<Integer> {
       return p;
     }
     String root = System.getProperty("maven.multiModuleProjectDirectory");
-    return (root != null ? Path.of(root) : Path.of("")).resolve(p).toAbsolutePath().normalize();
+    if (root != null) {
+      return Path.of(root).resolve(p).toAbsolutePath().normalize();
+    }
+    // exec:exec runs the benchmark in the module's folder: the project root is the nearest
+    // folder above that holds the parent of the given path (docs/benchmarks)
+    Path parent = p.getParent();
+    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+      if (parent == null || Files.isDirectory(dir.resolve(parent))) {
+        return dir.resolve(p).normalize();
+      }
+    }
+    return p.toAbsolutePath().normalize();
   }
 
   /**

@@ -9,6 +9,8 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -29,6 +31,12 @@ import org.apache.flink.util.Collector;
  * rmse}, {@code rmspe} (NaN while undefined). A version that gets no example for {@link
  * MonitoringSettings#qualityIdleTimeout()} of event time is emitted one last time (when it has new
  * examples) and its state and timer are cleared.
+ *
+ * <p>State per version, shaped for RocksDB: every example appends one {@link QualityPoint} to list
+ * state (no read) and updates a small {@link QualityProgress}; the window of {@code qualityWindow}
+ * pairs is read and written only at each emit, when the pending points enter it. The cleanup timer
+ * is registered once and, when it fires, moved to the version's latest time plus the timeout if an
+ * example came since, so an example costs no timer deletion.
  */
 public final class PrequentialQuality
     extends KeyedProcessFunction<String, TrainingExample, ModelQuality> {
@@ -55,6 +63,8 @@ public final class PrequentialQuality
   private final Clock clock;
 
   private transient ValueState<QualityWindow> state;
+  private transient ListState<QualityPoint> pending;
+  private transient ValueState<QualityProgress> progress;
   private transient Map<String, VersionGauges> gauges;
 
   public PrequentialQuality(Task task, Kind kind, MonitoringSettings settings, Clock clock) {
@@ -72,50 +82,83 @@ public final class PrequentialQuality
         getRuntimeContext()
             .getState(
                 new ValueStateDescriptor<>("quality", TypeInformation.of(QualityWindow.class)));
+    pending =
+        getRuntimeContext()
+            .getListState(
+                new ListStateDescriptor<>(
+                    "quality-pending", TypeInformation.of(QualityPoint.class)));
+    progress =
+        getRuntimeContext()
+            .getState(
+                new ValueStateDescriptor<>(
+                    "quality-progress", TypeInformation.of(QualityProgress.class)));
     gauges = new HashMap<>();
   }
 
   @Override
   public void processElement(TrainingExample example, Context ctx, Collector<ModelQuality> out)
       throws Exception {
-    QualityWindow w = state.value();
-    if (w == null) {
-      w = new QualityWindow(window);
+    pending.add(
+        new QualityPoint(
+            (float) example.getLabel(),
+            (float) example.getScore(),
+            example.getEventTime().toEpochMilli()));
+    QualityProgress p = progress.value();
+    if (p == null) {
+      p = new QualityProgress();
     }
-    w.add(
-        (float) example.getLabel(),
-        (float) example.getScore(),
-        example.getEventTime().toEpochMilli());
+    p.sinceEmit++;
     long now = ctx.timestamp() != null ? ctx.timestamp() : example.getLabelTime().toEpochMilli();
-    long cleanup = Math.max(now, ctx.timerService().currentWatermark()) + idleTimeoutMillis;
-    if (cleanup != w.cleanupTimer) {
-      if (w.cleanupTimer != Long.MIN_VALUE) {
-        ctx.timerService().deleteEventTimeTimer(w.cleanupTimer);
-      }
-      ctx.timerService().registerEventTimeTimer(cleanup);
-      w.cleanupTimer = cleanup;
+    p.lastSeen = Math.max(p.lastSeen, Math.max(now, ctx.timerService().currentWatermark()));
+    if (p.timerAt == Long.MIN_VALUE) {
+      p.timerAt = p.lastSeen + idleTimeoutMillis;
+      ctx.timerService().registerEventTimeTimer(p.timerAt);
     }
-    if (w.sinceEmit >= every) {
-      out.collect(emit(ctx.getCurrentKey(), w));
+    if (p.sinceEmit >= every) {
+      out.collect(emit(ctx.getCurrentKey(), window(), p));
     }
-    state.update(w);
+    progress.update(p);
   }
 
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<ModelQuality> out)
       throws Exception {
-    QualityWindow w = state.value();
-    if (w == null || timestamp != w.cleanupTimer) {
+    QualityProgress p = progress.value();
+    if (p == null || timestamp != p.timerAt) {
       return;
     }
-    if (w.sinceEmit > 0) {
-      out.collect(emit(ctx.getCurrentKey(), w));
+    long due = p.lastSeen + idleTimeoutMillis;
+    if (due > timestamp) {
+      // an example came since the timer was set: wait for the version's own timeout
+      p.timerAt = due;
+      ctx.timerService().registerEventTimeTimer(due);
+      progress.update(p);
+      return;
+    }
+    if (p.sinceEmit > 0) {
+      out.collect(emit(ctx.getCurrentKey(), window(), p));
     }
     state.clear();
+    pending.clear();
+    progress.clear();
   }
 
-  private ModelQuality emit(String version, QualityWindow w) {
-    w.sinceEmit = 0;
+  /** The version's window with the pending points added; the pending list is cleared. */
+  private QualityWindow window() throws Exception {
+    QualityWindow w = state.value();
+    if (w == null) {
+      w = new QualityWindow(window);
+    }
+    for (QualityPoint point : pending.get()) {
+      w.add(point.label, point.score, point.eventTime);
+    }
+    pending.clear();
+    state.update(w);
+    return w;
+  }
+
+  private ModelQuality emit(String version, QualityWindow w, QualityProgress p) {
+    p.sinceEmit = 0;
     float[] labels = w.validLabels();
     float[] scores = w.validScores();
     ModelQuality.Builder q =

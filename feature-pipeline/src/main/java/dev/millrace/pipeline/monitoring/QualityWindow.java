@@ -18,14 +18,8 @@ public class QualityWindow {
   /** Index the next example is written at. */
   public int next;
 
-  /** Examples added since the last emitted record. */
-  public int sinceEmit;
-
   /** Latest event time in the window (epoch millis). */
   public long windowEnd;
-
-  /** The registered cleanup timer (epoch millis), or {@link Long#MIN_VALUE}. */
-  public long cleanupTimer = Long.MIN_VALUE;
 
   public QualityWindow() {}
 
@@ -40,7 +34,6 @@ public class QualityWindow {
     scores[next] = score;
     next = (next + 1) % labels.length;
     size = Math.min(size + 1, labels.length);
-    sinceEmit++;
     windowEnd = Math.max(windowEnd, eventTime);
   }
 

@@ -131,13 +131,14 @@ class PrequentialQualityTest {
     example(h, "v1", 0, 0.6);
     example(h, "v1", 0, 0.9);
     assertThat(h.extractOutputValues()).isEmpty();
-    assertThat(h.numKeyedStateEntries()).isEqualTo(1);
+    // the pending pairs and the progress; the window is made at the first emit
+    assertThat(h.numKeyedStateEntries()).isEqualTo(2);
     assertThat(h.numEventTimeTimers()).isEqualTo(1);
 
     long lastLabelTime = T0.plusMillis(n * HOUR).plus(Duration.ofDays(7)).toEpochMilli();
     h.processWatermark(new Watermark(lastLabelTime + IDLE.toMillis() - 1));
     assertThat(h.extractOutputValues()).isEmpty();
-    assertThat(h.numKeyedStateEntries()).isEqualTo(1);
+    assertThat(h.numKeyedStateEntries()).isEqualTo(2);
 
     h.processWatermark(new Watermark(lastLabelTime + IDLE.toMillis()));
     List<ModelQuality> out = h.extractOutputValues();
