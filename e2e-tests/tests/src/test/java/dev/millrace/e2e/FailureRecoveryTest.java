@@ -61,10 +61,7 @@ class FailureRecoveryTest {
       TestKafka kafka, @InjectMiniCluster MiniCluster cluster) throws Exception {
     kafka.createTopics(Task.FRAUD);
     FraudPipelineSettings settings =
-        FraudPipelineSettings.builder(kafka.bootstrapServers())
-            .topics(kafka.topics())
-            .consumerGroupId(kafka.namespace() + "-job")
-            .transactionalIdPrefix(kafka.namespace())
+        FraudE2e.jobSettings(kafka)
             .parallelism(2)
             .checkpointInterval(Duration.ofSeconds(1))
             .transactionTimeout(Duration.ofMinutes(2))

@@ -3,6 +3,7 @@ package dev.millrace.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.millrace.ingest.fraud.LabeledTransaction;
+import dev.millrace.pipeline.fraud.FraudPipelineSettings;
 import dev.millrace.schemas.ScoreRecord;
 import dev.millrace.schemas.Topic;
 import dev.millrace.testkit.TestKafka;
@@ -73,6 +74,17 @@ final class FraudE2e {
     long handedOut() {
       return handedOut.get();
     }
+  }
+
+  /**
+   * Job settings on the test's broker and topic namespace, with a consumer group and transactional
+   * ids of that namespace; the test adds its own parallelism, checkpoint interval and the rest.
+   */
+  static FraudPipelineSettings.Builder jobSettings(TestKafka kafka) {
+    return FraudPipelineSettings.builder(kafka.bootstrapServers())
+        .topics(kafka.topics())
+        .consumerGroupId(kafka.namespace() + "-job")
+        .transactionalIdPrefix(kafka.namespace());
   }
 
   /** Polls {@code condition} every 100 ms until it holds; false when {@code timeout} passed. */

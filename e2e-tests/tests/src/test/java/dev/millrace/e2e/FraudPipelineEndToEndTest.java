@@ -109,10 +109,7 @@ class FraudPipelineEndToEndTest {
     kafka.createTopics(Task.FRAUD);
 
     FraudPipelineSettings settings =
-        FraudPipelineSettings.builder(kafka.bootstrapServers())
-            .topics(kafka.topics())
-            .consumerGroupId(kafka.namespace() + "-job")
-            .transactionalIdPrefix(kafka.namespace())
+        FraudE2e.jobSettings(kafka)
             .parallelism(PARALLELISM)
             .checkpointInterval(Duration.ofSeconds(2))
             .transactionTimeout(Duration.ofMinutes(2))

@@ -101,10 +101,7 @@ class FraudSoakTest {
     kafka.createTopics(Task.FRAUD);
 
     FraudPipelineSettings settings =
-        FraudPipelineSettings.builder(kafka.bootstrapServers())
-            .topics(kafka.topics())
-            .consumerGroupId(kafka.namespace() + "-job")
-            .transactionalIdPrefix(kafka.namespace())
+        FraudE2e.jobSettings(kafka)
             .parallelism(PARALLELISM)
             .checkpointInterval(Duration.ofSeconds(2))
             .labelDelay(LABEL_DELAY)

@@ -65,10 +65,7 @@ class StopAndStartMidReplayTest {
       throws Exception {
     kafka.createTopics(Task.FRAUD);
     FraudPipelineSettings settings =
-        FraudPipelineSettings.builder(kafka.bootstrapServers())
-            .topics(kafka.topics())
-            .consumerGroupId(kafka.namespace() + "-job")
-            .transactionalIdPrefix(kafka.namespace())
+        FraudE2e.jobSettings(kafka)
             .parallelism(2)
             .checkpointInterval(Duration.ofSeconds(1))
             .labelDelay(LABEL_DELAY)

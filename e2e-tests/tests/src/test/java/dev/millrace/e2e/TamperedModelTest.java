@@ -97,10 +97,7 @@ class TamperedModelTest {
     }
 
     FraudPipelineSettings settings =
-        FraudPipelineSettings.builder(kafka.bootstrapServers())
-            .topics(kafka.topics())
-            .consumerGroupId(kafka.namespace() + "-job")
-            .transactionalIdPrefix(kafka.namespace())
+        FraudE2e.jobSettings(kafka)
             .parallelism(PARALLELISM)
             .checkpointInterval(Duration.ofSeconds(1))
             .transactionTimeout(Duration.ofMinutes(2))
