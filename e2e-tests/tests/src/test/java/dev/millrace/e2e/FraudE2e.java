@@ -3,10 +3,18 @@ package dev.millrace.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.millrace.ingest.fraud.LabeledTransaction;
+import dev.millrace.pipeline.fraud.FraudFeatures;
 import dev.millrace.pipeline.fraud.FraudPipelineSettings;
 import dev.millrace.schemas.ScoreRecord;
+import dev.millrace.schemas.Task;
 import dev.millrace.schemas.Topic;
 import dev.millrace.testkit.TestKafka;
+import dev.millrace.trainer.RunDecision;
+import dev.millrace.trainer.TrainerService;
+import dev.millrace.trainer.TrainerSettings;
+import dev.millrace.trainer.TrainingRecord;
+import dev.millrace.trainer.eval.PromotionMetric;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -85,6 +93,34 @@ final class FraudE2e {
         .topics(kafka.topics())
         .consumerGroupId(kafka.namespace() + "-job")
         .transactionalIdPrefix(kafka.namespace());
+  }
+
+  /**
+   * The trainer as the e2e tests run it: production defaults and gate (average precision, margin 0,
+   * card precision at 100), the small {@link TestModels#FAST} net, models and history under {@code
+   * dir}; each test adds its retraining cadence and window.
+   */
+  static TrainerSettings trainerSettings(TestKafka kafka, Path dir) {
+    return TrainerSettings.defaults(
+            kafka.bootstrapServers(),
+            kafka.topics(),
+            Task.FRAUD,
+            FraudFeatures.SCHEMA,
+            dir.resolve("models").toUri())
+        .withPromotion(PromotionMetric.AVERAGE_PRECISION, 0.0, 100)
+        .withTrainSettings(TestModels.FAST)
+        .withHistoryDir(dir.resolve("history"));
+  }
+
+  /** Versions the trainer promoted (and announced), in order. */
+  static List<String> promotedVersions(TrainerService trainer) {
+    List<String> out = new ArrayList<>();
+    for (TrainingRecord r : trainer.history().read()) {
+      if (r.decision() == RunDecision.PROMOTED) {
+        out.add(r.version());
+      }
+    }
+    return out;
   }
 
   /** Polls {@code condition} every 100 ms until it holds; false when {@code timeout} passed. */

@@ -10,7 +10,6 @@ import dev.millrace.ingest.ValidationRules;
 import dev.millrace.ingest.fraud.FraudGenerator;
 import dev.millrace.ingest.fraud.FraudPublisher;
 import dev.millrace.ingest.fraud.FraudValidation;
-import dev.millrace.pipeline.fraud.FraudFeatures;
 import dev.millrace.pipeline.fraud.FraudPipelineSettings;
 import dev.millrace.pipeline.fraud.KafkaFraudJob;
 import dev.millrace.schemas.AvroSerde;
@@ -24,16 +23,12 @@ import dev.millrace.scorer.flink.ScoringSettings;
 import dev.millrace.testkit.FlinkTestCluster;
 import dev.millrace.testkit.KafkaExtension;
 import dev.millrace.testkit.TestKafka;
-import dev.millrace.trainer.RunDecision;
 import dev.millrace.trainer.TrainerService;
 import dev.millrace.trainer.TrainerSettings;
-import dev.millrace.trainer.TrainingRecord;
-import dev.millrace.trainer.eval.PromotionMetric;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -122,17 +117,9 @@ class FraudPipelineEndToEndTest {
     JobID jobId = job.getJobID();
 
     TrainerSettings trainerSettings =
-        TrainerSettings.defaults(
-                kafka.bootstrapServers(),
-                kafka.topics(),
-                Task.FRAUD,
-                FraudFeatures.SCHEMA,
-                dir.resolve("models").toUri())
+        FraudE2e.trainerSettings(kafka, dir)
             .withRetrain(RETRAIN_EVERY_EXAMPLES, Duration.ofSeconds(15))
-            .withWindow(200_000, 0.2, 1_000)
-            .withPromotion(PromotionMetric.AVERAGE_PRECISION, 0.0, 100)
-            .withTrainSettings(TestModels.FAST)
-            .withHistoryDir(dir.resolve("history"));
+            .withWindow(200_000, 0.2, 1_000);
     TrainerService trainer = new TrainerService(trainerSettings).startThread();
     assertThat(trainer.awaitStarted(WAIT)).isTrue();
 
@@ -159,7 +146,7 @@ class FraudPipelineEndToEndTest {
           statusesSeen.add(status);
         }
         if (!finalLimitSet) {
-          long promotions = promotedVersions(trainer).size();
+          long promotions = FraudE2e.promotedVersions(trainer).size();
           if (promotions >= 2) {
             source.limit(Math.max(MIN_TRANSACTIONS, source.handedOut() + TAIL));
             finalLimitSet = true;
@@ -200,7 +187,7 @@ class FraudPipelineEndToEndTest {
               Duration.ofSeconds(3));
       FraudE2e.assertExactlyOneScorePerTransaction(scores, counts.events());
       // Read after the scores: a run announces its model before it records it in the history.
-      List<String> promoted = promotedVersions(trainer);
+      List<String> promoted = FraudE2e.promotedVersions(trainer);
       LOG.info("promoted {}", promoted);
 
       List<ConsumerRecord<byte[], DeadLetter>> dlq =
@@ -249,17 +236,6 @@ class FraudPipelineEndToEndTest {
       trainer.close();
       job.cancel().get();
     }
-  }
-
-  /** Versions the trainer promoted (and announced), in order. */
-  private static List<String> promotedVersions(TrainerService trainer) {
-    List<String> out = new ArrayList<>();
-    for (TrainingRecord r : trainer.history().read()) {
-      if (r.decision() == RunDecision.PROMOTED) {
-        out.add(r.version());
-      }
-    }
-    return out;
   }
 
   private static final AvroSerde<FraudTransaction> AVRO = AvroSerde.of(FraudTransaction.class);

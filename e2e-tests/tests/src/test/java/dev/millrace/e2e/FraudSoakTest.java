@@ -8,7 +8,6 @@ import dev.millrace.ingest.Pacing;
 import dev.millrace.ingest.fraud.FraudCsvReader;
 import dev.millrace.ingest.fraud.FraudPublisher;
 import dev.millrace.ingest.fraud.LabeledTransaction;
-import dev.millrace.pipeline.fraud.FraudFeatures;
 import dev.millrace.pipeline.fraud.FraudPipelineSettings;
 import dev.millrace.pipeline.fraud.KafkaFraudJob;
 import dev.millrace.schemas.ScoreRecord;
@@ -20,11 +19,8 @@ import dev.millrace.testkit.FlinkTestCluster;
 import dev.millrace.testkit.KafkaExtension;
 import dev.millrace.testkit.SharedDatasets;
 import dev.millrace.testkit.TestKafka;
-import dev.millrace.trainer.RunDecision;
 import dev.millrace.trainer.TrainerService;
 import dev.millrace.trainer.TrainerSettings;
-import dev.millrace.trainer.TrainingRecord;
-import dev.millrace.trainer.eval.PromotionMetric;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -115,17 +111,9 @@ class FraudSoakTest {
 
     // A max-speed replay outruns the trainer's defaults: retrain every few thousand examples.
     TrainerSettings trainerSettings =
-        TrainerSettings.defaults(
-                kafka.bootstrapServers(),
-                kafka.topics(),
-                Task.FRAUD,
-                FraudFeatures.SCHEMA,
-                dir.resolve("models").toUri())
+        FraudE2e.trainerSettings(kafka, dir)
             .withRetrain(5_000, Duration.ofSeconds(5))
-            .withWindow(300_000, 0.2, 2_000)
-            .withPromotion(PromotionMetric.AVERAGE_PRECISION, 0.0, 100)
-            .withTrainSettings(TestModels.FAST)
-            .withHistoryDir(dir.resolve("history"));
+            .withWindow(300_000, 0.2, 2_000);
     TrainerService trainer = new TrainerService(trainerSettings).startThread();
     try {
       assertThat(trainer.awaitStarted(WAIT)).isTrue();
@@ -219,7 +207,7 @@ class FraudSoakTest {
       assertThat(positives).as("some frauds reached training").isPositive();
       assertThat(dueMissing).as("matured transactions without an example").isZero();
 
-      List<String> promoted = promotedVersions(trainer);
+      List<String> promoted = FraudE2e.promotedVersions(trainer);
       Map<String, Long> perVersion = FraudE2e.scoresPerVersion(scores);
       List<String> named =
           perVersion.keySet().stream()
@@ -283,15 +271,5 @@ class FraudSoakTest {
     assertThat(seen.keySet().stream().filter(id -> !expected.containsKey(id)))
         .as("scores of transactions never sent")
         .isEmpty();
-  }
-
-  private static List<String> promotedVersions(TrainerService trainer) {
-    List<String> out = new ArrayList<>();
-    for (TrainingRecord r : trainer.history().read()) {
-      if (r.decision() == RunDecision.PROMOTED) {
-        out.add(r.version());
-      }
-    }
-    return out;
   }
 }
