@@ -14,6 +14,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -451,6 +452,7 @@ public final class TrainerService implements Runnable, AutoCloseable {
     }
     policy.runStarted();
     var window = buffer.snapshot();
+    Instant dataStart = buffer.earliestEventTime();
     String version;
     ModelAnnouncement currentChampion;
     synchronized (lock) {
@@ -467,18 +469,20 @@ public final class TrainerService implements Runnable, AutoCloseable {
         window.size(),
         window.positives(),
         trigger);
-    trainingThread.execute(() -> runOnce(window, version, trigger, currentChampion));
+    trainingThread.execute(() -> runOnce(window, dataStart, version, trigger, currentChampion));
   }
 
   private void runOnce(
       dev.millrace.trainer.eval.Slice window,
+      Instant dataStart,
       String version,
       String trigger,
       ModelAnnouncement currentChampion) {
     TrainingRecord record = null;
     ModelAnnouncement promoted = null;
     try {
-      RetrainRun.Outcome outcome = retrainRun.run(window, version, trigger, currentChampion);
+      RetrainRun.Outcome outcome =
+          retrainRun.run(window, dataStart, version, trigger, currentChampion);
       record = outcome.record();
       promoted = outcome.promoted();
       try {
