@@ -72,15 +72,32 @@ final class DriftReplay {
   private final Path dir;
   private final boolean warmUpRule;
   private final MonitoringSettings settings;
+  private final long retrainEvery;
+  private final int windowRows;
 
   /**
    * @param warmUpRule true: the window-full rule (references with their rows' times and the
    *     features' warm-ups); false: as before it (every feature compared from the start)
    */
   DriftReplay(Path dir, boolean warmUpRule, MonitoringSettings settings) {
+    this(dir, warmUpRule, settings, RETRAIN_EVERY, WINDOW_ROWS);
+  }
+
+  /**
+   * @param retrainEvery matured examples between two trainings (the trainer's default: 50,000)
+   * @param windowRows the training window (the trainer's default: 200,000 rows)
+   */
+  DriftReplay(
+      Path dir,
+      boolean warmUpRule,
+      MonitoringSettings settings,
+      long retrainEvery,
+      int windowRows) {
     this.dir = dir;
     this.warmUpRule = warmUpRule;
     this.settings = settings;
+    this.retrainEvery = retrainEvery;
+    this.windowRows = windowRows;
   }
 
   /** The features and stand-in scores of {@code txs}, with labels fed back after their delay. */
@@ -167,7 +184,7 @@ final class DriftReplay {
           if (requested) {
             requestTimes.add(Instant.ofEpochMilli(nextWatermark));
           }
-          if ((requested || matured - lastRun >= RETRAIN_EVERY) && matured >= 10_000) {
+          if ((requested || matured - lastRun >= retrainEvery) && matured >= retrainEvery / 5) {
             lastRun = matured;
             champion = "m" + ++promotions;
             promotionTimes.add(Instant.ofEpochMilli(nextWatermark));
@@ -203,7 +220,7 @@ final class DriftReplay {
 
   /** The reference the trainer would compute from the matured rows {@code [0, matured)}. */
   private DriftReference reference(List<Row> rows, int matured) {
-    int from = Math.max(0, matured - WINDOW_ROWS);
+    int from = Math.max(0, matured - windowRows);
     int n = matured - from;
     int cut = from + (int) Math.round(n * (1 - EVAL_FRACTION));
     float[][] train = new float[cut - from][];
@@ -230,7 +247,7 @@ final class DriftReplay {
         scoreTimes,
         rows.get(0).time(),
         DriftReference.DEFAULT_BINS,
-        1_000);
+        Math.min(1_000, windowRows / 20));
   }
 
   private ModelAnnouncement announce(String version, DriftReference ref) throws Exception {
