@@ -124,7 +124,7 @@ public final class RetrainRun {
       }
 
       FeatureSchema schema = settings.featureSchema();
-      TabularTrainer trainer = new TabularTrainer(settings.trainSettings());
+      TabularTrainer trainer = new TabularTrainer(settings.trainSettings(), settings.device());
       try (TrainedModel model = trainer.train(task, version, schema, dataset(train), null)) {
         b.device = model.device();
         b.epochLosses = List.copyOf(model.epochLosses());

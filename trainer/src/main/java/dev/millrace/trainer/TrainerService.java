@@ -99,7 +99,11 @@ public final class TrainerService implements Runnable, AutoCloseable {
 
   /** A service with the model store of the settings and the DJL loader for the champion. */
   public TrainerService(TrainerSettings settings) {
-    this(settings, new ModelStore(settings.modelStore()), new DjlModelLoader(), Clock.systemUTC());
+    this(
+        settings,
+        new ModelStore(settings.modelStore()),
+        new DjlModelLoader(settings.device()),
+        Clock.systemUTC());
   }
 
   public TrainerService(

@@ -179,6 +179,7 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
+    job.device.checked();
     PrintWriter out = spec.commandLine().getOut();
     if (data != null && !Files.isRegularFile(data)) {
       throw new UserError("no such file: " + data + " (--data expects a fraud_fdh .csv.gz)");
@@ -314,7 +315,8 @@ public final class DemoCommand implements Callable<Integer> {
         .withRetrain(retrainEveryExamples, retrainEvery)
         .withWindow(
             window, TrainerSettings.DEFAULT_EVAL_FRACTION, TrainerSettings.DEFAULT_MIN_TRAIN_ROWS)
-        .withTrainSettings(TrainSettings.defaults().withEpochs(epochs));
+        .withTrainSettings(TrainSettings.defaults().withEpochs(epochs))
+        .withDevice(job.device.device);
   }
 
   private void resetDemoDir() {
