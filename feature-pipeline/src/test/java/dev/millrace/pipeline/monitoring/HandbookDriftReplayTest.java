@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.millrace.ingest.fraud.FraudCsvReader;
 import dev.millrace.ingest.fraud.FraudDrift;
+import dev.millrace.ingest.fraud.LabeledTransaction;
 import dev.millrace.testkit.SharedDatasets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,18 +38,20 @@ class HandbookDriftReplayTest {
    */
   static final Instant DRIFT_BEFORE_PROMOTION = Instant.parse("2018-05-25T00:00:00Z");
 
-  static Path file;
+  static List<LabeledTransaction> transactions;
   static List<DriftReplay.Row> stationary;
 
   @TempDir Path dir;
 
   @BeforeAll
   static void load() {
-    file = SharedDatasets.find(SharedDatasets.FRAUD_FDH).orElse(null);
+    Path file = SharedDatasets.find(SharedDatasets.FRAUD_FDH).orElse(null);
     Assumptions.assumeTrue(file != null, "no shared datasets: " + SharedDatasets.FRAUD_FDH);
-    try (FraudCsvReader reader = FraudCsvReader.open(file)) {
-      stationary = DriftReplay.features(reader, UNTIL);
+    try (FraudCsvReader reader = FraudCsvReader.open(file, null, UNTIL)) {
+      transactions = new ArrayList<>();
+      reader.forEachRemaining(transactions::add);
     }
+    stationary = DriftReplay.features(transactions.iterator(), UNTIL);
   }
 
   @Test
@@ -92,10 +96,10 @@ class HandbookDriftReplayTest {
   }
 
   private DriftReplay.Result drifted(Instant driftAt) throws Exception {
-    List<DriftReplay.Row> drifted;
-    try (FraudCsvReader reader = FraudCsvReader.open(file)) {
-      drifted = DriftReplay.features(FraudDrift.inject(reader, driftAt), UNTIL);
-    }
+    // up to 3 days after the drift: enough to see its first request
+    List<DriftReplay.Row> drifted =
+        DriftReplay.features(
+            FraudDrift.inject(transactions.iterator(), driftAt), driftAt.plus(Duration.ofDays(3)));
     DriftReplay.Result r = new DriftReplay(dir, true, MonitoringSettings.defaults()).run(drifted);
     print("window-full rule, drift at " + driftAt, r);
     assertThat(r.requestTimes()).isNotEmpty();
