@@ -18,4 +18,12 @@ public interface ModelLoader extends Serializable {
    */
   BatchModel load(ModelAnnouncement announcement, FeatureSchema expected)
       throws ModelRefusedException;
+
+  /**
+   * Checks, when a scoring operator opens, that models can be loaded where asked (e.g. that {@code
+   * --device gpu} has a GPU), so that a job fails at once instead of refusing every model later.
+   *
+   * @throws IllegalStateException with a one-line reason when they cannot
+   */
+  default void checkReady() {}
 }

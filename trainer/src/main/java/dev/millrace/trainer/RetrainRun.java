@@ -74,6 +74,16 @@ public final class RetrainRun {
    * @param champion the current champion, or null
    */
   public Outcome run(Slice window, String version, String trigger, ModelAnnouncement champion) {
+    return run(window, null, version, trigger, champion);
+  }
+
+  /**
+   * Runs once, as {@link #run(Slice, String, String, ModelAnnouncement)}, knowing the earliest
+   * event time of the data (which the drift reference needs: a 30-day window is complete 30 days
+   * after it); null: the window's first row.
+   */
+  public Outcome run(
+      Slice window, Instant dataStart, String version, String trigger, ModelAnnouncement champion) {
     Instant started = clock.instant();
     Builder b = new Builder(version, trigger, started, champion);
     b.windowStart = window.start();
@@ -114,7 +124,7 @@ public final class RetrainRun {
       }
 
       FeatureSchema schema = settings.featureSchema();
-      TabularTrainer trainer = new TabularTrainer(settings.trainSettings());
+      TabularTrainer trainer = new TabularTrainer(settings.trainSettings(), settings.device());
       try (TrainedModel model = trainer.train(task, version, schema, dataset(train), null)) {
         b.device = model.device();
         b.epochLosses = List.copyOf(model.epochLosses());
@@ -142,7 +152,7 @@ public final class RetrainRun {
         ModelBundle bundle =
             DriftReferences.withReference(
                 model.toBundle(b.challengerMetrics, train.start(), train.end()),
-                DriftReferences.of(schema, train, challengerScores));
+                DriftReferences.of(schema, train, eval, challengerScores, dataStart));
         URI uri = store.put(bundle);
         String sha = store.sha256(uri);
         b.artifactUri = uri.toString();

@@ -14,6 +14,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -98,7 +99,11 @@ public final class TrainerService implements Runnable, AutoCloseable {
 
   /** A service with the model store of the settings and the DJL loader for the champion. */
   public TrainerService(TrainerSettings settings) {
-    this(settings, new ModelStore(settings.modelStore()), new DjlModelLoader(), Clock.systemUTC());
+    this(
+        settings,
+        new ModelStore(settings.modelStore()),
+        new DjlModelLoader(settings.device()),
+        Clock.systemUTC());
   }
 
   public TrainerService(
@@ -451,6 +456,7 @@ public final class TrainerService implements Runnable, AutoCloseable {
     }
     policy.runStarted();
     var window = buffer.snapshot();
+    Instant dataStart = buffer.earliestEventTime();
     String version;
     ModelAnnouncement currentChampion;
     synchronized (lock) {
@@ -467,18 +473,20 @@ public final class TrainerService implements Runnable, AutoCloseable {
         window.size(),
         window.positives(),
         trigger);
-    trainingThread.execute(() -> runOnce(window, version, trigger, currentChampion));
+    trainingThread.execute(() -> runOnce(window, dataStart, version, trigger, currentChampion));
   }
 
   private void runOnce(
       dev.millrace.trainer.eval.Slice window,
+      Instant dataStart,
       String version,
       String trigger,
       ModelAnnouncement currentChampion) {
     TrainingRecord record = null;
     ModelAnnouncement promoted = null;
     try {
-      RetrainRun.Outcome outcome = retrainRun.run(window, version, trigger, currentChampion);
+      RetrainRun.Outcome outcome =
+          retrainRun.run(window, dataStart, version, trigger, currentChampion);
       record = outcome.record();
       promoted = outcome.promoted();
       try {

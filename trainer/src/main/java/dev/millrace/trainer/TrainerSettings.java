@@ -2,6 +2,7 @@ package dev.millrace.trainer;
 
 import dev.millrace.schemas.Task;
 import dev.millrace.schemas.TopicRegistry;
+import dev.millrace.scorer.DeviceChoice;
 import dev.millrace.scorer.FeatureSchema;
 import dev.millrace.trainer.eval.PromotionMetric;
 import dev.millrace.trainer.model.TrainSettings;
@@ -29,6 +30,7 @@ import java.util.Objects;
  * @param trainSettings network and optimiser settings of the model code
  * @param historyDir folder of the JSON-lines training history
  * @param consumerGroup the service's own consumer group
+ * @param device where models are trained and the champion is scored ({@code --device})
  */
 public record TrainerSettings(
     String bootstrapServers,
@@ -46,7 +48,8 @@ public record TrainerSettings(
     int cardPrecisionK,
     TrainSettings trainSettings,
     Path historyDir,
-    String consumerGroup) {
+    String consumerGroup,
+    DeviceChoice device) {
 
   public static final long DEFAULT_RETRAIN_EVERY_EXAMPLES = 50_000;
   public static final Duration DEFAULT_RETRAIN_EVERY = Duration.ofMinutes(10);
@@ -66,6 +69,7 @@ public record TrainerSettings(
     Objects.requireNonNull(trainSettings, "trainSettings");
     Objects.requireNonNull(historyDir, "historyDir");
     Objects.requireNonNull(consumerGroup, "consumerGroup");
+    Objects.requireNonNull(device, "device");
     if (retrainEveryExamples < 1) {
       throw new IllegalArgumentException("retrain-every-examples must be >= 1");
     }
@@ -116,7 +120,8 @@ public record TrainerSettings(
         DEFAULT_CARD_PRECISION_K,
         TrainSettings.defaults(),
         defaultHistoryDir(modelStore),
-        "millrace-trainer-" + TopicRegistry.taskName(task));
+        "millrace-trainer-" + TopicRegistry.taskName(task),
+        DeviceChoice.AUTO);
   }
 
   /** {@code <store>/history} for a {@code file:} store, else {@code .millrace/history}. */
@@ -144,7 +149,8 @@ public record TrainerSettings(
         cardPrecisionK,
         trainSettings,
         historyDir,
-        consumerGroup);
+        consumerGroup,
+        device);
   }
 
   public TrainerSettings withWindow(int rows, double evalFraction, int minTrainRows) {
@@ -164,7 +170,8 @@ public record TrainerSettings(
         cardPrecisionK,
         trainSettings,
         historyDir,
-        consumerGroup);
+        consumerGroup,
+        device);
   }
 
   public TrainerSettings withPromotion(PromotionMetric metric, double margin, int k) {
@@ -184,7 +191,8 @@ public record TrainerSettings(
         k,
         trainSettings,
         historyDir,
-        consumerGroup);
+        consumerGroup,
+        device);
   }
 
   public TrainerSettings withTrainSettings(TrainSettings settings) {
@@ -204,7 +212,8 @@ public record TrainerSettings(
         cardPrecisionK,
         settings,
         historyDir,
-        consumerGroup);
+        consumerGroup,
+        device);
   }
 
   public TrainerSettings withHistoryDir(Path dir) {
@@ -224,10 +233,33 @@ public record TrainerSettings(
         cardPrecisionK,
         trainSettings,
         dir,
-        consumerGroup);
+        consumerGroup,
+        device);
   }
 
   public String taskName() {
     return TopicRegistry.taskName(task);
+  }
+
+  /** These settings training on {@code device}. */
+  public TrainerSettings withDevice(DeviceChoice newDevice) {
+    return new TrainerSettings(
+        bootstrapServers,
+        topics,
+        task,
+        featureSchema,
+        modelStore,
+        retrainEveryExamples,
+        retrainEvery,
+        windowRows,
+        evalFraction,
+        minTrainRows,
+        promotionMetric,
+        promotionMargin,
+        cardPrecisionK,
+        trainSettings,
+        historyDir,
+        consumerGroup,
+        newDevice);
   }
 }

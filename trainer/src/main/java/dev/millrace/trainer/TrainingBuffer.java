@@ -25,6 +25,7 @@ public final class TrainingBuffer {
   private long sequence;
   private long evicted;
   private long positives;
+  private long earliest = Long.MAX_VALUE;
 
   public TrainingBuffer(int maxRows) {
     if (maxRows < 1) {
@@ -58,6 +59,7 @@ public final class TrainingBuffer {
       long eventTimeMillis, String entityId, float[] features, float label) {
     Row row = new Row(eventTimeMillis, sequence++, entityId, features.clone(), label);
     rows.add(row);
+    earliest = Math.min(earliest, eventTimeMillis);
     if (label > 0.5f) {
       positives++;
     }
@@ -76,6 +78,14 @@ public final class TrainingBuffer {
 
   public synchronized long positives() {
     return positives;
+  }
+
+  /**
+   * The earliest event time of any row ever added, evicted ones included (the trainer reads its
+   * topic from the start, so about where the stream started); null before the first row.
+   */
+  public synchronized java.time.Instant earliestEventTime() {
+    return earliest == Long.MAX_VALUE ? null : java.time.Instant.ofEpochMilli(earliest);
   }
 
   /** How many rows left the window because it was full. */

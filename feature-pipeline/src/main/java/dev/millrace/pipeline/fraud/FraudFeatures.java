@@ -4,7 +4,9 @@ import dev.millrace.scorer.FeatureSchema;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The 15 features of the Fraud Detection Handbook (Le Borgne et al., chapter 3.4), in the order a
@@ -56,8 +58,19 @@ public final class FraudFeatures {
           "TERMINAL_ID_NB_TX_30DAY_WINDOW",
           "TERMINAL_ID_RISK_30DAY_WINDOW");
 
-  /** The feature schema of the fraud task; its fingerprint travels with every vector. */
-  public static final FeatureSchema SCHEMA = new FeatureSchema(NAMES);
+  /**
+   * How long a stream must have run before each feature is complete, from the definitions above:
+   * {@code w} days for the customer windows {@code (t - w, t]}, {@code w} days plus {@link
+   * #TERMINAL_DELAY} for the terminal windows {@code (t - d - w, t - d]}; the three per-transaction
+   * features need none. Until then a window holds only part of its days and its values ramp up.
+   */
+  public static final Map<String, Duration> WARM_UP = warmUps();
+
+  /**
+   * The feature schema of the fraud task (names and {@link #WARM_UP}); its fingerprint travels with
+   * every vector.
+   */
+  public static final FeatureSchema SCHEMA = new FeatureSchema(NAMES, WARM_UP);
 
   /** {@code SCHEMA.fingerprint()}, computed once. */
   public static final String FINGERPRINT = SCHEMA.fingerprint();
@@ -74,6 +87,21 @@ public final class FraudFeatures {
   private static final long SECONDS_PER_DAY = 86_400L;
 
   private FraudFeatures() {}
+
+  private static Map<String, Duration> warmUps() {
+    Map<String, Duration> warmUp = new LinkedHashMap<>();
+    for (int w : WINDOW_DAYS) {
+      Duration window = Duration.ofDays(w);
+      warmUp.put("CUSTOMER_ID_NB_TX_" + w + "DAY_WINDOW", window);
+      warmUp.put("CUSTOMER_ID_AVG_AMOUNT_" + w + "DAY_WINDOW", window);
+      warmUp.put("TERMINAL_ID_NB_TX_" + w + "DAY_WINDOW", window.plus(TERMINAL_DELAY));
+      warmUp.put("TERMINAL_ID_RISK_" + w + "DAY_WINDOW", window.plus(TERMINAL_DELAY));
+    }
+    if (!NAMES.containsAll(warmUp.keySet())) {
+      throw new IllegalStateException("warm-ups name unknown features: " + warmUp.keySet());
+    }
+    return java.util.Collections.unmodifiableMap(warmUp);
+  }
 
   /** 1 if {@code time} falls on a Saturday or Sunday in UTC. */
   public static boolean duringWeekend(Instant time) {

@@ -9,6 +9,7 @@ import dev.millrace.pipeline.monitoring.DriftCounts;
 import dev.millrace.pipeline.monitoring.DriftMonitor;
 import dev.millrace.pipeline.monitoring.PrequentialQuality;
 import dev.millrace.pipeline.monitoring.ToDriftSample;
+import dev.millrace.pipeline.monitoring.WarmUps;
 import dev.millrace.schemas.DeadLetter;
 import dev.millrace.schemas.FeatureVector;
 import dev.millrace.schemas.ModelAnnouncement;
@@ -249,6 +250,7 @@ public final class FraudPipeline {
                     FraudFeatures.SCHEMA.names(),
                     settings.monitoring(),
                     DRIFT_NOT_TRIGGERING,
+                    WarmUps.of(FraudFeatures.SCHEMA.warmUp()),
                     clock))
             .uid(UID_DRIFT_MONITOR)
             .name("Drift monitor");

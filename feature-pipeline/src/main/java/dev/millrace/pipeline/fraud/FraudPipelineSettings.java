@@ -6,6 +6,7 @@ import dev.millrace.pipeline.StateBackendChoice;
 import dev.millrace.pipeline.monitoring.MonitoringSettings;
 import dev.millrace.schemas.Task;
 import dev.millrace.schemas.TopicRegistry;
+import dev.millrace.scorer.DeviceChoice;
 import dev.millrace.scorer.flink.ScoringSettings;
 import java.time.Duration;
 import java.util.Objects;
@@ -68,6 +69,7 @@ import java.util.Objects;
  * @param restartAttempts failovers in a row (without a stable period in between) after which the
  *     job fails instead of restarting again; restarts back off exponentially
  * @param restartMaxDelay the longest back-off between two restarts
+ * @param device where the scoring operator runs models ({@code --device auto|cpu|gpu})
  */
 public record FraudPipelineSettings(
     TopicRegistry topics,
@@ -94,7 +96,8 @@ public record FraudPipelineSettings(
     Duration checkpointTimeout,
     Duration minPauseBetweenCheckpoints,
     int restartAttempts,
-    Duration restartMaxDelay) {
+    Duration restartMaxDelay,
+    DeviceChoice device) {
 
   /** The broker's default {@code transaction.max.timeout.ms}. */
   public static final Duration MAX_TRANSACTION_TIMEOUT = Duration.ofMinutes(15);
@@ -126,6 +129,7 @@ public record FraudPipelineSettings(
     positive(checkpointTimeout, "checkpointTimeout");
     notNegative(minPauseBetweenCheckpoints, "minPauseBetweenCheckpoints");
     positive(restartMaxDelay, "restartMaxDelay");
+    Objects.requireNonNull(device, "device");
     if (restartAttempts < 0) {
       throw new IllegalArgumentException(
           "restartAttempts must not be negative, got " + restartAttempts);
@@ -197,6 +201,7 @@ public record FraudPipelineSettings(
     b.minPauseBetweenCheckpoints = minPauseBetweenCheckpoints;
     b.restartAttempts = restartAttempts;
     b.restartMaxDelay = restartMaxDelay;
+    b.device = device;
     return b;
   }
 
@@ -241,6 +246,7 @@ public record FraudPipelineSettings(
     private Duration minPauseBetweenCheckpoints = Duration.ofSeconds(1);
     private int restartAttempts = 8;
     private Duration restartMaxDelay = Duration.ofSeconds(30);
+    private DeviceChoice device = DeviceChoice.AUTO;
 
     private Builder(String bootstrapServers) {
       this.bootstrapServers = bootstrapServers;
@@ -374,6 +380,11 @@ public record FraudPipelineSettings(
       return this;
     }
 
+    public Builder device(DeviceChoice v) {
+      device = v;
+      return this;
+    }
+
     public FraudPipelineSettings build() {
       return new FraudPipelineSettings(
           topics,
@@ -400,7 +411,8 @@ public record FraudPipelineSettings(
           checkpointTimeout != null ? checkpointTimeout : defaultCheckpointTimeout(),
           minPauseBetweenCheckpoints,
           restartAttempts,
-          restartMaxDelay);
+          restartMaxDelay,
+          device);
     }
   }
 }

@@ -14,6 +14,7 @@ import dev.millrace.schemas.ScoreRecord;
 import dev.millrace.schemas.Task;
 import dev.millrace.schemas.TopicRegistry;
 import dev.millrace.schemas.TrainingExample;
+import dev.millrace.scorer.DeviceChoice;
 import dev.millrace.scorer.ModelLoader;
 import dev.millrace.scorer.model.DjlModelLoader;
 import java.time.Duration;
@@ -78,14 +79,14 @@ public final class KafkaFraudJob {
   public static void main(String[] args) throws Exception {
     FraudPipelineSettings settings = settings(args);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    attach(env, settings, new DjlModelLoader());
+    attach(env, settings, new DjlModelLoader(settings.device()));
     env.execute(JOB_NAME);
   }
 
   /** Attaches the job to {@code env} and starts it without waiting; models load with DJL. */
   public static JobClient start(StreamExecutionEnvironment env, FraudPipelineSettings settings)
       throws Exception {
-    return start(env, settings, new DjlModelLoader());
+    return start(env, settings, new DjlModelLoader(settings.device()));
   }
 
   /** Attaches the job to {@code env} and starts it without waiting. */
@@ -217,9 +218,9 @@ public final class KafkaFraudJob {
    * --state-backend rocksdb|hashmap}, {@code --checkpoint-dir URI} (e.g. {@code
    * s3://bucket/millrace/checkpoints}, {@code file:///data/checkpoints}; default: the cluster's
    * {@code execution.checkpointing.dir}), {@code --checkpoint-timeout}, {@code
-   * --min-pause-between-checkpoints}, {@code --restart-attempts}, {@code --restart-max-delay}
-   * (durations like {@code 10s}, {@code 5 min}, {@code 7d}). Resume with {@code flink run -s
-   * <checkpoint-dir>/<job id>/chk-<n>}.
+   * --min-pause-between-checkpoints}, {@code --restart-attempts}, {@code --restart-max-delay},
+   * {@code --device auto|cpu|gpu} (durations like {@code 10s}, {@code 5 min}, {@code 7d}). Resume
+   * with {@code flink run -s <checkpoint-dir>/<job id>/chk-<n>}.
    */
   public static FraudPipelineSettings settings(String[] args) {
     ParameterTool p = ParameterTool.fromArgs(args);
@@ -271,6 +272,7 @@ public final class KafkaFraudJob {
             duration(p, "min-pause-between-checkpoints", d.minPauseBetweenCheckpoints()))
         .restartAttempts(p.getInt("restart-attempts", d.restartAttempts()))
         .restartMaxDelay(duration(p, "restart-max-delay", d.restartMaxDelay()))
+        .device(p.has("device") ? DeviceChoice.parse(p.get("device")) : d.device())
         .build();
   }
 

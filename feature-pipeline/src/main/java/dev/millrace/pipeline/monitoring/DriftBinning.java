@@ -12,6 +12,7 @@ import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -29,7 +30,9 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  *
  * <p>Inputs: {@link DriftSample}s (event time as the record timestamp) and model announcements
  * (broadcast; their watermark must not hold back event time, see {@link BroadcastWatermarks}).
- * Counts not yet emitted are kept in operator state at each checkpoint.
+ * Counts not yet emitted are kept in operator state at each checkpoint, and so is the earliest
+ * event time scored (union state: after a rescale every instance knows the smallest), which each
+ * {@link DriftCounts} carries as the stream's start.
  */
 public final class DriftBinning extends AbstractStreamOperator<DriftCounts>
     implements TwoInputStreamOperator<DriftSample, ModelAnnouncement, DriftCounts> {
@@ -42,6 +45,8 @@ public final class DriftBinning extends AbstractStreamOperator<DriftCounts>
 
   private transient BroadcastState<String, String> references;
   private transient ListState<DriftCounts> pendingState;
+  private transient ListState<Long> streamStartState;
+  private transient Long streamStart;
   private transient String countedVersion;
   private transient TreeMap<Long, long[]> open;
   private transient Map<String, DriftReference> parsed;
@@ -62,6 +67,15 @@ public final class DriftBinning extends AbstractStreamOperator<DriftCounts>
             .getListState(
                 new ListStateDescriptor<>(
                     "drift-open-counts", TypeInformation.of(DriftCounts.class)));
+    streamStartState =
+        context
+            .getOperatorStateStore()
+            .getUnionListState(new ListStateDescriptor<>("drift-stream-start", Types.LONG));
+    for (Long start : streamStartState.get()) {
+      if (start != null && (streamStart == null || start < streamStart)) {
+        streamStart = start;
+      }
+    }
     open = new TreeMap<>();
     parsed = new HashMap<>();
     for (DriftCounts c : pendingState.get()) {
@@ -89,12 +103,16 @@ public final class DriftBinning extends AbstractStreamOperator<DriftCounts>
       pending.add(new DriftCounts(countedVersion, e.getKey(), e.getValue().clone()));
     }
     pendingState.update(pending);
+    streamStartState.update(streamStart == null ? List.of() : List.of(streamStart));
   }
 
   @Override
   public void processElement1(StreamRecord<DriftSample> record) throws Exception {
     DriftSample sample = record.getValue();
     String version = sample.modelVersion;
+    if (record.hasTimestamp() && (streamStart == null || record.getTimestamp() < streamStart)) {
+      streamStart = record.getTimestamp();
+    }
     if (!record.hasTimestamp()
         || version == null
         || !version.equals(references.get(DriftMonitor.LATEST))) {
@@ -129,7 +147,8 @@ public final class DriftBinning extends AbstractStreamOperator<DriftCounts>
       Map.Entry<Long, long[]> first = open.pollFirstEntry();
       output.collect(
           new StreamRecord<>(
-              new DriftCounts(countedVersion, first.getKey(), first.getValue()), first.getKey()));
+              new DriftCounts(countedVersion, first.getKey(), first.getValue(), streamStart),
+              first.getKey()));
     }
     super.processWatermark(mark);
   }

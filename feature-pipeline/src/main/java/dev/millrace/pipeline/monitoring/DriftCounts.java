@@ -15,11 +15,22 @@ public class DriftCounts {
   /** Counts per bin: each feature's bins in the job's feature order, then the score's. */
   public long[] counts;
 
+  /**
+   * The earliest event time this instance has scored (any model, the fallback included): where the
+   * job's stream, and so its feature windows, started; null when unknown.
+   */
+  public Long streamStart;
+
   public DriftCounts() {}
 
   public DriftCounts(String modelVersion, long bucket, long[] counts) {
+    this(modelVersion, bucket, counts, null);
+  }
+
+  public DriftCounts(String modelVersion, long bucket, long[] counts, Long streamStart) {
     this.modelVersion = modelVersion;
     this.bucket = bucket;
     this.counts = counts;
+    this.streamStart = streamStart;
   }
 }

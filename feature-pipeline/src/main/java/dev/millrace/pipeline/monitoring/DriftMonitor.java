@@ -55,6 +55,13 @@ import org.slf4j.LoggerFactory;
  * would not compare with a reference of whole days). Bundles without a reference (made before
  * references existed) and the fallback scorer measure nothing.
  *
+ * <p>Like with like ({@link WarmUps}): a feature whose window needs a warm-up (a 30-day count ramps
+ * up over the first 30 days of a stream) joins the check only once its window is full both in the
+ * measured window and in the reference's rows ({@link DriftReference.Bins#from()}), counted from
+ * the stream's start (the earliest event time scored, from {@link DriftCounts#streamStart}, kept in
+ * state); the score, which reads every feature, once the longest warm-up has passed. Until then its
+ * gauge reads NaN and it requests nothing.
+ *
  * <p>State per key: counts per bin per slide bucket (bounded by window / slide buckets; older ones
  * are dropped when their timer fires), the model version they were counted for, since when, and the
  * event time of the last request. Gauges, in the metric group {@code drift}: {@code maxPsi}, {@code
@@ -86,12 +93,14 @@ public final class DriftMonitor
   private final double threshold;
   private final long cooldownMillis;
   private final Set<String> notTriggering;
+  private final WarmUps warmUps;
   private final Clock clock;
 
   private transient MapState<Long, long[]> buckets;
   private transient ValueState<String> countedVersion;
   private transient ValueState<Long> lastRequest;
   private transient ValueState<Long> countingSince;
+  private transient ValueState<Long> streamStart;
   private transient Map<String, DriftReference> parsed;
   private transient Map<String, Double> featurePsi; // read by gauges on the reporter thread
   private transient MetricGroup featureGroup;
@@ -110,6 +119,20 @@ public final class DriftMonitor
       MonitoringSettings settings,
       Set<String> notTriggering,
       Clock clock) {
+    this(task, featureNames, settings, notTriggering, WarmUps.NONE, clock);
+  }
+
+  /**
+   * @param warmUps how long each feature's window needs to fill (see {@link WarmUps})
+   */
+  public DriftMonitor(
+      Task task,
+      List<String> featureNames,
+      MonitoringSettings settings,
+      Set<String> notTriggering,
+      WarmUps warmUps,
+      Clock clock) {
+    this.warmUps = warmUps;
     this.task = task;
     this.featureNames = List.copyOf(featureNames);
     this.windowMillis = settings.driftWindow().toMillis();
@@ -136,6 +159,8 @@ public final class DriftMonitor
         getRuntimeContext().getState(new ValueStateDescriptor<>("drift-last-request", Types.LONG));
     countingSince =
         getRuntimeContext().getState(new ValueStateDescriptor<>("drift-since", Types.LONG));
+    streamStart =
+        getRuntimeContext().getState(new ValueStateDescriptor<>("drift-stream-start", Types.LONG));
     parsed = new HashMap<>();
     featurePsi = new java.util.concurrent.ConcurrentHashMap<>();
     maxPsi = Double.NaN;
@@ -188,6 +213,10 @@ public final class DriftMonitor
   public void processElement(DriftCounts slide, ReadOnlyContext ctx, Collector<RetrainRequest> out)
       throws Exception {
     ReadOnlyBroadcastState<String, String> refs = ctx.getBroadcastState(REFERENCES);
+    Long start = streamStart.value();
+    if (slide.streamStart != null && (start == null || slide.streamStart < start)) {
+      streamStart.update(slide.streamStart);
+    }
     String version = slide.modelVersion;
     if (version == null || !version.equals(refs.get(LATEST))) {
       return;
@@ -264,7 +293,7 @@ public final class DriftMonitor
     if (examples < minExamples || since == null || since > windowStart) {
       return; // too few vectors, or the model has not yet seen a whole window
     }
-    Measurement m = measure(ref, sum);
+    Measurement m = measure(ref, sum, streamStart.value(), windowStart);
     windowExamples = examples;
     scorePsi = m.scorePsi;
     maxPsi = m.maxPsi;
@@ -297,14 +326,23 @@ public final class DriftMonitor
     }
   }
 
-  /** PSI per feature and of the score; the largest among the triggering ones. */
-  Measurement measure(DriftReference ref, long[] sum) {
+  /**
+   * PSI per feature and of the score, NaN for those whose window is not yet full (see {@link
+   * WarmUps}); the largest among the triggering ones.
+   *
+   * @param streamStart the stream's start (epoch ms), null when unknown
+   * @param windowStart the start of the measured window
+   */
+  Measurement measure(DriftReference ref, long[] sum, Long streamStart, long windowStart) {
     Measurement m = new Measurement();
     int offset = 0;
     for (String name : featureNames) {
       DriftReference.Bins bins = ref.features().get(name);
       double psi =
-          Psi.of(bins.fractions(), java.util.Arrays.copyOfRange(sum, offset, offset + bins.size()));
+          WarmUps.comparable(warmUps.feature(name), streamStart, windowStart, bins.from())
+              ? Psi.of(
+                  bins.fractions(), java.util.Arrays.copyOfRange(sum, offset, offset + bins.size()))
+              : Double.NaN;
       offset += bins.size();
       m.featurePsi.put(name, psi);
       if (!notTriggering.contains(name)) {
@@ -312,7 +350,9 @@ public final class DriftMonitor
       }
     }
     m.scorePsi =
-        Psi.of(ref.score().fractions(), java.util.Arrays.copyOfRange(sum, offset, sum.length));
+        WarmUps.comparable(warmUps.score(), streamStart, windowStart, ref.score().from())
+            ? Psi.of(ref.score().fractions(), java.util.Arrays.copyOfRange(sum, offset, sum.length))
+            : Double.NaN;
     m.consider(SCORE, m.scorePsi);
     return m;
   }

@@ -86,6 +86,12 @@ class KafkaFraudJobSettingsTest {
     assertThat(d.checkpointTimeout()).isLessThan(d.transactionTimeout());
     assertThat(d.minPauseBetweenCheckpoints()).isEqualTo(Duration.ofSeconds(1));
     assertThat(d.restartAttempts()).isEqualTo(8);
+    assertThat(d.device()).isEqualTo(dev.millrace.scorer.DeviceChoice.AUTO);
+    assertThat(
+            KafkaFraudJob.settings(
+                    new String[] {"--bootstrap-servers", "k:9092", "--device", "GPU"})
+                .device())
+        .isEqualTo(dev.millrace.scorer.DeviceChoice.GPU);
 
     FraudPipelineSettings s =
         KafkaFraudJob.settings(

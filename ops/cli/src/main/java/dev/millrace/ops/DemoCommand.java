@@ -2,6 +2,7 @@ package dev.millrace.ops;
 
 import dev.millrace.ingest.Pacing;
 import dev.millrace.ingest.fraud.FraudCsvReader;
+import dev.millrace.ingest.fraud.FraudDrift;
 import dev.millrace.ingest.fraud.FraudGenerator;
 import dev.millrace.ingest.fraud.FraudPublisher;
 import dev.millrace.ingest.fraud.LabeledTransaction;
@@ -112,8 +113,9 @@ public final class DemoCommand implements Callable<Integer> {
       names = "--drift-at",
       converter = TimeConverter.class,
       description =
-          "Event time at which the generated behaviour drifts (e.g. 2018-05-15); none by"
-              + " default.")
+          "Event time at which the behaviour drifts (e.g. 2018-05-15): amounts 1.5 times"
+              + " larger, and with the generator terminals compromised twice as often; with"
+              + " --data the file's amounts (labels as in the file); none by default.")
   Instant driftAt;
 
   @Option(
@@ -179,6 +181,7 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
+    job.device.checked();
     PrintWriter out = spec.commandLine().getOut();
     if (data != null && !Files.isRegularFile(data)) {
       throw new UserError("no such file: " + data + " (--data expects a fraud_fdh .csv.gz)");
@@ -282,7 +285,7 @@ public final class DemoCommand implements Callable<Integer> {
   private TransactionSource source() {
     if (data != null) {
       FraudCsvReader reader = FraudCsvReader.open(data);
-      return new TransactionSource(reader, reader::close);
+      return new TransactionSource(FraudDrift.inject(reader, driftAt), reader::close);
     }
     FraudGenerator generator =
         new FraudGenerator(
@@ -314,7 +317,8 @@ public final class DemoCommand implements Callable<Integer> {
         .withRetrain(retrainEveryExamples, retrainEvery)
         .withWindow(
             window, TrainerSettings.DEFAULT_EVAL_FRACTION, TrainerSettings.DEFAULT_MIN_TRAIN_ROWS)
-        .withTrainSettings(TrainSettings.defaults().withEpochs(epochs));
+        .withTrainSettings(TrainSettings.defaults().withEpochs(epochs))
+        .withDevice(job.device.device);
   }
 
   private void resetDemoDir() {

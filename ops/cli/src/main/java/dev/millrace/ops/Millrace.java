@@ -139,7 +139,7 @@ public final class Millrace implements Runnable {
       if (UserError.isUserError(ex)) {
         cmd.getErr().println("millrace: " + ex.getMessage());
         cmd.getErr().flush();
-        return 1;
+        return UserError.exitCode(ex);
       }
       throw ex;
     }

@@ -168,6 +168,8 @@ public final class PipelineCommand implements Callable<Integer> {
                 + " MILLRACE_STATE_BACKEND).")
     StateBackendChoice stateBackend;
 
+    @CommandLine.Mixin DeviceOption device = new DeviceOption();
+
     @Option(
         names = "--restart-attempts",
         defaultValue = "8",
@@ -201,6 +203,7 @@ public final class PipelineCommand implements Callable<Integer> {
           .labelDelay(labelDelay)
           .labelIdleness(labelIdleness)
           .maxAheadOfStream(maxAheadOfStream)
+          .device(device.device)
           .scoring(
               ScoringSettings.defaults(Task.FRAUD)
                   .withBatchSize(batchSize)
@@ -212,6 +215,7 @@ public final class PipelineCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     PublishRun.fraudOnly(task, "pipeline");
+    job.device.checked();
     FraudPipelineSettings settings =
         job.fraudSettings(cluster.bootstrapServers, cluster.registry(), jobCheckpointDir());
     PrintWriter out = spec.commandLine().getOut();

@@ -2,6 +2,7 @@ package dev.millrace.ops;
 
 import dev.millrace.ingest.Pacing;
 import dev.millrace.ingest.fraud.FraudCsvReader;
+import dev.millrace.ingest.fraud.FraudDrift;
 import dev.millrace.ingest.fraud.FraudPublisher;
 import dev.millrace.ingest.fraud.ProgressBarListener;
 import dev.millrace.schemas.TopicRegistry;
@@ -64,6 +65,15 @@ public final class ReplayCommand implements Callable<Integer> {
       description = "Replay transactions before this time (UTC), e.g. 2018-08-15.")
   Instant to;
 
+  @Option(
+      names = "--drift-at",
+      converter = TimeConverter.class,
+      paramLabel = "TIME",
+      description =
+          "Inject drift from this event time on: amounts 1.5 times larger, as the generator's"
+              + " --drift-at (labels as in the file); none by default.")
+  Instant driftAt;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -81,10 +91,12 @@ public final class ReplayCommand implements Callable<Integer> {
         FraudPublisher publisher = new FraudPublisher(topics, settings)) {
       FraudPublisher.Counts counts;
       if (publishing.noProgress) {
-        counts = PublishRun.publish(publisher, reader, FraudPublisher.Listener.NONE);
+        counts =
+            PublishRun.publish(
+                publisher, FraudDrift.inject(reader, driftAt), FraudPublisher.Listener.NONE);
       } else {
         try (ProgressBarListener bar = ProgressBarListener.forFile("replay", reader, System.err)) {
-          counts = PublishRun.publish(publisher, reader, bar);
+          counts = PublishRun.publish(publisher, FraudDrift.inject(reader, driftAt), bar);
         }
       }
       PublishRun.summary(spec.commandLine().getOut(), "Replayed", counts, topics, t0);

@@ -147,11 +147,14 @@ public final class TrainerCommand implements Callable<Integer> {
               + " device, last metrics); 0 for none (default ${DEFAULT-VALUE}).")
   int metricsPort;
 
+  @Mixin DeviceOption device = new DeviceOption();
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() throws InterruptedException {
     Task t = TopicRegistry.task(task);
+    device.checked();
     TrainerSettings settings = settings(t, featureSchema(t));
     PrintWriter out = spec.commandLine().getOut();
     CountDownLatch stopped = new CountDownLatch(1);
@@ -212,7 +215,8 @@ public final class TrainerCommand implements Callable<Integer> {
         .withRetrain(retrainEveryExamples, retrainEvery)
         .withWindow(window, evalFraction, minTrainRows)
         .withPromotion(PromotionMetric.parse(promotionMetric), promotionMargin, cardPrecisionK)
-        .withHistoryDir(historyDir != null ? historyDir : TrainerSettings.defaultHistoryDir(store));
+        .withHistoryDir(historyDir != null ? historyDir : TrainerSettings.defaultHistoryDir(store))
+        .withDevice(device.device);
   }
 
   private FeatureSchema featureSchema(Task t) {

@@ -77,6 +77,31 @@ class MillraceCommandTest {
   }
 
   @Test
+  void aGpuThatIsNotThereIsOneLineAndExitCode2() {
+    // this machine has no GPU and the CPU natives: --device gpu stops before anything starts
+    for (String command : new String[] {"trainer", "pipeline"}) {
+      err.getBuffer().setLength(0);
+      assertThat(run(command, "--task", "fraud", "-b", "127.0.0.1:1", "--device", "gpu"))
+          .as(command + ": " + err)
+          .isEqualTo(2);
+      assertThat(err.toString())
+          .as(command)
+          .matches(
+              "millrace: --device gpu: no GPU visible to PyTorch \\(natives: cpu build"
+                  + " [0-9][0-9.]*\\); use --device auto or cpu\n");
+    }
+    err.getBuffer().setLength(0);
+    assertThat(run("trainer", "--task", "fraud", "--device", "tpu")).isEqualTo(2);
+    assertThat(err.toString())
+        .startsWith(
+            "millrace: Invalid value for option '--device': unknown device 'tpu': expected auto,"
+                + " cpu or gpu");
+    out.getBuffer().setLength(0);
+    assertThat(run("trainer", "--help")).isZero();
+    assertThat(out.toString()).contains("--device=auto|cpu|gpu").contains("MILLRACE_DEVICE");
+  }
+
+  @Test
   void aBadLogLevelIsOneLineAndExitCode2() {
     assertThat(run("version", "--log-level", "LOUD")).isEqualTo(2);
     assertThat(err.toString())

@@ -67,6 +67,17 @@ class TrainerCommandTest {
   }
 
   @Test
+  void theDeviceIsAutoUnlessAsked() {
+    assertThat(parse("--task", "fraud").settings(Task.FRAUD, FraudFeatures.SCHEMA).device())
+        .isEqualTo(dev.millrace.scorer.DeviceChoice.AUTO);
+    TrainerCommand cpu = parse("--task", "fraud", "--device", "cpu");
+    assertThat(cpu.settings(Task.FRAUD, FraudFeatures.SCHEMA).device())
+        .isEqualTo(dev.millrace.scorer.DeviceChoice.CPU);
+    // auto and cpu need no check; on this machine auto trains on the CPU (TabularTrainerTest)
+    assertThat(cpu.device.checked()).isEqualTo(dev.millrace.scorer.DeviceChoice.CPU);
+  }
+
+  @Test
   void durationsReadAsPeopleWriteThem() {
     DurationConverter d = new DurationConverter();
     assertThat(d.convert("10m")).isEqualTo(Duration.ofMinutes(10));

@@ -142,6 +142,7 @@ public final class ScoringOperator extends AbstractStreamOperator<ScoredFeatures
   @Override
   public void open() throws Exception {
     super.open();
+    loader.checkReady(); // e.g. --device gpu without a GPU: fail now, with its reason
     schema = new FeatureSchema(featureNames);
     fingerprint = schema.fingerprint();
     int size = settings.batchSize();

@@ -2,6 +2,7 @@ package dev.millrace.scorer.model;
 
 import dev.millrace.schemas.ModelAnnouncement;
 import dev.millrace.scorer.BatchModel;
+import dev.millrace.scorer.DeviceChoice;
 import dev.millrace.scorer.FeatureSchema;
 import dev.millrace.scorer.ModelLoader;
 import dev.millrace.scorer.ModelRefusedException;
@@ -19,14 +20,37 @@ import org.slf4j.LoggerFactory;
  * #load} reads the artifact (through Flink's filesystem layer, see {@link ModelStore}), checks its
  * SHA-256 against the announcement, checks the manifest's feature fingerprint against the
  * announcement and the job's schema, then builds the net on the engine's default device (GPU when
- * DJL finds one, else CPU). PyTorch runs with one intra-op and one inter-op thread unless {@code
- * ai.djl.pytorch.num_threads} / {@code ai.djl.pytorch.num_interop_threads} say otherwise, so that
- * scoring subtasks do not fight over cores.
+ * DJL finds one, else CPU; or as {@link DeviceChoice} says). PyTorch runs with one intra-op and one
+ * inter-op thread unless {@code ai.djl.pytorch.num_threads} / {@code
+ * ai.djl.pytorch.num_interop_threads} say otherwise, so that scoring subtasks do not fight over
+ * cores.
  */
 public final class DjlModelLoader implements ModelLoader {
 
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(DjlModelLoader.class);
+
+  private final DeviceChoice device;
+
+  /** Models on a GPU when PyTorch sees one, else on the CPU. */
+  public DjlModelLoader() {
+    this(DeviceChoice.AUTO);
+  }
+
+  /** Models on {@code device}; {@code gpu} without a GPU fails {@link #checkReady()}. */
+  public DjlModelLoader(DeviceChoice device) {
+    this.device = java.util.Objects.requireNonNull(device, "device");
+  }
+
+  public DeviceChoice device() {
+    return device;
+  }
+
+  /** Starts PyTorch and resolves the device: {@code gpu} without a GPU fails here. */
+  @Override
+  public void checkReady() {
+    PyTorchThreads.device(device);
+  }
 
   @Override
   public BatchModel load(ModelAnnouncement announcement, FeatureSchema expected)
@@ -125,9 +149,15 @@ public final class DjlModelLoader implements ModelLoader {
           "announced version " + version + " but the bundle holds version " + manifest.version());
     }
 
-    PyTorchThreads.configure();
+    ai.djl.Device on;
     try {
-      TabularModel model = bundle.load();
+      on = PyTorchThreads.device(device);
+    } catch (DeviceChoice.DeviceUnavailableException e) {
+      throw new ModelRefusedException(
+          Reason.UNREADABLE, "model " + version + ": " + e.getMessage(), e);
+    }
+    try {
+      TabularModel model = bundle.load(on);
       LOG.info(
           "Loaded model {} of task {} ({} features) on {}",
           version,

@@ -1,10 +1,13 @@
 package dev.millrace.scorer.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.millrace.schemas.ModelAnnouncement;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -37,10 +40,24 @@ public record DriftReference(Map<String, Bins> features, Bins score) {
   /**
    * Bins of one value: {@code edges} are the ascending inner cut points (a value {@code x} falls
    * into bin {@code i} = number of edges {@code <= x}), so there are {@code edges.size() + 1} bins,
-   * with the fraction of reference rows in each.
+   * with the fraction of reference rows in each, and {@code from}, the event time of the earliest
+   * row counted (null when unknown: references made before it was kept). The drift monitor compares
+   * a feature that needs a warm-up only when {@code from} lies past it.
    */
   @JsonIgnoreProperties(ignoreUnknown = true)
-  public record Bins(List<Double> edges, List<Double> fractions) {
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Bins(List<Double> edges, List<Double> fractions, Instant from) {
+
+    /** Bins whose rows' time is unknown. */
+    public Bins(List<Double> edges, List<Double> fractions) {
+      this(edges, fractions, null);
+    }
+
+    /** These bins, counted from rows since {@code from}. */
+    public Bins since(Instant from) {
+      return new Bins(edges, fractions, from);
+    }
+
     public Bins {
       edges = List.copyOf(edges);
       fractions = List.copyOf(fractions);
@@ -151,6 +168,76 @@ public record DriftReference(Map<String, Bins> features, Bins score) {
       s[i] = scores[i];
     }
     return new DriftReference(features, Bins.of(s, bins));
+  }
+
+  /**
+   * The reference of a model, each value counted only over the rows where it is complete: a
+   * feature's bins over the rows of {@code rows} at least its warm-up ({@link
+   * dev.millrace.scorer.FeatureSchema#warmUp}) after {@code dataStart} (the earliest event time the
+   * trainer has seen, so no earlier than the stream's start), when at least {@code minRows} such
+   * rows exist (else over all rows); the score's bins likewise over {@code scores} with the longest
+   * warm-up. Each {@link Bins#from()} says where its rows start, so the job can check it against
+   * the stream's own start.
+   *
+   * @param rowTimes event time (epoch ms, ascending) of each row of {@code rows}
+   * @param scoreTimes event time (epoch ms, ascending) of each score
+   * @param dataStart the earliest event time (epoch ms) of the data the rows come from
+   */
+  public static DriftReference compute(
+      dev.millrace.scorer.FeatureSchema schema,
+      float[][] rows,
+      long[] rowTimes,
+      float[] scores,
+      long[] scoreTimes,
+      long dataStart,
+      int bins,
+      int minRows) {
+    List<String> names = schema.names();
+    if (rows.length != rowTimes.length || scores.length != scoreTimes.length) {
+      throw new IllegalArgumentException("values and times differ in length");
+    }
+    Map<String, Bins> features = new LinkedHashMap<>();
+    for (int f = 0; f < names.size(); f++) {
+      int first = firstComplete(rowTimes, dataStart, schema.warmUp(names.get(f)), minRows);
+      double[] column = new double[rows.length - first];
+      for (int r = first; r < rows.length; r++) {
+        column[r - first] = rows[r][f];
+      }
+      features.put(
+          names.get(f),
+          Bins.of(column, bins).since(first < rowTimes.length ? instant(rowTimes[first]) : null));
+    }
+    int first = firstComplete(scoreTimes, dataStart, schema.longestWarmUp(), minRows);
+    double[] s = new double[scores.length - first];
+    for (int i = first; i < scores.length; i++) {
+      s[i - first] = scores[i];
+    }
+    return new DriftReference(
+        features,
+        Bins.of(s, bins).since(first < scoreTimes.length ? instant(scoreTimes[first]) : null));
+  }
+
+  /** Index of the first time at least {@code warmUp} after {@code start}; 0 if too few follow. */
+  private static int firstComplete(long[] times, long start, Duration warmUp, int minRows) {
+    if (warmUp.isZero() || times.length == 0) {
+      return 0;
+    }
+    long from = start + warmUp.toMillis();
+    int lo = 0;
+    int hi = times.length;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (times[mid] < from) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return times.length - lo >= minRows ? lo : 0;
+  }
+
+  private static Instant instant(long millis) {
+    return Instant.ofEpochMilli(millis);
   }
 
   /**

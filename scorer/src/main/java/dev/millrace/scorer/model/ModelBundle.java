@@ -178,6 +178,11 @@ public final class ModelBundle {
     return TabularModel.fromParameters(manifest, parameters);
   }
 
+  /** Builds the net and loads the parameters on {@code device}. */
+  public TabularModel load(ai.djl.Device device) throws IOException {
+    return TabularModel.fromParameters(manifest, parameters, device);
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof ModelBundle b

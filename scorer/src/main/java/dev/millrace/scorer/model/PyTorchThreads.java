@@ -1,7 +1,9 @@
 package dev.millrace.scorer.model;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.millrace.scorer.DeviceChoice;
 
 /**
  * PyTorch thread settings for scoring: one intra-op and one inter-op thread, unless the system
@@ -35,5 +37,27 @@ public final class PyTorchThreads {
       return engine;
     }
     return Engine.getEngine("PyTorch");
+  }
+
+  /**
+   * Starts the engine ({@link #configure()}) and resolves {@code choice} on it.
+   *
+   * @throws DeviceChoice.DeviceUnavailableException for {@code gpu} when PyTorch sees no GPU or its
+   *     natives cannot be loaded
+   */
+  public static Device device(DeviceChoice choice) {
+    Engine engine;
+    try {
+      engine = configure();
+    } catch (RuntimeException | LinkageError e) {
+      if (choice == DeviceChoice.GPU) {
+        throw new DeviceChoice.DeviceUnavailableException(
+            "--device gpu: the PyTorch natives cannot be loaded ("
+                + e.getMessage()
+                + "); use --device auto or cpu");
+      }
+      throw e;
+    }
+    return choice.resolve(engine);
   }
 }

@@ -52,8 +52,13 @@ public final class TabularModel implements BatchModel {
    */
   public static TabularModel fromParameters(ModelManifest manifest, byte[] parameters)
       throws IOException {
-    NDManager manager =
-        NDManager.newBaseManager(Engine.getEngine("PyTorch").defaultDevice(), "PyTorch");
+    return fromParameters(manifest, parameters, Engine.getEngine("PyTorch").defaultDevice());
+  }
+
+  /** As {@link #fromParameters(ModelManifest, byte[])}, on {@code device}. */
+  public static TabularModel fromParameters(
+      ModelManifest manifest, byte[] parameters, ai.djl.Device device) throws IOException {
+    NDManager manager = NDManager.newBaseManager(device, "PyTorch");
     try {
       Block block = TabularNet.build(manifest);
       try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(parameters))) {

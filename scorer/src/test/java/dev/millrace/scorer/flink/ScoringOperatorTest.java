@@ -399,4 +399,17 @@ class ScoringOperatorTest {
     assertThat(op.scoringErrorsCount()).isEqualTo(1);
     assertThat(op.servingVersion()).isEqualTo("v1");
   }
+
+  @Test
+  void aLoaderThatCannotRunWhereAskedFailsTheOperatorAtOpen() {
+    // --device gpu on a machine without a GPU: the job fails at once with the reason, instead of
+    // scoring with the fallback and refusing every model later
+    ScoringOperator operator =
+        new ScoringOperator(
+            settings(4),
+            new dev.millrace.scorer.model.DjlModelLoader(dev.millrace.scorer.DeviceChoice.GPU),
+            SCHEMA);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> harness(operator))
+        .hasMessageContaining("--device gpu: no GPU visible to PyTorch");
+  }
 }

@@ -14,6 +14,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
+import dev.millrace.scorer.DeviceChoice;
 import dev.millrace.scorer.FeatureSchema;
 import dev.millrace.scorer.model.FeatureNormaliser;
 import dev.millrace.scorer.model.ModelManifest;
@@ -39,9 +40,10 @@ import org.slf4j.LoggerFactory;
  * Trains the tabular deep net ({@link TabularNet}) for binary classification with DJL: features
  * normalised by {@link FeatureNormaliser} (log1p for heavy-tailed non-negative features, fitted on
  * the training data and recorded in the manifest), class-weighted sigmoid cross-entropy, AdamW with
- * a one-cycle learning-rate schedule, batch norm and dropout, seeded, on DJL's default device (a
- * GPU when there is one). With validation data it keeps the parameters of the epoch with the lowest
- * validation loss and stops early when that has not improved for a few epochs.
+ * a one-cycle learning-rate schedule, batch norm and dropout, seeded, on the device of its {@link
+ * DeviceChoice} ({@code auto}: a GPU when PyTorch sees one, else the CPU). With validation data it
+ * keeps the parameters of the epoch with the lowest validation loss and stops early when that has
+ * not improved for a few epochs.
  */
 public final class TabularTrainer {
 
@@ -56,12 +58,23 @@ public final class TabularTrainer {
   public static final double CLASS_WEIGHT_POWER = 0.25;
 
   private final TrainSettings settings;
+  private final DeviceChoice deviceChoice;
 
+  /** A trainer on a GPU when PyTorch sees one, else on the CPU. */
   public TabularTrainer(TrainSettings s) {
+    this(s, DeviceChoice.AUTO);
+  }
+
+  /**
+   * A trainer on {@code device}; {@code gpu} without a GPU fails each {@link #train} with {@link
+   * DeviceChoice.DeviceUnavailableException}.
+   */
+  public TabularTrainer(TrainSettings s, DeviceChoice device) {
     if (s == null) {
       throw new IllegalArgumentException("settings must not be null");
     }
     this.settings = s;
+    this.deviceChoice = java.util.Objects.requireNonNull(device, "device");
   }
 
   public TrainSettings settings() {
@@ -103,9 +116,9 @@ public final class TabularTrainer {
             : 1f;
     boolean validating = validationOrNull != null && validationOrNull.size() > 0;
 
+    Device device = PyTorchThreads.device(deviceChoice);
     Engine engine = PyTorchThreads.configure();
     engine.setRandomSeed((int) (settings.seed() ^ (settings.seed() >>> 32)));
-    Device device = engine.defaultDevice();
 
     List<String> names = schema.names();
     int width = names.size();
@@ -248,7 +261,7 @@ public final class TabularTrainer {
                 validationOrNull);
         TabularModel served;
         try {
-          served = TabularModel.fromParameters(manifest, bestParameters);
+          served = TabularModel.fromParameters(manifest, bestParameters, device);
         } catch (IOException e) {
           throw new UncheckedIOException(e);
         }

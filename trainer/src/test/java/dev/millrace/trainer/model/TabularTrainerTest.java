@@ -130,6 +130,24 @@ class TabularTrainerTest {
   }
 
   @Test
+  void autoTrainsOnTheCpuHereAndGpuRefusesWithoutFallingBack() {
+    FeatureSchema schema = Synthetic.schema(4);
+    Dataset train = Synthetic.data(2_000, 4, 0.1, 1, T0);
+    try (TrainedModel model =
+        new TabularTrainer(quick(), dev.millrace.scorer.DeviceChoice.AUTO)
+            .train("fraud", "v1", schema, train, null)) {
+      assertThat(model.device()).isEqualTo("cpu()");
+      assertThat(model.manifest().device()).isEqualTo("cpu()");
+    }
+    assertThatThrownBy(
+            () ->
+                new TabularTrainer(quick(), dev.millrace.scorer.DeviceChoice.GPU)
+                    .train("fraud", "v2", schema, train, null))
+        .isInstanceOf(dev.millrace.scorer.DeviceChoice.DeviceUnavailableException.class)
+        .hasMessageStartingWith("--device gpu: no GPU visible to PyTorch (natives: cpu build");
+  }
+
+  @Test
   void refusesTrainingDataWithoutPositives() {
     FeatureSchema schema = Synthetic.schema(3);
     Dataset data = Synthetic.data(1_000, 3, 0.1, 5, T0);
