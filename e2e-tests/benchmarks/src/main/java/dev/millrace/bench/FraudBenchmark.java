@@ -158,6 +158,7 @@ public final class FraudBenchmark implements Callable<Integer> {
 
   @Option(
       names = "--grid-balance",
+      arity = "1",
       split = ",",
       defaultValue = "true,false",
       description = "net grid: class weighting (default ${DEFAULT-VALUE})")
