@@ -44,6 +44,8 @@ class FraudBenchmarkCommandTest {
             "2018-04-15",
             "--epochs",
             "2",
+            "--seeds",
+            "2",
             "--xgb-rounds",
             "10",
             "--scoring-events",
@@ -58,12 +60,105 @@ class FraudBenchmarkCommandTest {
     assertThat(report)
         .contains("Train 2018-04-15..2018-04-21")
         .contains("Test 2018-04-29..2018-05-05")
-        .contains("| Millrace net (DJL 128-64) | 0.")
-        .contains("| XGBoost4J 2.1.4 (10 trees, depth 6, eta 0.3, exact) | 0.")
+        .containsPattern(
+            "\\| Millrace net \\(DJL 128-64, class weight (on|off), dropout 0\\.\\d, 2 epochs, lr 0.01, NOT the"
+                + " shipped defaults\\) \\| 2 \\| 0\\.\\d{3} ± 0\\.\\d{3} \\|")
+        .contains("seed 42: 0.")
+        .contains("seed 43: 0.")
+        .contains("| XGBoost4J 2.1.4 defaults (10 trees, depth 6, eta 0.3, exact) | 1 | 0.")
+        .contains(
+            "| XGBoost4J 2.1.4 tuned, handbook ch. 5 (50 trees, depth 3, eta 0.3, exact) | 1 | 0.")
         .contains("| 1 | 256 |")
         .contains("| 64 | 256 |")
+        .doesNotContain("Model selection")
         .doesNotContain("NaN");
-    assertThat(Files.list(dir.resolve("work").resolve("models"))).isNotEmpty();
+    // two seeds: two models stored
+    try (var models = Files.list(dir.resolve("work").resolve("models").resolve("fraud"))) {
+      assertThat(models.filter(f -> f.toString().endsWith(".zip")).count()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void selectsOnTheValidationWeekBeforeTheTestWeek() throws IOException {
+    Path csv = dir.resolve("synthetic.csv");
+    writeHandbookCsv(csv, Instant.parse("2018-05-08T00:00:00Z"));
+    StringWriter out = new StringWriter();
+    CommandLine cmd = Benchmarks.commandLine();
+    cmd.setOut(new PrintWriter(out));
+    int code =
+        cmd.execute(
+            "fraud",
+            "--data",
+            csv.toString(),
+            "--train-start",
+            "2018-04-15",
+            "--select",
+            "--select-train-start",
+            "2018-04-08",
+            "--grid-balance",
+            "true",
+            "--grid-dropout",
+            "0.2",
+            "--grid-epochs",
+            "1,2",
+            "--xgb-grid-rounds",
+            "5,10",
+            "--xgb-grid-depth",
+            "3",
+            "--xgb-grid-eta",
+            "0.3",
+            "--epochs",
+            "2",
+            "--seeds",
+            "1",
+            "--xgb-rounds",
+            "10",
+            "--scoring-events",
+            "64",
+            "--e2e-events",
+            "0",
+            "--work-dir",
+            dir.resolve("work").toString());
+
+    assertThat(code).isZero();
+    String report = out.toString();
+    assertThat(report)
+        .contains("### Model selection (validation period, before the test week)")
+        .contains("Train 2018-04-08..2018-04-14")
+        .contains("validation 2018-04-22..2018-04-28")
+        .contains("| class weight on, dropout 0.2, 1 epochs, lr 0.01")
+        .contains("| class weight on, dropout 0.2, 2 epochs, lr 0.01")
+        .contains("| 5 trees, depth 3, eta 0.3")
+        .contains("| 10 trees, depth 3, eta 0.3")
+        .contains("Test 2018-04-29..2018-05-05")
+        .doesNotContain("NaN");
+    // one chosen net and one chosen XGBoost
+    assertThat(report.split("\\*\\*\\(chosen\\)\\*\\*", -1)).hasSize(3);
+  }
+
+  @Test
+  void aValidationWeekInsideTheTestPeriodIsRefused() throws IOException {
+    Path csv = dir.resolve("synthetic.csv");
+    writeHandbookCsv(csv, Instant.parse("2018-05-08T00:00:00Z"));
+    StringWriter err = new StringWriter();
+    CommandLine cmd = Benchmarks.commandLine();
+    cmd.setErr(new PrintWriter(err));
+    int code =
+        cmd.execute(
+            "fraud",
+            "--data",
+            csv.toString(),
+            "--train-start",
+            "2018-04-15",
+            "--select",
+            "--select-train-start",
+            "2018-04-15",
+            "--e2e-events",
+            "0");
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString())
+        .startsWith("error: --select-train-start 2018-04-15 puts the validation week")
+        .hasLineCount(1);
   }
 
   @Test

@@ -7,6 +7,7 @@ import dev.millrace.pipeline.fraud.FraudFeatures;
 import dev.millrace.schemas.Task;
 import dev.millrace.trainer.TrainerSettings;
 import dev.millrace.trainer.eval.PromotionMetric;
+import dev.millrace.trainer.model.TrainSettings;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
@@ -75,6 +76,17 @@ class TrainerCommandTest {
         .isEqualTo(dev.millrace.scorer.DeviceChoice.CPU);
     // auto and cpu need no check; on this machine auto trains on the CPU (TabularTrainerTest)
     assertThat(cpu.device.checked()).isEqualTo(dev.millrace.scorer.DeviceChoice.CPU);
+  }
+
+  @Test
+  void theTrainerShipsTheBenchmarkedNetSettings() {
+    TrainerSettings s = parse("--task", "fraud").settings(Task.FRAUD, FraudFeatures.SCHEMA);
+    // docs/benchmarks/fraud.md chose these on a validation period before the test week and
+    // reports them on the test week; the trainer command must train with the same settings
+    assertThat(s.trainSettings()).isEqualTo(TrainSettings.defaults());
+    assertThat(s.trainSettings())
+        .isEqualTo(
+            new TrainSettings(40, 1024, 1e-2f, 1e-2f, new int[] {128, 64}, 0.2f, true, 42L, false));
   }
 
   @Test
