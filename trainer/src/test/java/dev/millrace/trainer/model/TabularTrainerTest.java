@@ -176,7 +176,7 @@ class TabularTrainerTest {
   }
 
   @Test
-  void trainsAHundredThousandRowsWellUnderAMinute() {
+  void trainsAHundredThousandRowsInUnderFortyFiveCpuSeconds() {
     FeatureSchema schema = Synthetic.schema(15);
     Dataset train = Synthetic.data(100_000, 15, 0.008, 21, T0);
     Dataset validation = Synthetic.data(20_000, 15, 0.008, 22, T0 + 200_000_000L);
@@ -196,9 +196,9 @@ class TabularTrainerTest {
           model.manifest().training().bestEpoch(),
           model.device());
       // PyTorch runs on one intra-op thread (the caller's), so the thread's CPU time is the cost
-      // of training regardless of how busy the machine is; wall time gets a looser bound
+      // of training regardless of how busy the machine is. Wall time is printed, not asserted: it
+      // measures the machine's load (322 s once under a load average of 50), not the trainer.
       assertThat(cpuMillis).isLessThan(45_000);
-      assertThat(model.trainingTime().toSeconds()).isLessThan(180);
       Dataset test = Synthetic.data(20_000, 15, 0.008, 23, T0 + 300_000_000L);
       assertThat(Synthetic.auc(model.predict(test.features()), test.labels())).isGreaterThan(0.9);
     }
