@@ -3,6 +3,7 @@ package dev.millrace.trainer;
 import dev.millrace.schemas.Task;
 import dev.millrace.schemas.TopicRegistry;
 import dev.millrace.scorer.FeatureSchema;
+import dev.millrace.trainer.eval.EvalSettings;
 import dev.millrace.trainer.eval.PromotionMetric;
 import dev.millrace.trainer.model.TrainSettings;
 import java.net.URI;
@@ -24,8 +25,10 @@ import java.util.Objects;
  * @param evalFraction the latest fraction of the window used as evaluation slice
  * @param minTrainRows fewer training rows than this and the run is skipped
  * @param promotionMetric the metric a challenger must win on
- * @param promotionMargin by how much it must win (0: strictly more)
+ * @param promotionMargin by how much it must win: the lower end of the bootstrap interval of the
+ *     difference must exceed it (0: the interval lies above 0)
  * @param cardPrecisionK the k of card precision@k
+ * @param evaluation the gap before the evaluation slice and the promotion gate's bootstrap
  * @param trainSettings network and optimiser settings of the model code
  * @param historyDir folder of the JSON-lines training history
  * @param consumerGroup the service's own consumer group
@@ -44,6 +47,7 @@ public record TrainerSettings(
     PromotionMetric promotionMetric,
     double promotionMargin,
     int cardPrecisionK,
+    EvalSettings evaluation,
     TrainSettings trainSettings,
     Path historyDir,
     String consumerGroup) {
@@ -63,6 +67,7 @@ public record TrainerSettings(
     Objects.requireNonNull(modelStore, "modelStore");
     Objects.requireNonNull(retrainEvery, "retrainEvery");
     Objects.requireNonNull(promotionMetric, "promotionMetric");
+    Objects.requireNonNull(evaluation, "evaluation");
     Objects.requireNonNull(trainSettings, "trainSettings");
     Objects.requireNonNull(historyDir, "historyDir");
     Objects.requireNonNull(consumerGroup, "consumerGroup");
@@ -91,8 +96,10 @@ public record TrainerSettings(
 
   /**
    * The defaults: retrain every 50,000 examples or 10 minutes, a 200,000-row window evaluated on
-   * its last 20 %, promotion on average precision with margin 0, history under the model store when
-   * it is a local folder (else {@code .millrace/history}).
+   * its last 20 % after a gap of the examples' label maturity ({@link EvalSettings#defaults()}),
+   * promotion on average precision when the 90 % bootstrap interval of the gain lies above 0
+   * (margin 0), history under the model store when it is a local folder (else {@code
+   * .millrace/history}).
    */
   public static TrainerSettings defaults(
       String bootstrapServers,
@@ -114,6 +121,7 @@ public record TrainerSettings(
         PromotionMetric.AVERAGE_PRECISION,
         0.0,
         DEFAULT_CARD_PRECISION_K,
+        EvalSettings.defaults(),
         TrainSettings.defaults(),
         defaultHistoryDir(modelStore),
         "millrace-trainer-" + TopicRegistry.taskName(task));
@@ -142,6 +150,7 @@ public record TrainerSettings(
         promotionMetric,
         promotionMargin,
         cardPrecisionK,
+        evaluation,
         trainSettings,
         historyDir,
         consumerGroup);
@@ -162,6 +171,7 @@ public record TrainerSettings(
         promotionMetric,
         promotionMargin,
         cardPrecisionK,
+        evaluation,
         trainSettings,
         historyDir,
         consumerGroup);
@@ -182,6 +192,28 @@ public record TrainerSettings(
         metric,
         margin,
         k,
+        evaluation,
+        trainSettings,
+        historyDir,
+        consumerGroup);
+  }
+
+  public TrainerSettings withEvaluation(EvalSettings e) {
+    return new TrainerSettings(
+        bootstrapServers,
+        topics,
+        task,
+        featureSchema,
+        modelStore,
+        retrainEveryExamples,
+        retrainEvery,
+        windowRows,
+        evalFraction,
+        minTrainRows,
+        promotionMetric,
+        promotionMargin,
+        cardPrecisionK,
+        e,
         trainSettings,
         historyDir,
         consumerGroup);
@@ -202,6 +234,7 @@ public record TrainerSettings(
         promotionMetric,
         promotionMargin,
         cardPrecisionK,
+        evaluation,
         settings,
         historyDir,
         consumerGroup);
@@ -222,6 +255,7 @@ public record TrainerSettings(
         promotionMetric,
         promotionMargin,
         cardPrecisionK,
+        evaluation,
         trainSettings,
         dir,
         consumerGroup);
