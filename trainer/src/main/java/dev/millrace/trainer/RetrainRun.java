@@ -168,7 +168,20 @@ public final class RetrainRun {
                 championMetrics,
                 b.baseline == null ? Double.NaN : b.baseline,
                 settings.cardPrecisionK());
+        if (verdict.promote() && championScores != null && settings.evaluation().seedCheck()) {
+          long twinSeed = settings.trainSettings().seed() + 1;
+          TabularTrainer twinTrainer =
+              new TabularTrainer(settings.trainSettings().withSeed(twinSeed));
+          try (TrainedModel twin =
+              twinTrainer.train(task, version + "-seed-check", schema, dataset(train), null)) {
+            float[] twinScores = twin.predict(eval.features());
+            verdict =
+                gate.confirm(
+                    verdict, eval, twinScores, twinSeed, championScores, settings.cardPrecisionK());
+          }
+        }
         b.interval = verdict.interval();
+        b.twinInterval = verdict.twinInterval();
         if (!verdict.promote()) {
           return b.finish(RunDecision.REJECTED, verdict.reason());
         }
@@ -254,6 +267,7 @@ public final class RetrainRun {
     Integer gapRows;
     Integer knownPositiveRowsRemoved;
     PairedBootstrap.Interval interval;
+    PairedBootstrap.Interval twinInterval;
     ModelAnnouncement promoted;
 
     Builder(String version, String trigger, Instant started, ModelAnnouncement champion) {
@@ -297,7 +311,8 @@ public final class RetrainRun {
               evalGapMillis,
               gapRows,
               knownPositiveRowsRemoved,
-              interval);
+              interval,
+              twinInterval);
       String metric = settings.promotionMetric().key();
       switch (decision) {
         case PROMOTED ->

@@ -32,6 +32,8 @@ import java.util.Map;
  *     before {@code evalStart}
  * @param promotionInterval the bootstrap interval of the promotion metric's difference, challenger
  *     minus champion (or minus the no-skill baseline for a first model)
+ * @param seedCheckInterval the same interval for the challenger's training repeated with another
+ *     seed, when the first interval cleared the bar against a champion
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -66,10 +68,19 @@ public record TrainingRecord(
     Long evalGapMillis,
     Integer gapRows,
     Integer knownPositiveRowsRemoved,
-    PairedBootstrap.Interval promotionInterval) {
+    PairedBootstrap.Interval promotionInterval,
+    PairedBootstrap.Interval seedCheckInterval) {
 
-  /** {@code Δ +0.0140 [90% CI -0.0060, +0.0330]}, or null when the run computed no interval. */
+  /**
+   * {@code Δ +0.0140 [90% CI -0.0060, +0.0330]} (and the seed check's, when there was one), or null
+   * when the run computed no interval.
+   */
   public String intervalText() {
-    return promotionInterval == null ? null : promotionInterval.text();
+    if (promotionInterval == null) {
+      return null;
+    }
+    return seedCheckInterval == null
+        ? promotionInterval.text()
+        : promotionInterval.text() + ", seed check " + seedCheckInterval.text();
   }
 }

@@ -49,7 +49,8 @@ class TrainingHistoryTest {
         604_800_000L,
         120,
         7,
-        new PairedBootstrap.Interval(0.012, -0.004, 0.031, 0.9, 200));
+        new PairedBootstrap.Interval(0.012, -0.004, 0.031, 0.9, 200),
+        null);
   }
 
   @Test

@@ -12,9 +12,12 @@ import java.time.Duration;
  * @param bootstrapResamples resamples of the paired bootstrap (default 200)
  * @param confidence coverage of the bootstrap interval (default 0.9)
  * @param bootstrapSeed seed of the resampling, so a decision is repeatable
+ * @param seedCheck whether a challenger that beats the champion is trained once more with another
+ *     seed, and promoted only if that twin beats the champion too (default true; see {@link
+ *     PromotionGate})
  */
 public record EvalSettings(
-    Duration gap, int bootstrapResamples, double confidence, long bootstrapSeed) {
+    Duration gap, int bootstrapResamples, double confidence, long bootstrapSeed, boolean seedCheck) {
 
   public static final int DEFAULT_BOOTSTRAP_RESAMPLES = 200;
   public static final double DEFAULT_CONFIDENCE = 0.9;
@@ -34,18 +37,22 @@ public record EvalSettings(
     }
   }
 
-  /** Gap from the examples' label maturity, 200 resamples, a 90 % interval. */
+  /** Gap from the examples' label maturity, 200 resamples, a 90 % interval, the seed check. */
   public static EvalSettings defaults() {
     return new EvalSettings(
-        null, DEFAULT_BOOTSTRAP_RESAMPLES, DEFAULT_CONFIDENCE, DEFAULT_BOOTSTRAP_SEED);
+        null, DEFAULT_BOOTSTRAP_RESAMPLES, DEFAULT_CONFIDENCE, DEFAULT_BOOTSTRAP_SEED, true);
   }
 
   public EvalSettings withGap(Duration g) {
-    return new EvalSettings(g, bootstrapResamples, confidence, bootstrapSeed);
+    return new EvalSettings(g, bootstrapResamples, confidence, bootstrapSeed, seedCheck);
   }
 
   public EvalSettings withBootstrap(int resamples, double level) {
-    return new EvalSettings(gap, resamples, level, bootstrapSeed);
+    return new EvalSettings(gap, resamples, level, bootstrapSeed, seedCheck);
+  }
+
+  public EvalSettings withSeedCheck(boolean check) {
+    return new EvalSettings(gap, bootstrapResamples, confidence, bootstrapSeed, check);
   }
 
   public PairedBootstrap bootstrap() {

@@ -5,13 +5,24 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The champion/challenger rule. Both models are scored on the same later slice, and the challenger
- * must beat the champion by more than the noise of that slice: a {@link PairedBootstrap} gives an
- * interval for the difference {@code challenger - champion} of {@code metric}, and the challenger
- * is promoted only when the interval's lower end is above {@code margin} (above 0 when the margin
- * is 0). A challenger that only equals the champion (the same model with another seed) lands
- * inside the noise and is refused. Without a champion (or when the champion cannot be scored) the
- * challenger must beat a no-skill baseline the same way.
+ * The champion/challenger rule: the challenger must beat the champion by more than the noise.
+ *
+ * <ol>
+ *   <li>The noise of the evaluation slice: both models are scored on the same later slice, a
+ *       {@link PairedBootstrap} gives an interval for the difference {@code challenger - champion}
+ *       of {@code metric}, and the interval's lower end must be above {@code margin} (above 0 when
+ *       the margin is 0).
+ *   <li>The noise of training ({@link #confirm}): a challenger that clears step 1 is trained once
+ *       more with another seed on the same rows, and that twin must clear the same bar against the
+ *       champion. The slice's interval alone lets a model that merely equals the champion (the
+ *       same training with another seed) through at about the interval's error rate, 5 % for a 90
+ *       % interval, because two seeds do give two different models; requiring the gain to repeat
+ *       with a second seed brings that to about its square. The second training only happens for
+ *       a challenger that would otherwise be promoted.
+ * </ol>
+ *
+ * Without a champion (or when the champion cannot be scored) the challenger must beat a no-skill
+ * baseline by step 1.
  */
 public final class PromotionGate {
 
@@ -49,6 +60,7 @@ public final class PromotionGate {
       double challenger,
       double reference,
       PairedBootstrap.Interval interval,
+      PairedBootstrap.Interval twinInterval,
       String reason) {}
 
   /**
@@ -72,7 +84,12 @@ public final class PromotionGate {
     double c = challengerMetrics.getOrDefault(metric.key(), Double.NaN);
     if (Double.isNaN(c)) {
       return new Verdict(
-          false, c, Double.NaN, null, metric.key() + " of the challenger is undefined on the slice");
+          false,
+          c,
+          Double.NaN,
+          null,
+          null,
+          metric.key() + " of the challenger is undefined on the slice");
     }
     double r =
         championMetrics == null || championScores == null
@@ -91,6 +108,7 @@ public final class PromotionGate {
           c,
           noSkillBaseline,
           interval,
+          null,
           String.format(
               Locale.ROOT,
               "%schallenger %s %.4f vs no-skill baseline %.4f: %s → %s%s",
@@ -110,15 +128,60 @@ public final class PromotionGate {
         c,
         r,
         interval,
+        null,
         String.format(
             Locale.ROOT,
-            "challenger %s %.4f vs champion %.4f: %s → %s%s",
-            metric.key(),
-            c,
-            r,
-            interval.text(),
+            "%s → %s%s",
+            versusChampion(c, r, interval),
             promote ? "promoted" : "kept champion",
             marginNote()));
+  }
+
+  /**
+   * Step 2: the challenger's training repeated with another seed must clear the bar as well.
+   *
+   * @param first the verdict of {@link #decide} against a champion (returned as is unless it
+   *     promotes)
+   * @param twinScores the scores on {@code eval} of the same training with another seed
+   * @param twinSeed that seed, for the reason
+   */
+  public Verdict confirm(
+      Verdict first,
+      Slice eval,
+      float[] twinScores,
+      long twinSeed,
+      float[] championScores,
+      int k) {
+    if (!first.promote()) {
+      return first;
+    }
+    PairedBootstrap.Interval twin =
+        bootstrap.difference(metric, eval, twinScores, championScores, k);
+    boolean promote = beats(twin);
+    return new Verdict(
+        promote,
+        first.challenger(),
+        first.reference(),
+        first.interval(),
+        twin,
+        String.format(
+            Locale.ROOT,
+            "%s; trained with seed %d: %s → %s%s",
+            versusChampion(first.challenger(), first.reference(), first.interval()),
+            twinSeed,
+            twin.text(),
+            promote ? "promoted" : "kept champion (the gain does not repeat with another seed)",
+            marginNote()));
+  }
+
+  private String versusChampion(double c, double r, PairedBootstrap.Interval interval) {
+    return String.format(
+        Locale.ROOT,
+        "challenger %s %.4f vs champion %.4f: %s",
+        metric.key(),
+        c,
+        r,
+        interval.text());
   }
 
   private String marginNote() {
