@@ -10,6 +10,7 @@ import dev.millrace.scorer.model.ModelBundle;
 import dev.millrace.scorer.model.ModelStore;
 import dev.millrace.trainer.eval.DriftReferences;
 import dev.millrace.trainer.eval.Metrics;
+import dev.millrace.trainer.eval.PairedBootstrap;
 import dev.millrace.trainer.eval.PromotionGate;
 import dev.millrace.trainer.eval.Slice;
 import dev.millrace.trainer.eval.TimeSliceSplit;
@@ -95,21 +96,43 @@ public final class RetrainRun {
             RunDecision.SKIPPED_NO_POSITIVES,
             "no positive example among the " + window.size() + " rows of the window");
       }
-      TimeSliceSplit.Split split = new TimeSliceSplit(settings.evalFraction()).split(window);
+      TimeSliceSplit.Split split =
+          new TimeSliceSplit(settings.evalFraction(), settings.evaluation().gap()).split(window);
       Slice train = split.train();
       Slice eval = split.eval();
       b.evalStart = split.cutoff();
+      b.evalGapMillis = split.gap().toMillis();
+      b.gapRows = split.gapRows();
+      b.knownPositiveRowsRemoved = split.knownPositiveRows();
       b.trainRows = train.size();
       b.trainPositives = train.positives();
       b.evalRows = eval.size();
       b.evalPositives = eval.positives();
+      if (train.size() == 0 && window.size() > 0) {
+        return b.finish(
+            RunDecision.SKIPPED_TOO_FEW_ROWS,
+            String.format(
+                "window spans %s (%s to %s), less than the evaluation gap %s plus a training part"
+                    + " and an evaluation slice (from %s): skipped",
+                human(Duration.between(window.start(), window.end())),
+                window.start(),
+                window.end(),
+                human(split.gap()),
+                split.cutoff()));
+      }
       if (train.size() < settings.minTrainRows() || eval.size() == 0) {
         return b.finish(
             RunDecision.SKIPPED_TOO_FEW_ROWS,
             train.size()
-                + " training rows and "
+                + " training rows (before "
+                + split.cutoff().minus(split.gap())
+                + ", the evaluation start less the gap "
+                + human(split.gap())
+                + ") and "
                 + eval.size()
-                + " evaluation rows; need at least "
+                + " evaluation rows ("
+                + split.knownPositiveRows()
+                + " of known-positive entities removed); need at least "
                 + settings.minTrainRows()
                 + " and 1");
       }
@@ -135,16 +158,40 @@ public final class RetrainRun {
             finiteOrNull(
                 Metrics.noSkill(settings.promotionMetric(), eval, settings.cardPrecisionK()));
 
+        float[] championScores = champion == null ? null : scoreChampion(champion, schema, eval);
         Map<String, Double> championMetrics = null;
-        if (champion != null) {
-          championMetrics = scoreChampion(champion, schema, eval);
+        if (championScores != null) {
+          championMetrics = Metrics.evaluate(eval, championScores, settings.cardPrecisionK());
           b.championMetrics = championMetrics;
         }
         PromotionGate gate =
-            new PromotionGate(settings.promotionMetric(), settings.promotionMargin());
+            new PromotionGate(
+                settings.promotionMetric(),
+                settings.promotionMargin(),
+                settings.evaluation().bootstrap());
         PromotionGate.Verdict verdict =
             gate.decide(
-                b.challengerMetrics, championMetrics, b.baseline == null ? Double.NaN : b.baseline);
+                eval,
+                challengerScores,
+                b.challengerMetrics,
+                championScores,
+                championMetrics,
+                b.baseline == null ? Double.NaN : b.baseline,
+                settings.cardPrecisionK());
+        if (verdict.promote() && championScores != null && settings.evaluation().seedCheck()) {
+          long twinSeed = settings.trainSettings().seed() + 1;
+          TabularTrainer twinTrainer =
+              new TabularTrainer(settings.trainSettings().withSeed(twinSeed));
+          try (TrainedModel twin =
+              twinTrainer.train(task, version + "-seed-check", schema, dataset(train), null)) {
+            float[] twinScores = twin.predict(eval.features());
+            verdict =
+                gate.confirm(
+                    verdict, eval, twinScores, twinSeed, championScores, settings.cardPrecisionK());
+          }
+        }
+        b.interval = verdict.interval();
+        b.twinInterval = verdict.twinInterval();
         if (!verdict.promote()) {
           return b.finish(RunDecision.REJECTED, verdict.reason());
         }
@@ -180,11 +227,10 @@ public final class RetrainRun {
     }
   }
 
-  private Map<String, Double> scoreChampion(
-      ModelAnnouncement champion, FeatureSchema schema, Slice eval) {
+  /** The champion's scores on the slice; null when it cannot be loaded. */
+  private float[] scoreChampion(ModelAnnouncement champion, FeatureSchema schema, Slice eval) {
     try (BatchModel model = loader.load(champion, schema)) {
-      float[] scores = model.predict(eval.features());
-      return Metrics.evaluate(eval, scores, settings.cardPrecisionK());
+      return model.predict(eval.features());
     } catch (ModelRefusedException e) {
       LOG.warn(
           "{}: champion {} cannot be loaded ({}: {}); comparing the challenger with the no-skill"
@@ -227,6 +273,11 @@ public final class RetrainRun {
     Long trainingMillis;
     String artifactUri;
     String sha256;
+    Long evalGapMillis;
+    Integer gapRows;
+    Integer knownPositiveRowsRemoved;
+    PairedBootstrap.Interval interval;
+    PairedBootstrap.Interval twinInterval;
     ModelAnnouncement promoted;
 
     Builder(String version, String trigger, Instant started, ModelAnnouncement champion) {
@@ -266,7 +317,12 @@ public final class RetrainRun {
               epochLosses,
               trainingMillis,
               artifactUri,
-              sha256);
+              sha256,
+              evalGapMillis,
+              gapRows,
+              knownPositiveRowsRemoved,
+              interval,
+              twinInterval);
       String metric = settings.promotionMetric().key();
       switch (decision) {
         case PROMOTED ->
@@ -296,6 +352,28 @@ public final class RetrainRun {
       }
       return new Outcome(record, decision == RunDecision.PROMOTED ? promoted : null);
     }
+  }
+
+  /** {@code 7d 1h}, {@code 3h 20m}, {@code 45s}. */
+  static String human(Duration d) {
+    long s = d.toSeconds();
+    long days = s / 86_400;
+    long hours = s % 86_400 / 3_600;
+    long minutes = s % 3_600 / 60;
+    StringBuilder out = new StringBuilder();
+    if (days > 0) {
+      out.append(days).append("d");
+    }
+    if (hours > 0) {
+      out.append(out.isEmpty() ? "" : " ").append(hours).append("h");
+    }
+    if (minutes > 0 && days == 0) {
+      out.append(out.isEmpty() ? "" : " ").append(minutes).append("m");
+    }
+    if (out.isEmpty()) {
+      out.append(s % 60).append("s");
+    }
+    return out.toString();
   }
 
   private static String fmt(Map<String, Double> metrics, String key) {

@@ -4,6 +4,7 @@ import dev.millrace.schemas.Task;
 import dev.millrace.schemas.TopicRegistry;
 import dev.millrace.scorer.DeviceChoice;
 import dev.millrace.scorer.FeatureSchema;
+import dev.millrace.trainer.eval.EvalSettings;
 import dev.millrace.trainer.eval.PromotionMetric;
 import dev.millrace.trainer.model.TrainSettings;
 import java.net.URI;
@@ -25,8 +26,10 @@ import java.util.Objects;
  * @param evalFraction the latest fraction of the window used as evaluation slice
  * @param minTrainRows fewer training rows than this and the run is skipped
  * @param promotionMetric the metric a challenger must win on
- * @param promotionMargin by how much it must win (0: strictly more)
+ * @param promotionMargin by how much it must win: the lower end of the bootstrap interval of the
+ *     difference must exceed it (0: the interval lies above 0)
  * @param cardPrecisionK the k of card precision@k
+ * @param evaluation the gap before the evaluation slice and the promotion gate's bootstrap
  * @param trainSettings network and optimiser settings of the model code
  * @param historyDir folder of the JSON-lines training history
  * @param consumerGroup the service's own consumer group
@@ -46,6 +49,7 @@ public record TrainerSettings(
     PromotionMetric promotionMetric,
     double promotionMargin,
     int cardPrecisionK,
+    EvalSettings evaluation,
     TrainSettings trainSettings,
     Path historyDir,
     String consumerGroup,
@@ -66,6 +70,7 @@ public record TrainerSettings(
     Objects.requireNonNull(modelStore, "modelStore");
     Objects.requireNonNull(retrainEvery, "retrainEvery");
     Objects.requireNonNull(promotionMetric, "promotionMetric");
+    Objects.requireNonNull(evaluation, "evaluation");
     Objects.requireNonNull(trainSettings, "trainSettings");
     Objects.requireNonNull(historyDir, "historyDir");
     Objects.requireNonNull(consumerGroup, "consumerGroup");
@@ -95,8 +100,10 @@ public record TrainerSettings(
 
   /**
    * The defaults: retrain every 50,000 examples or 10 minutes, a 200,000-row window evaluated on
-   * its last 20 %, promotion on average precision with margin 0, history under the model store when
-   * it is a local folder (else {@code .millrace/history}).
+   * its last 20 % after a gap of the examples' label maturity ({@link EvalSettings#defaults()}),
+   * promotion on average precision when the 90 % bootstrap interval of the gain lies above 0
+   * (margin 0), history under the model store when it is a local folder (else {@code
+   * .millrace/history}).
    */
   public static TrainerSettings defaults(
       String bootstrapServers,
@@ -118,6 +125,7 @@ public record TrainerSettings(
         PromotionMetric.AVERAGE_PRECISION,
         0.0,
         DEFAULT_CARD_PRECISION_K,
+        EvalSettings.defaults(),
         TrainSettings.defaults(),
         defaultHistoryDir(modelStore),
         "millrace-trainer-" + TopicRegistry.taskName(task),
@@ -147,6 +155,7 @@ public record TrainerSettings(
         promotionMetric,
         promotionMargin,
         cardPrecisionK,
+        evaluation,
         trainSettings,
         historyDir,
         consumerGroup,
@@ -168,6 +177,7 @@ public record TrainerSettings(
         promotionMetric,
         promotionMargin,
         cardPrecisionK,
+        evaluation,
         trainSettings,
         historyDir,
         consumerGroup,
@@ -189,6 +199,29 @@ public record TrainerSettings(
         metric,
         margin,
         k,
+        evaluation,
+        trainSettings,
+        historyDir,
+        consumerGroup,
+        device);
+  }
+
+  public TrainerSettings withEvaluation(EvalSettings e) {
+    return new TrainerSettings(
+        bootstrapServers,
+        topics,
+        task,
+        featureSchema,
+        modelStore,
+        retrainEveryExamples,
+        retrainEvery,
+        windowRows,
+        evalFraction,
+        minTrainRows,
+        promotionMetric,
+        promotionMargin,
+        cardPrecisionK,
+        e,
         trainSettings,
         historyDir,
         consumerGroup,
@@ -210,6 +243,7 @@ public record TrainerSettings(
         promotionMetric,
         promotionMargin,
         cardPrecisionK,
+        evaluation,
         settings,
         historyDir,
         consumerGroup,
@@ -231,6 +265,7 @@ public record TrainerSettings(
         promotionMetric,
         promotionMargin,
         cardPrecisionK,
+        evaluation,
         trainSettings,
         dir,
         consumerGroup,
@@ -257,6 +292,7 @@ public record TrainerSettings(
         promotionMetric,
         promotionMargin,
         cardPrecisionK,
+        evaluation,
         trainSettings,
         historyDir,
         consumerGroup,

@@ -70,6 +70,9 @@ public record TrainerStatus(
       if (metric != null) {
         s.append(String.format(" %s=%.3f", lastRun.promotionMetric(), metric));
       }
+      if (lastRun.promotionInterval() != null) {
+        s.append(" ").append(lastRun.intervalText());
+      }
       if (lastRun.finishedAt() != null) {
         s.append(" ")
             .append(Duration.between(lastRun.finishedAt(), now).toSeconds())

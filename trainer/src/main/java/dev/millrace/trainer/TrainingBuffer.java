@@ -15,7 +15,13 @@ import java.util.PriorityQueue;
 public final class TrainingBuffer {
 
   /** One buffered example, stored compactly. */
-  record Row(long eventTimeMillis, long sequence, String entityId, float[] features, float label) {}
+  record Row(
+      long eventTimeMillis,
+      long sequence,
+      String entityId,
+      float[] features,
+      float label,
+      long labelTimeMillis) {}
 
   private static final Comparator<Row> BY_EVENT_TIME =
       Comparator.comparingLong(Row::eventTimeMillis).thenComparingLong(Row::sequence);
@@ -51,13 +57,24 @@ public final class TrainingBuffer {
         example.getEventTime().toEpochMilli(),
         example.getEntityId(),
         features,
-        (float) example.getLabel());
+        (float) example.getLabel(),
+        example.getLabelTime().toEpochMilli());
   }
 
-  /** Adds one row; may evict the row with the oldest event time. */
+  /** Adds one row whose label was known at its event time; may evict the oldest row. */
+  public void add(long eventTimeMillis, String entityId, float[] features, float label) {
+    add(eventTimeMillis, entityId, features, label, eventTimeMillis);
+  }
+
+  /**
+   * Adds one row; may evict the row with the oldest event time.
+   *
+   * @param labelTimeMillis event time at which the label was known (its maturity)
+   */
   public synchronized void add(
-      long eventTimeMillis, String entityId, float[] features, float label) {
-    Row row = new Row(eventTimeMillis, sequence++, entityId, features.clone(), label);
+      long eventTimeMillis, String entityId, float[] features, float label, long labelTimeMillis) {
+    Row row =
+        new Row(eventTimeMillis, sequence++, entityId, features.clone(), label, labelTimeMillis);
     rows.add(row);
     earliest = Math.min(earliest, eventTimeMillis);
     if (label > 0.5f) {
@@ -105,13 +122,15 @@ public final class TrainingBuffer {
     float[] labels = new float[n];
     long[] times = new long[n];
     String[] ids = new String[n];
+    long[] labelTimes = new long[n];
     for (int i = 0; i < n; i++) {
       Row r = sorted.get(i);
       features[i] = r.features();
       labels[i] = r.label();
       times[i] = r.eventTimeMillis();
       ids[i] = r.entityId();
+      labelTimes[i] = r.labelTimeMillis();
     }
-    return new Slice(features, labels, times, ids);
+    return new Slice(features, labels, times, ids, labelTimes);
   }
 }

@@ -2,6 +2,7 @@ package dev.millrace.trainer;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.millrace.trainer.eval.PairedBootstrap;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +25,15 @@ import java.util.Map;
  * @param decision the outcome; {@code reason} says why in one sentence
  * @param artifactUri where the bundle was stored (promoted runs)
  * @param sha256 SHA-256 of the stored bundle
+ * @param evalGapMillis the gap between the training part and the evaluation slice: training rows
+ *     are earlier than {@code evalStart - evalGap}
+ * @param gapRows rows of the window inside the gap, in neither part
+ * @param knownPositiveRowsRemoved evaluation rows removed because their entity was known positive
+ *     before {@code evalStart}
+ * @param promotionInterval the bootstrap interval of the promotion metric's difference, challenger
+ *     minus champion (or minus the no-skill baseline for a first model)
+ * @param seedCheckInterval the same interval for the challenger's training repeated with another
+ *     seed, when the first interval cleared the bar against a champion
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -54,4 +64,23 @@ public record TrainingRecord(
     List<Double> epochLosses,
     Long trainingMillis,
     String artifactUri,
-    String sha256) {}
+    String sha256,
+    Long evalGapMillis,
+    Integer gapRows,
+    Integer knownPositiveRowsRemoved,
+    PairedBootstrap.Interval promotionInterval,
+    PairedBootstrap.Interval seedCheckInterval) {
+
+  /**
+   * {@code Δ +0.0140 [90% CI -0.0060, +0.0330]} (and the seed check's, when there was one), or null
+   * when the run computed no interval.
+   */
+  public String intervalText() {
+    if (promotionInterval == null) {
+      return null;
+    }
+    return seedCheckInterval == null
+        ? promotionInterval.text()
+        : promotionInterval.text() + ", seed check " + seedCheckInterval.text();
+  }
+}

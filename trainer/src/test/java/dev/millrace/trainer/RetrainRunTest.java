@@ -63,10 +63,17 @@ class RetrainRunTest {
     TrainingRecord r = outcome.record();
 
     assertThat(r.decision()).as(r.reason()).isEqualTo(RunDecision.PROMOTED);
-    assertThat(r.trainRows()).isEqualTo(1_600);
-    assertThat(r.evalRows()).isEqualTo(400);
+    // the last 400 rows evaluate; the 60 rows (one a minute) of the one-hour label lag before
+    // them form the gap and train nothing
+    assertThat(r.evalGapMillis()).isEqualTo(Synthetic.LABEL_LAG);
+    assertThat(r.gapRows()).isEqualTo(60);
+    assertThat(r.trainRows()).isEqualTo(1_540);
+    assertThat(r.evalRows() + r.knownPositiveRowsRemoved()).isEqualTo(400);
     assertThat(r.evalStart()).isAfter(window.start());
     assertThat(r.evalStart().toEpochMilli()).isEqualTo(window.eventTimeMillis()[1_600]);
+    // a first model against the no-skill baseline: the whole interval lies above 0
+    assertThat(r.promotionInterval().lower()).as(r.reason()).isPositive();
+    assertThat(r.reason()).contains("first model", "90% CI", "→ promoted");
     assertThat(r.challengerMetrics().get("average_precision")).isGreaterThan(r.baseline() + 0.2);
     assertThat(r.challengerMetrics().get("roc_auc")).isGreaterThan(0.8);
     assertThat(r.epochLosses()).hasSize(FAST.epochs());
@@ -82,7 +89,7 @@ class RetrainRunTest {
     assertThat(a.getMetrics()).isEqualTo(r.challengerMetrics());
     // the model learnt only from the older part of the window
     assertThat(a.getTrainingWindowStart()).isEqualTo(window.start());
-    assertThat(a.getTrainingWindowEnd().toEpochMilli()).isEqualTo(window.eventTimeMillis()[1_599]);
+    assertThat(a.getTrainingWindowEnd().toEpochMilli()).isEqualTo(window.eventTimeMillis()[1_539]);
     // the artifact is in the store and its bytes hash to the announced SHA-256
     URI uri = URI.create(a.getArtifactUri());
     assertThat(r.artifactUri()).isEqualTo(a.getArtifactUri());
@@ -114,7 +121,8 @@ class RetrainRunTest {
     TrainingRecord r = outcome.record();
 
     assertThat(r.decision()).as(r.reason()).isEqualTo(RunDecision.REJECTED);
-    assertThat(r.reason()).contains("does not beat champion");
+    assertThat(r.reason()).contains("vs champion", "→ kept champion");
+    assertThat(r.promotionInterval().lower()).as(r.reason()).isNotPositive();
     assertThat(r.championVersion()).isEqualTo("fraud-good");
     assertThat(r.championMetrics().get("average_precision"))
         .isGreaterThan(r.challengerMetrics().get("average_precision"));
@@ -148,9 +156,26 @@ class RetrainRunTest {
 
   @Test
   void tooFewTrainingRowsSkips() {
+    // 150 rows a minute apart: 30 evaluate from minute 120, training stops at minute 60 (the gap
+    // of the one-hour label lag), which leaves 60 training rows, fewer than the 100 needed.
+    Slice window = Synthetic.window(150, 150, Labels.INFORMATIVE, Labels.INFORMATIVE, 6);
+    TrainingRecord r = run.run(window, "fraud-small", "test", null).record();
+    assertThat(r.decision()).as(r.reason()).isEqualTo(RunDecision.SKIPPED_TOO_FEW_ROWS);
+    assertThat(r.trainRows()).isEqualTo(60);
+    assertThat(r.gapRows()).isEqualTo(60);
+    assertThat(r.reason()).contains("60 training rows", "gap 1h", "need at least 100");
+    assertThat(announced).isEmpty();
+  }
+
+  @Test
+  void aWindowShorterThanTheGapIsSkippedWithItsReason() {
+    // 50 rows a minute apart span 49 minutes, less than the one-hour gap: nothing can train.
     Slice window = Synthetic.window(50, 50, Labels.INFORMATIVE, Labels.INFORMATIVE, 6);
     TrainingRecord r = run.run(window, "fraud-small", "test", null).record();
-    assertThat(r.decision()).as(r.reason()).isIn(RunDecision.SKIPPED_TOO_FEW_ROWS);
+    assertThat(r.decision()).as(r.reason()).isEqualTo(RunDecision.SKIPPED_TOO_FEW_ROWS);
+    assertThat(r.reason())
+        .contains("window spans 49m", "less than the evaluation gap 1h", "skipped");
+    assertThat(r.trainRows()).isZero();
     assertThat(announced).isEmpty();
   }
 

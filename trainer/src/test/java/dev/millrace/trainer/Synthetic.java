@@ -11,13 +11,17 @@ import java.util.Random;
 
 /**
  * Synthetic fraud-like examples: four standard-normal features, a label drawn with probability
- * {@code sigmoid(3 f0 - 2 f1 - 3)} (about 12 % positives), one example a minute.
+ * {@code sigmoid(3 f0 - 2 f1 - 3)} (about 12 % positives), one example a minute, each label known
+ * an hour after its example ({@link #LABEL_LAG}), cards drawn from {@value #CARDS} (so that, as in
+ * card data, few evaluation rows belong to a card already known positive).
  */
 final class Synthetic {
 
   static final FeatureSchema SCHEMA = new FeatureSchema(List.of("f0", "f1", "f2", "f3"));
   static final long START = Instant.parse("2025-01-01T00:00:00Z").toEpochMilli();
   static final long MINUTE = 60_000L;
+  static final long LABEL_LAG = 3_600_000L;
+  static final int CARDS = 20_000;
 
   private Synthetic() {}
 
@@ -54,13 +58,15 @@ final class Synthetic {
     float[] labels = new float[rows];
     long[] times = new long[rows];
     String[] ids = new String[rows];
+    long[] labelTimes = new long[rows];
     for (int i = 0; i < rows; i++) {
       features[i] = features(random);
       labels[i] = label(features[i], i < trainRows ? trainMode : evalMode, random);
       times[i] = START + i * MINUTE;
-      ids[i] = "card-" + random.nextInt(200);
+      ids[i] = "card-" + random.nextInt(CARDS);
+      labelTimes[i] = times[i] + LABEL_LAG;
     }
-    return new Slice(features, labels, times, ids);
+    return new Slice(features, labels, times, ids, labelTimes);
   }
 
   static List<TrainingExample> examples(int rows, Labels mode, long seed) {
@@ -76,12 +82,12 @@ final class Synthetic {
           TrainingExample.newBuilder()
               .setTask(Task.FRAUD)
               .setEventId("tx-" + i)
-              .setEntityId("card-" + random.nextInt(200))
+              .setEntityId("card-" + random.nextInt(CARDS))
               .setFeatureSchemaFingerprint(SCHEMA.fingerprint())
               .setFeatures(values)
               .setLabel(label(f, mode, random))
               .setEventTime(Instant.ofEpochMilli(START + i * MINUTE))
-              .setLabelTime(Instant.ofEpochMilli(START + i * MINUTE + 3_600_000L))
+              .setLabelTime(Instant.ofEpochMilli(START + i * MINUTE + LABEL_LAG))
               .setModelVersion("none")
               .setScore(0.0)
               .build());

@@ -3,6 +3,7 @@ package dev.millrace.trainer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.millrace.schemas.Task;
+import dev.millrace.trainer.eval.PairedBootstrap;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,7 +45,12 @@ class TrainingHistoryTest {
         List.of(0.7, 0.4, 0.3),
         9_000L,
         "file:///tmp/models/fraud/" + version + ".zip",
-        "ab12");
+        "ab12",
+        604_800_000L,
+        120,
+        7,
+        new PairedBootstrap.Interval(0.012, -0.004, 0.031, 0.9, 200),
+        null);
   }
 
   @Test
@@ -64,6 +70,8 @@ class TrainingHistoryTest {
     assertThat(lines.get(0))
         .contains("\"decision\":\"PROMOTED\"")
         .contains("\"startedAt\":\"2025-03-01T10:00:00Z\"")
+        .contains("\"evalGapMillis\":604800000")
+        .contains("\"promotionInterval\":{\"estimate\":0.012,\"lower\":-0.004,\"upper\":0.031")
         .doesNotContain("championVersion"); // nulls are left out
     assertThat(history.read()).containsExactly(first, second);
     assertThat(history.last()).contains(second);

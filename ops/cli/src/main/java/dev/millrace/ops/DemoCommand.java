@@ -426,7 +426,7 @@ public final class DemoCommand implements Callable<Integer> {
       out.println(
           String.format(
               "  trainer run %d: %s %s - %s [challenger %s; champion %s %s] %d rows (%d"
-                  + " positives), evaluated on %d later rows, %.1f s on %s",
+                  + " positives), evaluated on %d later rows%s, %.1f s on %s",
               t.runsCompleted(),
               run.decision(),
               run.version(),
@@ -437,6 +437,12 @@ public final class DemoCommand implements Callable<Integer> {
               run.trainRows(),
               run.trainPositives(),
               run.evalRows(),
+              run.evalGapMillis() == null
+                  ? ""
+                  : String.format(
+                      " after a %.1f h gap (%d rows of known-positive cards left out)",
+                      run.evalGapMillis() / 3_600_000.0,
+                      run.knownPositiveRowsRemoved() == null ? 0 : run.knownPositiveRowsRemoved()),
               run.durationMillis() / 1000.0,
               run.device()));
     }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.millrace.pipeline.fraud.FraudFeatures;
 import dev.millrace.schemas.Task;
 import dev.millrace.trainer.TrainerSettings;
+import dev.millrace.trainer.eval.EvalSettings;
 import dev.millrace.trainer.eval.PromotionMetric;
 import dev.millrace.trainer.model.TrainSettings;
 import java.io.PrintWriter;
@@ -28,18 +29,37 @@ class TrainerCommandTest {
   void flagsBecomeTypedSettings() {
     TrainerCommand command =
         parse(
-            "--task", "fraud",
-            "-b", "kafka-1:9092",
-            "--namespace", "staging",
-            "--model-store", "s3://bucket/models",
-            "--retrain-every-examples", "5000",
-            "--retrain-every", "90s",
-            "--window", "1000",
-            "--eval-fraction", "0.25",
-            "--promotion-metric", "roc_auc",
-            "--promotion-margin", "0.01",
-            "--card-precision-k", "50",
-            "--history-dir", "/tmp/h");
+            "--task",
+            "fraud",
+            "-b",
+            "kafka-1:9092",
+            "--namespace",
+            "staging",
+            "--model-store",
+            "s3://bucket/models",
+            "--retrain-every-examples",
+            "5000",
+            "--retrain-every",
+            "90s",
+            "--window",
+            "1000",
+            "--eval-fraction",
+            "0.25",
+            "--promotion-metric",
+            "roc_auc",
+            "--promotion-margin",
+            "0.01",
+            "--card-precision-k",
+            "50",
+            "--eval-gap",
+            "3d",
+            "--promotion-confidence",
+            "0.95",
+            "--bootstrap-resamples",
+            "500",
+            "--no-seed-check",
+            "--history-dir",
+            "/tmp/h");
     TrainerSettings s = command.settings(Task.FRAUD, FraudFeatures.SCHEMA);
     assertThat(s.bootstrapServers()).isEqualTo("kafka-1:9092");
     assertThat(s.topics().training(Task.FRAUD).name()).isEqualTo("staging.fraud.training");
@@ -51,6 +71,10 @@ class TrainerCommandTest {
     assertThat(s.promotionMetric()).isEqualTo(PromotionMetric.ROC_AUC);
     assertThat(s.promotionMargin()).isEqualTo(0.01);
     assertThat(s.cardPrecisionK()).isEqualTo(50);
+    assertThat(s.evaluation().gap()).isEqualTo(Duration.ofDays(3));
+    assertThat(s.evaluation().confidence()).isEqualTo(0.95);
+    assertThat(s.evaluation().bootstrapResamples()).isEqualTo(500);
+    assertThat(s.evaluation().seedCheck()).isFalse();
     assertThat(s.historyDir()).isEqualTo(Path.of("/tmp/h"));
     assertThat(s.featureSchema()).isEqualTo(FraudFeatures.SCHEMA);
   }
@@ -65,6 +89,27 @@ class TrainerCommandTest {
     assertThat(s.historyDir()).isEqualTo(Path.of(s.modelStore()).resolve("history"));
     assertThat(s.retrainEvery()).isEqualTo(Duration.ofMinutes(10));
     assertThat(s.windowRows()).isEqualTo(200_000);
+    // the evaluation follows the examples' label maturity; the gate's interval and seed check on
+    assertThat(s.evaluation()).isEqualTo(EvalSettings.defaults());
+    assertThat(s.evaluation().gap()).isNull();
+    assertThat(s.evaluation().seedCheck()).isTrue();
+    assertThat(s.promotionMargin()).isZero();
+  }
+
+  @Test
+  void aBadEvalGapOrConfidenceIsAOneLineError() {
+    assertThatThrownBy(
+            () ->
+                parse("--task", "fraud", "--eval-gap", "a week")
+                    .settings(Task.FRAUD, FraudFeatures.SCHEMA))
+        .isInstanceOf(UserError.class)
+        .hasMessageContaining("--eval-gap");
+    assertThatThrownBy(
+            () ->
+                parse("--task", "fraud", "--promotion-confidence", "1.5")
+                    .settings(Task.FRAUD, FraudFeatures.SCHEMA))
+        .isInstanceOf(UserError.class)
+        .hasMessageContaining("confidence");
   }
 
   @Test

@@ -1,21 +1,38 @@
 package dev.millrace.trainer.eval;
 
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
 /**
- * The champion/challenger rule: both models are scored on the same later slice; the challenger is
- * promoted only if it beats the champion by at least {@code margin} on {@code metric} (strictly
- * more when the margin is 0). Without a champion the challenger must beat a no-skill baseline by
- * the same margin.
+ * The champion/challenger rule: the challenger must beat the champion by more than the noise.
+ *
+ * <ol>
+ *   <li>The noise of the evaluation slice: both models are scored on the same later slice, a {@link
+ *       PairedBootstrap} gives an interval for the difference {@code challenger - champion} of
+ *       {@code metric}, and the interval's lower end must be above {@code margin} (above 0 when the
+ *       margin is 0).
+ *   <li>The noise of training ({@link #confirm}): a challenger that clears step 1 is trained once
+ *       more with another seed on the same rows, and that twin must clear the same bar against the
+ *       champion. The slice's interval alone lets a model that merely equals the champion (the same
+ *       training with another seed) through at about the interval's error rate, 5 % for a 90 %
+ *       interval, because two seeds do give two different models; requiring the gain to repeat with
+ *       a second seed brings that to about its square. The second training only happens for a
+ *       challenger that would otherwise be promoted.
+ * </ol>
+ *
+ * Without a champion (or when the champion cannot be scored) the challenger must beat a no-skill
+ * baseline by step 1.
  */
 public final class PromotionGate {
 
   private final PromotionMetric metric;
   private final double margin;
+  private final PairedBootstrap bootstrap;
 
-  public PromotionGate(PromotionMetric metric, double margin) {
+  public PromotionGate(PromotionMetric metric, double margin, PairedBootstrap bootstrap) {
     this.metric = Objects.requireNonNull(metric, "metric");
+    this.bootstrap = Objects.requireNonNull(bootstrap, "bootstrap");
     if (!Double.isFinite(margin) || margin < 0) {
       throw new IllegalArgumentException("the promotion margin must be >= 0, not " + margin);
     }
@@ -30,58 +47,146 @@ public final class PromotionGate {
     return margin;
   }
 
-  /** The gate's verdict and a sentence saying why. */
-  public record Verdict(boolean promote, double challenger, double reference, String reason) {}
+  /**
+   * The gate's verdict and a sentence saying why.
+   *
+   * @param challenger the challenger's metric on the slice
+   * @param reference the champion's (or the no-skill baseline's) metric on the slice
+   * @param interval the bootstrap interval of {@code challenger - reference}; null when the
+   *     challenger's metric is undefined
+   */
+  public record Verdict(
+      boolean promote,
+      double challenger,
+      double reference,
+      PairedBootstrap.Interval interval,
+      PairedBootstrap.Interval twinInterval,
+      String reason) {}
 
   /**
-   * @param challenger metrics of the new model on the evaluation slice
-   * @param champion metrics of the current champion on the same slice, or null when there is none
-   *     (or it could not be loaded)
+   * @param eval the evaluation slice
+   * @param challengerScores the challenger's scores on it
+   * @param challengerMetrics the challenger's metrics on it ({@link Metrics#evaluate})
+   * @param championScores the champion's scores on it, or null when there is no champion (or it
+   *     could not be loaded)
+   * @param championMetrics the champion's metrics on it, or null
    * @param noSkillBaseline the metric of a model without skill on the slice
+   * @param k the k of card precision@k
    */
   public Verdict decide(
-      Map<String, Double> challenger, Map<String, Double> champion, double noSkillBaseline) {
-    double c = challenger.getOrDefault(metric.key(), Double.NaN);
+      Slice eval,
+      float[] challengerScores,
+      Map<String, Double> challengerMetrics,
+      float[] championScores,
+      Map<String, Double> championMetrics,
+      double noSkillBaseline,
+      int k) {
+    double c = challengerMetrics.getOrDefault(metric.key(), Double.NaN);
     if (Double.isNaN(c)) {
       return new Verdict(
-          false, c, Double.NaN, metric.key() + " of the challenger is undefined on the slice");
-    }
-    if (champion == null) {
-      boolean beats = beats(c, noSkillBaseline);
-      return new Verdict(
-          beats,
+          false,
           c,
-          noSkillBaseline,
-          String.format(
-              "first model: %s %.4f %s no-skill baseline %.4f (margin %.4f)",
-              metric.key(), c, beats ? "beats" : "does not beat", noSkillBaseline, margin));
+          Double.NaN,
+          null,
+          null,
+          metric.key() + " of the challenger is undefined on the slice");
     }
-    double r = champion.getOrDefault(metric.key(), Double.NaN);
+    double r =
+        championMetrics == null || championScores == null
+            ? Double.NaN
+            : championMetrics.getOrDefault(metric.key(), Double.NaN);
     if (Double.isNaN(r)) {
-      // The champion cannot be measured on this slice: fall back to the baseline.
-      boolean beats = beats(c, noSkillBaseline);
+      PairedBootstrap.Interval interval =
+          bootstrap.difference(metric, eval, challengerScores, null, k);
+      boolean promote = beats(interval);
+      String prefix =
+          championMetrics == null && championScores == null
+              ? "first model: "
+              : "champion has no " + metric.key() + " on the slice; ";
       return new Verdict(
-          beats,
+          promote,
           c,
           noSkillBaseline,
+          interval,
+          null,
           String.format(
-              "champion has no %s on the slice; challenger %.4f %s no-skill baseline %.4f",
-              metric.key(), c, beats ? "beats" : "does not beat", noSkillBaseline));
+              Locale.ROOT,
+              "%schallenger %s %.4f vs no-skill baseline %.4f: %s → %s%s",
+              prefix,
+              metric.key(),
+              c,
+              noSkillBaseline,
+              interval.text(),
+              promote ? "promoted" : "not promoted",
+              marginNote()));
     }
-    boolean beats = beats(c, r);
+    PairedBootstrap.Interval interval =
+        bootstrap.difference(metric, eval, challengerScores, championScores, k);
+    boolean promote = beats(interval);
     return new Verdict(
-        beats,
+        promote,
         c,
         r,
+        interval,
+        null,
         String.format(
-            "challenger %s %.4f %s champion %.4f (margin %.4f)",
-            metric.key(), c, beats ? "beats" : "does not beat", r, margin));
+            Locale.ROOT,
+            "%s → %s%s",
+            versusChampion(c, r, interval),
+            promote ? "promoted" : "kept champion",
+            marginNote()));
   }
 
-  private boolean beats(double candidate, double reference) {
-    if (Double.isNaN(reference)) {
-      return true;
+  /**
+   * Step 2: the challenger's training repeated with another seed must clear the bar as well.
+   *
+   * @param first the verdict of {@link #decide} against a champion (returned as is unless it
+   *     promotes)
+   * @param twinScores the scores on {@code eval} of the same training with another seed
+   * @param twinSeed that seed, for the reason
+   */
+  public Verdict confirm(
+      Verdict first, Slice eval, float[] twinScores, long twinSeed, float[] championScores, int k) {
+    if (!first.promote()) {
+      return first;
     }
-    return margin == 0 ? candidate > reference : candidate >= reference + margin;
+    PairedBootstrap.Interval twin =
+        bootstrap.difference(metric, eval, twinScores, championScores, k);
+    boolean promote = beats(twin);
+    return new Verdict(
+        promote,
+        first.challenger(),
+        first.reference(),
+        first.interval(),
+        twin,
+        String.format(
+            Locale.ROOT,
+            "%s; trained with seed %d: %s → %s%s",
+            versusChampion(first.challenger(), first.reference(), first.interval()),
+            twinSeed,
+            twin.text(),
+            promote ? "promoted" : "kept champion (the gain does not repeat with another seed)",
+            marginNote()));
+  }
+
+  private String versusChampion(double c, double r, PairedBootstrap.Interval interval) {
+    return String.format(
+        Locale.ROOT,
+        "challenger %s %.4f vs champion %.4f: %s",
+        metric.key(),
+        c,
+        r,
+        interval.text());
+  }
+
+  private String marginNote() {
+    return margin > 0
+        ? String.format(Locale.ROOT, " (the lower bound must exceed the margin %.4f)", margin)
+        : "";
+  }
+
+  /** The interval's lower end is above the margin (strictly; NaN never is). */
+  private boolean beats(PairedBootstrap.Interval interval) {
+    return interval.lower() > margin;
   }
 }

@@ -4,15 +4,26 @@ import java.time.Instant;
 
 /**
  * Rows of training examples in event-time order, column-wise: the feature matrix, the labels, the
- * event times and the entity (card, customer, store) ids. Converts one-to-one into the model code's
- * {@code Dataset}.
+ * event times, the entity (card, customer, store) ids and the label times. Converts one-to-one into
+ * the model code's {@code Dataset}.
+ *
+ * <p>The label time is the event time at which the row's label was known: for a positive the time
+ * of the label event (a chargeback), for a negative the maturity at which "no label" became a
+ * negative. It is never earlier than the row's event time.
  */
 public record Slice(
-    float[][] features, float[] labels, long[] eventTimeMillis, String[] entityIds) {
+    float[][] features,
+    float[] labels,
+    long[] eventTimeMillis,
+    String[] entityIds,
+    long[] labelTimeMillis) {
 
   public Slice {
     int n = labels.length;
-    if (features.length != n || eventTimeMillis.length != n || entityIds.length != n) {
+    if (features.length != n
+        || eventTimeMillis.length != n
+        || entityIds.length != n
+        || labelTimeMillis.length != n) {
       throw new IllegalArgumentException(
           "slice columns differ in length: features="
               + features.length
@@ -21,8 +32,15 @@ public record Slice(
               + " times="
               + eventTimeMillis.length
               + " ids="
-              + entityIds.length);
+              + entityIds.length
+              + " label times="
+              + labelTimeMillis.length);
     }
+  }
+
+  /** Rows whose labels were known at their event time (label time = event time). */
+  public Slice(float[][] features, float[] labels, long[] eventTimeMillis, String[] entityIds) {
+    this(features, labels, eventTimeMillis, entityIds, eventTimeMillis.clone());
   }
 
   public int size() {
@@ -41,5 +59,45 @@ public record Slice(
   /** Event time of the last row; null when empty. */
   public Instant end() {
     return size() == 0 ? null : Instant.ofEpochMilli(eventTimeMillis[size() - 1]);
+  }
+
+  /**
+   * The longest time from a row's event to its label in this slice (0 when empty): the label
+   * maturity the pipeline applied, e.g. the fraud label delay plus its grace.
+   */
+  public long longestLabelLagMillis() {
+    long lag = 0;
+    for (int i = 0; i < size(); i++) {
+      lag = Math.max(lag, labelTimeMillis[i] - eventTimeMillis[i]);
+    }
+    return lag;
+  }
+
+  /** The rows whose indexes are {@code rows} (in that order). */
+  public Slice rows(int[] rows) {
+    int n = rows.length;
+    float[][] f = new float[n][];
+    float[] l = new float[n];
+    long[] t = new long[n];
+    String[] ids = new String[n];
+    long[] lt = new long[n];
+    for (int i = 0; i < n; i++) {
+      int r = rows[i];
+      f[i] = features[r];
+      l[i] = labels[r];
+      t[i] = eventTimeMillis[r];
+      ids[i] = entityIds[r];
+      lt[i] = labelTimeMillis[r];
+    }
+    return new Slice(f, l, t, ids, lt);
+  }
+
+  /** Rows {@code from} (inclusive) to {@code to} (exclusive). */
+  public Slice range(int from, int to) {
+    int[] rows = new int[Math.max(0, to - from)];
+    for (int i = 0; i < rows.length; i++) {
+      rows[i] = from + i;
+    }
+    return rows(rows);
   }
 }

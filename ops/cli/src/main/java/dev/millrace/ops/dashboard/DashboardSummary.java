@@ -4,6 +4,7 @@ import dev.millrace.schemas.Task;
 import dev.millrace.schemas.TopicRegistry;
 import dev.millrace.trainer.RunDecision;
 import dev.millrace.trainer.TrainingRecord;
+import dev.millrace.trainer.eval.PairedBootstrap;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -59,7 +60,10 @@ public record DashboardSummary(
   /** Score distribution of the newest versions; {@code bins} are the lower bin edges. */
   public record ScoreHistogram(List<Double> bins, Map<String, List<Double>> fractionsByVersion) {}
 
-  /** One training run. */
+  /**
+   * One training run; {@code interval} is the promotion gate's interval as text ({@code Δ +0.0140
+   * [90% CI -0.0060, +0.0330]}), {@code evalGapMillis} the gap before the evaluation slice.
+   */
   public record Run(
       String runId,
       String version,
@@ -77,7 +81,13 @@ public record DashboardSummary(
       String championVersion,
       Map<String, Double> championMetrics,
       Double baseline,
-      List<Double> epochLosses) {}
+      List<Double> epochLosses,
+      Long evalGapMillis,
+      Integer gapRows,
+      Integer knownPositiveRowsRemoved,
+      PairedBootstrap.Interval promotionInterval,
+      PairedBootstrap.Interval seedCheckInterval,
+      String interval) {}
 
   /** Prequential metrics, latest record per model version. */
   public record Quality(
@@ -109,7 +119,13 @@ public record DashboardSummary(
               r.championVersion(),
               r.championMetrics(),
               r.baseline(),
-              r.epochLosses() == null ? List.of() : r.epochLosses()));
+              r.epochLosses() == null ? List.of() : r.epochLosses(),
+              r.evalGapMillis(),
+              r.gapRows(),
+              r.knownPositiveRowsRemoved(),
+              r.promotionInterval(),
+              r.seedCheckInterval(),
+              r.intervalText()));
       if (r.decision() == RunDecision.PROMOTED) {
         champion = r.version();
       }

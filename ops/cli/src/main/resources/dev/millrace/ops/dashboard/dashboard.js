@@ -199,6 +199,14 @@
       .join(' ');
   }
 
+  // "(gap 7d, 12 known-positive rows out)" under a run's row counts
+  function gapText(r) {
+    if (r.evalGapMillis == null) return '';
+    const h = r.evalGapMillis / 3600000;
+    const gap = h >= 24 ? fixed(h / 24, h % 24 === 0 ? 0 : 1) + 'd' : fixed(h, h % 1 === 0 ? 0 : 1) + 'h';
+    return '<br><span class="muted nowrap">gap ' + gap + (r.knownPositiveRowsRemoved ? ', ' + fmt(r.knownPositiveRowsRemoved) + ' known-positive rows out' : '') + '</span>';
+  }
+
   function updateTables(s) {
     $('decisions').tBodies[0].innerHTML = s.runs
       .slice()
@@ -207,10 +215,10 @@
         (r) =>
           '<tr><td class="nowrap">' + time(r.finishedAt) + '</td><td class="mono nowrap">' + esc(r.version) + '</td><td title="' + esc(r.trigger) + '">' + esc(short(r.trigger, 48)) + '</td><td class="nowrap ' + esc(r.decision) + '">' + esc(r.decision) +
           '</td><td class="mono">' + esc(metricsText(r.challengerMetrics)) + '</td><td><span class="mono nowrap">' + esc(r.championVersion || '-') + '</span><br><span class="mono">' +
-          esc(r.championVersion ? metricsText(r.championMetrics) : '') + '</span></td><td>' + fmt(r.trainRows) + ' / ' + fmt(r.evalRows) + '</td><td>' + esc(r.device) +
+          esc(r.championVersion ? metricsText(r.championMetrics) : '') + '</span></td><td class="mono interval">' + esc(r.interval || '-') + '</td><td>' + fmt(r.trainRows) + ' / ' + fmt(r.evalRows) + gapText(r) + '</td><td>' + esc(r.device) +
           '</td><td>' + esc(r.reason) + '</td></tr>'
       )
-      .join('') || '<tr><td colspan="9" class="muted">no training run yet</td></tr>';
+      .join('') || '<tr><td colspan="10" class="muted">no training run yet</td></tr>';
     $('dlq-samples').tBodies[0].innerHTML = s.deadLetterSamples
       .map(
         (d) =>

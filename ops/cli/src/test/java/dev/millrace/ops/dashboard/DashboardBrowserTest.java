@@ -98,7 +98,7 @@ class DashboardBrowserTest {
         assertThat(browser.findElement(By.id("champion")).getText())
             .isEqualTo(DashboardFixture.IN_USE);
         assertThat(browser.findElement(By.id("decisions")).getText())
-            .contains("v2-fixture", "REJECTED", "PROMOTED");
+            .contains("v2-fixture", "REJECTED", "PROMOTED", "90% CI", "gap 7d");
         assertThat(browser.findElement(By.id("dlq-samples")).getText())
             .contains("NEGATIVE_AMOUNT", "fraud.events");
         assertThat(browser.findElement(By.id("quality")).getText())

@@ -12,6 +12,7 @@ import dev.millrace.testkit.TestKafka;
 import dev.millrace.trainer.RunDecision;
 import dev.millrace.trainer.TrainingHistory;
 import dev.millrace.trainer.TrainingRecord;
+import dev.millrace.trainer.eval.PairedBootstrap;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -110,7 +111,16 @@ final class DashboardFixture {
         losses,
         9_000L,
         null,
+        null,
+        7 * 86_400_000L,
+        1_400,
+        12,
+        interval(ap - (championAp == null ? 0.007 : championAp)),
         null);
+  }
+
+  private static PairedBootstrap.Interval interval(double gain) {
+    return new PairedBootstrap.Interval(gain, gain - 0.02, gain + 0.02, 0.9, 200);
   }
 
   static void produce(TestKafka kafka) {

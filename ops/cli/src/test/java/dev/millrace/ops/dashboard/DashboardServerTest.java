@@ -76,6 +76,13 @@ class DashboardServerTest {
       assertThat(runs).hasSize(3);
       assertThat(runs.get(1).path("decision").asText()).isEqualTo("REJECTED");
       assertThat(runs.get(2).path("epochLosses")).hasSize(5);
+      // the promotion gate's interval and the evaluation gap of each run
+      assertThat(runs.get(1).path("interval").asText())
+          .isEqualTo("Δ -0.0300 [90% CI -0.0500, -0.0100]");
+      assertThat(runs.get(2).path("promotionInterval").path("lower").asDouble())
+          .isCloseTo(0.10, org.assertj.core.api.Assertions.within(1e-9));
+      assertThat(runs.get(2).path("evalGapMillis").asLong()).isEqualTo(7 * 86_400_000L);
+      assertThat(runs.get(2).path("knownPositiveRowsRemoved").asInt()).isEqualTo(12);
       long throughput = 0;
       for (JsonNode n : summary.path("throughput").path("scores")) {
         throughput += n.asLong();

@@ -264,6 +264,11 @@ class MetricsEndpointTest {
         List.of(0.5, 0.4),
         12_000L,
         null,
+        null,
+        null,
+        null,
+        null,
+        null,
         null);
   }
 
