@@ -128,8 +128,9 @@ public final class ClusterClasspath {
         .ifPresent(
             j -> {
               folders.add(j.getParent());
-              if (j.getParent().getParent() != null && j.getParent().getParent().getParent() != null) {
-                folders.add(j.getParent().getParent().getParent().resolve("feature-pipeline/target"));
+              // ops/cli/target/millrace.jar in a checkout: its root holds feature-pipeline/
+              for (Path up = j.getParent(); up != null; up = up.getParent()) {
+                folders.add(up.resolve("feature-pipeline/target"));
               }
             });
     folders.add(Path.of("feature-pipeline/target"));

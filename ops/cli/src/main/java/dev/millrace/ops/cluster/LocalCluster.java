@@ -262,6 +262,7 @@ public final class LocalCluster {
         "taskmanager.host: localhost",
         "taskmanager.bind-host: 127.0.0.1",
         "taskmanager.numberOfTaskSlots: " + slots,
+        "taskmanager.cpu.cores: " + slots,
         // A TaskManager started without Flink's scripts needs every memory part set explicitly.
         "taskmanager.memory.framework.heap.size: " + TM_FRAMEWORK_HEAP_MB + "m",
         "taskmanager.memory.task.heap.size: " + TM_TASK_HEAP_MB + "m",
@@ -271,6 +272,8 @@ public final class LocalCluster {
         "taskmanager.memory.network.min: " + TM_NETWORK_MB + "m",
         "taskmanager.memory.network.max: " + TM_NETWORK_MB + "m",
         "taskmanager.memory.jvm-metaspace.size: " + TM_METASPACE_MB + "m",
+        "taskmanager.memory.jvm-overhead.min: 192m",
+        "taskmanager.memory.jvm-overhead.max: 192m",
         "rest.address: localhost",
         "rest.bind-address: 127.0.0.1",
         "rest.port: " + restPort,
