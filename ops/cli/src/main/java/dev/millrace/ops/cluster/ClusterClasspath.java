@@ -20,9 +20,8 @@ import java.util.zip.ZipEntry;
  * it (what {@code ./millrace} builds).
  *
  * <p>Kafka nodes and the trainer get all of it. Flink's JobManager and TaskManagers get it less
- * every jar the job jar bundles (the Kafka connector and clients, Avro, Millrace's job classes):
- * as in a Flink distribution's {@code lib/}, the job's own classes come from the job jar only, so
- * that a class never exists twice in the TaskManager, once per class loader. What the job jar
+ * the jars of Flink connectors and Millrace modules that the job jar bundles: as in a Flink
+ * distribution's {@code lib/}, the job's connector comes from the job jar only. What the job jar
  * leaves out (Flink, RocksDB, DJL, logging) stays, and DJL loads parent-first.
  */
 public final class ClusterClasspath {
@@ -67,9 +66,12 @@ public final class ClusterClasspath {
   public static List<Path> withoutJobClasses(Path jobJar) {
     Set<String> bundled = classesOf(jobJar);
     List<Path> kept = new ArrayList<>();
+    Optional<Path> cli = millraceJar();
     for (Path entry : full()) {
-      Optional<String> first = Files.isRegularFile(entry) ? firstClass(entry) : Optional.empty();
-      if (first.isPresent() && bundled.contains(first.get())) {
+      if (cli.isPresent() && entry.equals(cli.get())) {
+        continue; // the CLI's own classes; its manifest's Class-Path would bring back every jar
+      }
+      if (Files.isRegularFile(entry) && sharesAClass(entry, bundled)) {
         continue;
       }
       if (Files.isDirectory(entry) && Files.isRegularFile(entry.resolve("dev/millrace/pipeline/fraud/KafkaFraudJob.class"))) {
@@ -103,19 +105,38 @@ public final class ClusterClasspath {
     return names;
   }
 
-  private static Optional<String> firstClass(Path jar) {
+  /**
+   * Packages that must come from the job jar only: the Kafka connector and the Avro format load
+   * parent-first (org.apache.flink.) when the TaskManager has them, and then meet the job's
+   * child-first Kafka and Avro classes (a loader constraint violation). Other libraries the job
+   * bundles too stay (Flink itself needs commons-cli, the datagen connector, ...); the job's
+   * copies of those load child-first.
+   */
+  static final List<String> JOB_ONLY =
+      List.of(
+          "org/apache/flink/connector/kafka/",
+          "org/apache/flink/streaming/connectors/kafka/",
+          "org/apache/flink/formats/",
+          "dev/millrace/");
+
+  /** Whether {@code jar} holds a {@link #JOB_ONLY} class that the job jar bundles too. */
+  private static boolean sharesAClass(Path jar, Set<String> bundled) {
     try (JarFile j = new JarFile(jar.toFile())) {
       Enumeration<? extends ZipEntry> e = j.entries();
       while (e.hasMoreElements()) {
         String n = e.nextElement().getName();
-        if (n.endsWith(".class") && !n.startsWith("META-INF/") && !n.endsWith("module-info.class")) {
-          return Optional.of(n);
+        if (n.endsWith(".class")
+            && !n.startsWith("META-INF/")
+            && !n.endsWith("module-info.class")
+            && JOB_ONLY.stream().anyMatch(n::startsWith)
+            && bundled.contains(n)) {
+          return true;
         }
       }
     } catch (IOException e) {
-      return Optional.empty();
+      return false;
     }
-    return Optional.empty();
+    return false;
   }
 
   /**
