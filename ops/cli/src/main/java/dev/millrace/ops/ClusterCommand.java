@@ -348,7 +348,7 @@ public final class ClusterCommand implements Runnable {
         requireAlive(procs, cluster);
         try {
           FlinkRest.Overview o = rest.overview();
-          if (o.taskManagers() >= taskManagers) {
+          if (o.taskManagers() >= taskManagers && o.slotsTotal() >= taskManagers * slots) {
             return o;
           }
         } catch (IOException e) {

@@ -286,6 +286,8 @@ public final class LocalCluster {
         // DJL and its native PyTorch load once per TaskManager, from its class path: a job restart
         // then reuses them instead of failing with 'already loaded in another classloader'.
         "classloader.parent-first-patterns.additional: ai.djl.",
+        // Subtasks spread over the TaskManagers (a job at parallelism 2 runs on both).
+        "taskmanager.load-balance.mode: SLOTS",
         "state.backend.type: rocksdb",
         "execution.checkpointing.dir: " + uri + "/checkpoints",
         "execution.checkpointing.savepoint-dir: " + uri + "/savepoints",
