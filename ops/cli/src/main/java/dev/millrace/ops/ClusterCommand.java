@@ -294,10 +294,7 @@ public final class ClusterCommand implements Runnable {
             "Cluster up in %.1f s; logs and pids in %s. Next:%n"
                 + "  ./millrace pipeline --task fraud --submit %s --bootstrap-servers %s"
                 + " --parallelism 2%n",
-            (System.nanoTime() - t0) / 1e9,
-            cluster.dir(),
-            restAddress,
-            kafka.bootstrapServers());
+            (System.nanoTime() - t0) / 1e9, cluster.dir(), restAddress, kafka.bootstrapServers());
         out.flush();
         return 0;
       } catch (Exception e) {
@@ -356,7 +353,11 @@ public final class ClusterCommand implements Runnable {
         }
         if (System.nanoTime() > deadline) {
           throw new UserError(
-              "Flink did not report " + taskManagers + " TaskManagers within " + timeout.toSeconds() + " s");
+              "Flink did not report "
+                  + taskManagers
+                  + " TaskManagers within "
+                  + timeout.toSeconds()
+                  + " s");
         }
         Thread.sleep(500);
       }
@@ -387,7 +388,8 @@ public final class ClusterCommand implements Runnable {
         names = "--timeout",
         defaultValue = "30s",
         converter = DurationConverter.class,
-        description = "How long each group may take to stop before SIGKILL (default ${DEFAULT-VALUE}).")
+        description =
+            "How long each group may take to stop before SIGKILL (default ${DEFAULT-VALUE}).")
     Duration timeout;
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -406,7 +408,8 @@ public final class ClusterCommand implements Runnable {
         cluster.purge();
         out.println("Removed " + cluster.dir());
       } else if (state.isPresent()) {
-        out.println("Data, checkpoints and logs stay in " + cluster.dir() + " (--purge removes them)");
+        out.println(
+            "Data, checkpoints and logs stay in " + cluster.dir() + " (--purge removes them)");
       }
       out.flush();
       return 0;

@@ -415,7 +415,8 @@ public final class PipelineCommand implements Callable<Integer> {
     // Only when asked for: otherwise the cluster's execution.checkpointing.dir applies.
     if (spec.commandLine().getParseResult().hasMatchedOption("--checkpoint-dir")) {
       a.addAll(
-          java.util.List.of("--checkpoint-dir", jobCheckpointDir().toAbsolutePath().toUri().toString()));
+          java.util.List.of(
+              "--checkpoint-dir", jobCheckpointDir().toAbsolutePath().toUri().toString()));
     }
     return a;
   }

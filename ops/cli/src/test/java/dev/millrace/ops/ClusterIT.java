@@ -50,8 +50,8 @@ import org.junit.jupiter.api.io.TempDir;
  * cluster up} (3 KRaft brokers, a JobManager and 2 TaskManagers, each its own JVM), the fraud job
  * submitted over REST at parallelism 2 (a subtask on each TaskManager), generated transactions,
  * exactly one read_committed score per transaction, stop-with-savepoint, resume from it, more
- * transactions, a TaskManager killed with SIGKILL mid-stream, still exactly one score each,
- * {@code cluster down}.
+ * transactions, a TaskManager killed with SIGKILL mid-stream, still exactly one score each, {@code
+ * cluster down}.
  *
  * <p>It takes minutes (seven JVMs), so it runs only in the {@code cluster} profile: {@code mvn -B
  * -ntp -pl ops/cli -am -Pcluster verify -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false}.
@@ -83,7 +83,12 @@ class ClusterIT {
     int metricsPort = freeRange(11);
     String rest = "http://localhost:" + restPort;
     String bootstrap =
-        "127.0.0.1:" + kafkaPort + ",127.0.0.1:" + (kafkaPort + 1) + ",127.0.0.1:" + (kafkaPort + 2);
+        "127.0.0.1:"
+            + kafkaPort
+            + ",127.0.0.1:"
+            + (kafkaPort + 1)
+            + ",127.0.0.1:"
+            + (kafkaPort + 2);
     try {
       long t0 = System.nanoTime();
       String up =
@@ -107,7 +112,8 @@ class ClusterIT {
               "--job-jar",
               jobJar.toString());
       System.out.printf("cluster up in %.1f s:%n%s%n", (System.nanoTime() - t0) / 1e9, up);
-      String status = millrace(jar, Duration.ofMinutes(1), "cluster", "status", "--dir", dir.toString());
+      String status =
+          millrace(jar, Duration.ofMinutes(1), "cluster", "status", "--dir", dir.toString());
       assertThat(status).contains("2 TaskManagers, 4/4 slots free").contains(": 3 brokers");
       assertThat(status.lines().filter(l -> l.contains(" up ")).count()).isEqualTo(6);
 
@@ -166,12 +172,14 @@ class ClusterIT {
       perId = awaitScores(bootstrap, scores, 3 * BATCH, Duration.ofMinutes(5));
       assertExactlyOnce(perId, 3 * BATCH);
       assertThat(state(rest, job2)).isEqualTo("RUNNING");
-      System.out.println("batch 3 across the lost TaskManager: " + perId.size() + " scored once each");
+      System.out.println(
+          "batch 3 across the lost TaskManager: " + perId.size() + " scored once each");
     } finally {
       System.out.println(
           millrace(jar, Duration.ofMinutes(3), "cluster", "down", "--dir", dir.toString()));
     }
-    String after = millrace(jar, Duration.ofMinutes(1), "cluster", "status", "--dir", dir.toString());
+    String after =
+        millrace(jar, Duration.ofMinutes(1), "cluster", "status", "--dir", dir.toString());
     assertThat(after).doesNotContain(" up ");
   }
 
@@ -272,7 +280,8 @@ class ClusterIT {
     Map<String, Integer> perId = new HashMap<>();
     int total = 0;
     try (KafkaConsumer<String, ScoreRecord> c =
-        new KafkaConsumer<>(p, topic.keySerde().deserializer(), topic.valueSerde().deserializer())) {
+        new KafkaConsumer<>(
+            p, topic.keySerde().deserializer(), topic.valueSerde().deserializer())) {
       List<TopicPartition> parts =
           c.partitionsFor(topic.name(), Duration.ofSeconds(30)).stream()
               .map(i -> new TopicPartition(i.topic(), i.partition()))
@@ -320,13 +329,16 @@ class ClusterIT {
       if (running) {
         java.util.Set<String> tms = new java.util.HashSet<>();
         for (JsonNode v : j.path("vertices")) {
-          JsonNode byTm = get(rest + "/jobs/" + job + "/vertices/" + v.path("id").asText() + "/taskmanagers");
+          JsonNode byTm =
+              get(rest + "/jobs/" + job + "/vertices/" + v.path("id").asText() + "/taskmanagers");
           byTm.path("taskmanagers").forEach(t -> tms.add(t.path("taskmanager-id").asText()));
         }
         assertThat(tms).as("TaskManagers running the job's subtasks").hasSize(2);
         return;
       }
-      assertThat(System.nanoTime()).as("job %s running: %s", job, j.path("state")).isLessThan(deadline);
+      assertThat(System.nanoTime())
+          .as("job %s running: %s", job, j.path("state"))
+          .isLessThan(deadline);
       Thread.sleep(500);
     }
   }

@@ -87,7 +87,9 @@ public record BrokerSettings(
       return ports(voters).get(nodeId);
     }
 
-    /** {@code id@host:port,...} for nodes 1..n on {@code host}, controller ports from {@code base}. */
+    /**
+     * {@code id@host:port,...} for nodes 1..n on {@code host}, controller ports from {@code base}.
+     */
     public static String voters(String host, int nodes, int basePort) {
       StringBuilder b = new StringBuilder();
       for (int id = 1; id <= nodes; id++) {
@@ -108,8 +110,7 @@ public record BrokerSettings(
               "quorum voter '" + v + "' is not id@host:port (in " + voters + ")");
         }
         try {
-          ports.put(
-              Integer.parseInt(v.substring(0, at)), Integer.parseInt(v.substring(colon + 1)));
+          ports.put(Integer.parseInt(v.substring(0, at)), Integer.parseInt(v.substring(colon + 1)));
         } catch (NumberFormatException e) {
           throw new IllegalArgumentException(
               "quorum voter '" + v + "' is not id@host:port (in " + voters + ")");

@@ -188,13 +188,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         TRANSACTION_VERSION);
   }
 
-  /** Formats an empty single-node data folder with this {@code transaction.version} (tests use 2). */
+  /**
+   * Formats an empty single-node data folder with this {@code transaction.version} (tests use 2).
+   */
   static void format(Path dataDir, short transactionVersion) {
     format(dataDir, 1, Uuid.randomUuid().toString(), transactionVersion);
   }
 
-  private static void format(
-      Path dataDir, int nodeId, String clusterId, short transactionVersion) {
+  private static void format(Path dataDir, int nodeId, String clusterId, short transactionVersion) {
     if (Files.exists(dataDir.resolve("meta.properties"))) {
       return;
     }

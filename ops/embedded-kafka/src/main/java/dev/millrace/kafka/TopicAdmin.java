@@ -51,8 +51,8 @@ public final class TopicAdmin implements AutoCloseable {
   }
 
   /**
-   * Creates every topic that does not exist yet with {@code replication} replicas per partition
-   * (3 on a three-broker cluster; the brokers' {@code min.insync.replicas} applies).
+   * Creates every topic that does not exist yet with {@code replication} replicas per partition (3
+   * on a three-broker cluster; the brokers' {@code min.insync.replicas} applies).
    *
    * @return the names of the topics that were created now (the others existed already)
    */

@@ -19,8 +19,8 @@ import java.util.zip.ZipEntry;
  * Class paths of the cluster's processes, from the millrace jar and the {@code lib/} folder beside
  * it (what {@code ./millrace} builds).
  *
- * <p>Kafka nodes and the trainer get all of it. Flink's JobManager and TaskManagers get it less
- * the jars of Flink connectors and Millrace modules that the job jar bundles: as in a Flink
+ * <p>Kafka nodes and the trainer get all of it. Flink's JobManager and TaskManagers get it less the
+ * jars of Flink connectors and Millrace modules that the job jar bundles: as in a Flink
  * distribution's {@code lib/}, the job's connector comes from the job jar only. What the job jar
  * leaves out (Flink, RocksDB, DJL, logging) stays, and DJL loads parent-first.
  */
@@ -74,7 +74,9 @@ public final class ClusterClasspath {
       if (Files.isRegularFile(entry) && sharesAClass(entry, bundled)) {
         continue;
       }
-      if (Files.isDirectory(entry) && Files.isRegularFile(entry.resolve("dev/millrace/pipeline/fraud/KafkaFraudJob.class"))) {
+      if (Files.isDirectory(entry)
+          && Files.isRegularFile(
+              entry.resolve("dev/millrace/pipeline/fraud/KafkaFraudJob.class"))) {
         continue; // feature-pipeline's class folder (tests)
       }
       kept.add(entry);
@@ -109,8 +111,8 @@ public final class ClusterClasspath {
    * Packages that must come from the job jar only: the Kafka connector and the Avro format load
    * parent-first (org.apache.flink.) when the TaskManager has them, and then meet the job's
    * child-first Kafka and Avro classes (a loader constraint violation). Other libraries the job
-   * bundles too stay (Flink itself needs commons-cli, the datagen connector, ...); the job's
-   * copies of those load child-first.
+   * bundles too stay (Flink itself needs commons-cli, the datagen connector, ...); the job's copies
+   * of those load child-first.
    */
   static final List<String> JOB_ONLY =
       List.of(

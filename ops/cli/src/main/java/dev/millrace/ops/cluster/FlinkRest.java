@@ -130,9 +130,7 @@ public final class FlinkRest {
     }
     body.put("drain", false);
     String trigger =
-        post("jobs/" + jobId + "/stop", body, Duration.ofSeconds(30))
-            .path("request-id")
-            .asText("");
+        post("jobs/" + jobId + "/stop", body, Duration.ofSeconds(30)).path("request-id").asText("");
     if (trigger.isEmpty()) {
       throw new IOException("Flink at " + address() + " did not trigger a savepoint");
     }
@@ -152,7 +150,11 @@ public final class FlinkRest {
       }
       if (System.nanoTime() > deadline) {
         throw new IOException(
-            "the savepoint of job " + jobId + " was not written within " + timeout.toSeconds() + " s");
+            "the savepoint of job "
+                + jobId
+                + " was not written within "
+                + timeout.toSeconds()
+                + " s");
       }
       sleep(500);
     }

@@ -30,8 +30,7 @@ import java.util.stream.Stream;
  */
 public final class LocalCluster {
 
-  static final ObjectMapper JSON =
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   /** The JVM options Flink's own start scripts pass on Java 17. */
   public static final List<String> FLINK_JAVA_OPTS =
@@ -147,7 +146,8 @@ public final class LocalCluster {
     cmd.addAll(args);
     Files.writeString(
         out,
-        "# " + String.join(" ", cmd).replace(classPath, "<" + countEntries(classPath) + " jars>")
+        "# "
+            + String.join(" ", cmd).replace(classPath, "<" + countEntries(classPath) + " jars>")
             + "\n",
         StandardCharsets.UTF_8);
     ProcessBuilder pb =
