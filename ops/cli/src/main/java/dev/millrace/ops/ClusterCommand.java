@@ -134,7 +134,7 @@ public final class ClusterCommand implements Runnable {
 
     @Option(
         names = "--timeout",
-        defaultValue = "180s",
+        defaultValue = "300s",
         converter = DurationConverter.class,
         description = "How long to wait for each part to come up (default ${DEFAULT-VALUE}).")
     Duration timeout;

@@ -94,7 +94,7 @@ class ClusterIT {
       String up =
           millrace(
               jar,
-              Duration.ofMinutes(8),
+              Duration.ofMinutes(20),
               "cluster",
               "up",
               "--dir",
@@ -110,7 +110,10 @@ class ClusterIT {
               "--metrics-port",
               String.valueOf(metricsPort),
               "--job-jar",
-              jobJar.toString());
+              jobJar.toString(),
+              // On a busy machine (2 cores, load 40+) three brokers have taken 180 s to form.
+              "--timeout",
+              "480s");
       System.out.printf("cluster up in %.1f s:%n%s%n", (System.nanoTime() - t0) / 1e9, up);
       String status =
           millrace(jar, Duration.ofMinutes(1), "cluster", "status", "--dir", dir.toString());

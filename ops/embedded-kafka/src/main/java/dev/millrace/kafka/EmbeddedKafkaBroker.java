@@ -86,7 +86,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
     EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(settings, port, server);
     // A node of a quorum is ready once a majority of its voters runs: allow for their start too.
-    broker.awaitReady(Duration.ofSeconds(settings.quorum() == null ? 60 : 180));
+    broker.awaitReady(Duration.ofSeconds(settings.quorum() == null ? 60 : 300));
     LOG.info("Kafka broker listening on {} (data in {})", broker.bootstrapServers(), dataDir);
     return broker;
   }

@@ -38,7 +38,9 @@ class BrokerSettingsQuorumTest {
         .containsEntry("transaction.state.log.replication.factor", "3")
         .containsEntry("transaction.state.log.min.isr", "2")
         .containsEntry("offsets.topic.replication.factor", "3");
-    var single = EmbeddedKafkaBroker.brokerProperties(BrokerSettings.ephemeral(Path.of("d")), Path.of("/d"), 1, 2);
+    var single =
+        EmbeddedKafkaBroker.brokerProperties(
+            BrokerSettings.ephemeral(Path.of("d")), Path.of("/d"), 1, 2);
     assertThat(single)
         .containsEntry("min.insync.replicas", "1")
         .containsEntry("controller.quorum.voters", "1@127.0.0.1:2");
@@ -51,7 +53,12 @@ class BrokerSettingsQuorumTest {
     assertThatThrownBy(
             () ->
                 new BrokerSettings(
-                    "127.0.0.1", 1, 2, Path.of("d"), Map.of(), new BrokerSettings.Quorum(1, VOTERS, "c")))
+                    "127.0.0.1",
+                    1,
+                    2,
+                    Path.of("d"),
+                    Map.of(),
+                    new BrokerSettings.Quorum(1, VOTERS, "c")))
         .hasMessageContaining("differs from node 1's entry");
     assertThatThrownBy(() -> new BrokerSettings.Quorum(1, "1@nohost", "c"))
         .hasMessageContaining("is not id@host:port");
