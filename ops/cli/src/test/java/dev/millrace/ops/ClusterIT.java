@@ -43,7 +43,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The cluster quick start end to end, with the built {@code millrace} jar as a user runs it: {@code
@@ -61,8 +60,6 @@ class ClusterIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int BATCH = 400;
 
-  @TempDir Path tmp;
-
   @Test
   void jobRunsOnTheClusterStopsWithASavepointResumesAndSurvivesALostTaskManager() throws Exception {
     Path jar = Path.of("target/millrace.jar").toAbsolutePath();
@@ -75,7 +72,9 @@ class ClusterIT {
     }
     assumeTrue(jobJar != null, "the fraud job jar is built by feature-pipeline's package phase");
 
-    Path dir = tmp.resolve("cluster");
+    // Under target/, not a temporary folder, so that the logs stay for a look after a failure.
+    Path dir = Path.of("target/cluster-it").toAbsolutePath();
+    new dev.millrace.ops.cluster.LocalCluster(dir).purge();
     int kafkaPort = freeRange(3);
     int controllerPort = freeRange(3);
     int restPort = freeRange(1);
@@ -384,7 +383,8 @@ class ClusterIT {
   private static int freeRange(int n) throws IOException {
     Random random = new Random();
     for (int attempt = 0; attempt < 200; attempt++) {
-      int base = 30000 + random.nextInt(20000);
+      // Below Linux's ephemeral range (32768+), where other processes' client sockets come from.
+      int base = 20000 + random.nextInt(12000);
       boolean free = true;
       for (int i = 0; i < n && free; i++) {
         try (ServerSocket s = new ServerSocket(base + i, 1, InetAddress.getLoopbackAddress())) {
