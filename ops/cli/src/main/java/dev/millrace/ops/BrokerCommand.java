@@ -30,13 +30,54 @@ public final class BrokerCommand implements Callable<Integer> {
       description = "Also create the topics of a task: fraud, churn, demand or all.")
   String createTopics;
 
+  @Option(
+      names = "--node-id",
+      defaultValue = "1",
+      description =
+          "KRaft node id of this broker in a multi-node cluster (with --quorum; default"
+              + " ${DEFAULT-VALUE}).")
+  int nodeId;
+
+  @Option(
+      names = "--quorum",
+      paramLabel = "VOTERS",
+      description =
+          "Join a multi-node cluster: its static controller quorum, id@host:port,... (KRaft's"
+              + " controller.quorum.voters; this node's entry must name --controller-port)."
+              + " Topics then get one replica per node, min.insync.replicas one less.")
+  String quorum;
+
+  @Option(
+      names = "--cluster-id",
+      paramLabel = "ID",
+      description = "The cluster id every node of the --quorum is formatted with (base64 UUID).")
+  String clusterId;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() {
     List<Task> tasks = createTopics == null ? List.of() : TopicRegistry.tasks(createTopics);
     PrintWriter out = spec.commandLine().getOut();
-    try (LocalKafka kafka = LocalKafka.start(broker.settings(), out)) {
+    dev.millrace.kafka.BrokerSettings settings = broker.settings();
+    if (quorum != null) {
+      if (clusterId == null || clusterId.isBlank()) {
+        throw new UserError("--quorum needs --cluster-id (the same on every node)");
+      }
+      try {
+        settings =
+            new dev.millrace.kafka.BrokerSettings(
+                settings.host(),
+                settings.port(),
+                settings.controllerPort(),
+                settings.dataDir(),
+                settings.overrides(),
+                new dev.millrace.kafka.BrokerSettings.Quorum(nodeId, quorum, clusterId));
+      } catch (IllegalArgumentException e) {
+        throw new UserError(e.getMessage());
+      }
+    }
+    try (LocalKafka kafka = LocalKafka.start(settings, out)) {
       if (!tasks.isEmpty()) {
         kafka.createTopics(tasks);
       }

@@ -31,6 +31,7 @@ import picocli.CommandLine.ParameterException;
       DemoCommand.class,
       PipelineCommand.class,
       BrokerCommand.class,
+      ClusterCommand.class,
       TopicsCommand.class,
       ReplayCommand.class,
       GenerateCommand.class,

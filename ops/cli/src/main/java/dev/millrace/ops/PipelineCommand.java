@@ -74,6 +74,43 @@ public final class PipelineCommand implements Callable<Integer> {
               + " (default ${DEFAULT-VALUE}).")
   Duration statusEvery;
 
+  @Option(
+      names = "--submit",
+      paramLabel = "URL",
+      description =
+          "Submit the job to a Flink cluster through its JobManager's REST API (e.g."
+              + " http://localhost:8081, what 'millrace cluster up' starts) instead of running a"
+              + " local MiniCluster; prints the job id and returns.")
+  String submit;
+
+  @Option(
+      names = "--job-jar",
+      paramLabel = "JAR",
+      description =
+          "With --submit: the job jar to upload (default: feature-pipeline/target/"
+              + "millrace-feature-pipeline-*-job.jar, which ./millrace builds).")
+  Path jobJar;
+
+  @Option(
+      names = "--from-savepoint",
+      paramLabel = "PATH",
+      description = "With --submit: start from this savepoint (or retained checkpoint).")
+  String fromSavepoint;
+
+  @Option(
+      names = "--stop-with-savepoint",
+      paramLabel = "JOB_ID",
+      description =
+          "With --submit: stop this job with a savepoint (into --savepoint-dir, else the"
+              + " cluster's default) and print its path; --from-savepoint resumes from it.")
+  String stopWithSavepoint;
+
+  @Option(
+      names = "--savepoint-dir",
+      paramLabel = "DIR",
+      description = "With --stop-with-savepoint: where the savepoint goes (a path or URI).")
+  String savepointDir;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   /** Converts {@code rocksdb} / {@code hashmap}. */
@@ -215,6 +252,12 @@ public final class PipelineCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     PublishRun.fraudOnly(task, "pipeline");
+    if (submit != null) {
+      return submitted();
+    }
+    if (jobJar != null || fromSavepoint != null || stopWithSavepoint != null) {
+      throw new UserError("--job-jar, --from-savepoint and --stop-with-savepoint need --submit");
+    }
     job.device.checked();
     FraudPipelineSettings settings =
         job.fraudSettings(cluster.bootstrapServers, cluster.registry(), jobCheckpointDir());
@@ -301,6 +344,92 @@ public final class PipelineCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /** {@code --submit}: upload and run the job jar on a Flink cluster, or stop a job there. */
+  private int submitted() {
+    PrintWriter out = spec.commandLine().getOut();
+    dev.millrace.ops.cluster.FlinkRest rest = new dev.millrace.ops.cluster.FlinkRest(submit);
+    try {
+      if (stopWithSavepoint != null) {
+        out.printf("Stopping job %s with a savepoint ...%n", stopWithSavepoint);
+        out.flush();
+        String path =
+            rest.stopWithSavepoint(stopWithSavepoint, savepointDir, Duration.ofMinutes(5));
+        out.println("Savepoint: " + path);
+        out.printf(
+            "Resume with: millrace pipeline --task %s --submit %s --from-savepoint %s ...%n",
+            task, rest.address(), path);
+        out.flush();
+        return 0;
+      }
+      Path jar =
+          Optional.ofNullable(jobJar)
+              .or(dev.millrace.ops.cluster.ClusterClasspath::findJobJar)
+              .orElseThrow(
+                  () ->
+                      new UserError(
+                          "no job jar found (feature-pipeline/target/"
+                              + "millrace-feature-pipeline-*-job.jar): build it with ./millrace"
+                              + " or pass --job-jar"));
+      PublishRun.ensureTopics(cluster.bootstrapServers, cluster.registry());
+      String jarId = rest.upload(jar);
+      String jobId =
+          rest.run(
+              jarId,
+              dev.millrace.pipeline.fraud.KafkaFraudJob.class.getName(),
+              programArgs(),
+              job.parallelism,
+              fromSavepoint);
+      out.printf(
+          "Fraud job %s submitted to %s (parallelism %d%s)%n",
+          jobId,
+          rest.address(),
+          job.parallelism,
+          fromSavepoint == null ? "" : ", from savepoint " + fromSavepoint);
+      out.printf("Web UI: %s/#/job/running/%s/overview%n", rest.address(), jobId);
+      out.printf(
+          "Stop it with a savepoint: millrace pipeline --task %s --submit %s"
+              + " --stop-with-savepoint %s%n",
+          task, rest.address(), jobId);
+      out.flush();
+      return 0;
+    } catch (java.io.IOException e) {
+      throw new UserError(e.getMessage());
+    }
+  }
+
+  /** The job's arguments as {@code KafkaFraudJob.settings(String[])} reads them. */
+  java.util.List<String> programArgs() {
+    java.util.List<String> a = new java.util.ArrayList<>();
+    a.addAll(java.util.List.of("--bootstrap-servers", cluster.bootstrapServers));
+    String ns = cluster.namespace == null ? "" : cluster.namespace.trim();
+    if (!ns.isEmpty()) {
+      a.addAll(java.util.List.of("--topic-namespace", ns));
+    }
+    a.addAll(java.util.List.of("--parallelism", String.valueOf(job.parallelism)));
+    a.addAll(java.util.List.of("--checkpoint-interval", millis(job.checkpointInterval)));
+    a.addAll(java.util.List.of("--batch-size", String.valueOf(job.batchSize)));
+    a.addAll(java.util.List.of("--batch-max-wait", millis(job.batchMaxWait)));
+    a.addAll(java.util.List.of("--label-delay", millis(job.labelDelay)));
+    a.addAll(java.util.List.of("--label-idleness", millis(job.labelIdleness)));
+    a.addAll(java.util.List.of("--max-ahead-of-stream", millis(job.maxAheadOfStream)));
+    a.addAll(java.util.List.of("--state-backend", job.stateBackend.flinkName()));
+    a.addAll(java.util.List.of("--restart-attempts", String.valueOf(job.restartAttempts)));
+    // The TaskManagers pick their own device: the one this machine has does not matter.
+    a.addAll(
+        java.util.List.of("--device", job.device.device.name().toLowerCase(java.util.Locale.ROOT)));
+    // Only when asked for: otherwise the cluster's execution.checkpointing.dir applies.
+    if (spec.commandLine().getParseResult().hasMatchedOption("--checkpoint-dir")) {
+      a.addAll(
+          java.util.List.of(
+              "--checkpoint-dir", jobCheckpointDir().toAbsolutePath().toUri().toString()));
+    }
+    return a;
+  }
+
+  private static String millis(Duration d) {
+    return d.toMillis() + "ms";
   }
 
   /**

@@ -40,7 +40,6 @@ import org.slf4j.LoggerFactory;
 public final class EmbeddedKafkaBroker implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
-  private static final int NODE_ID = 1;
 
   /**
    * The {@code transaction.version} feature level Millrace's brokers finalize: 1, the transactions
@@ -77,7 +76,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     Properties props = brokerProperties(settings, dataDir, port, controllerPort);
     KafkaConfig config = KafkaConfig.fromProps(props, false);
-    format(dataDir);
+    format(dataDir, settings);
     KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
     try {
       server.startup();
@@ -86,7 +85,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       throw new BrokerStartException("Kafka broker failed to start: " + e.getMessage(), e);
     }
     EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(settings, port, server);
-    broker.awaitReady(Duration.ofSeconds(60));
+    // A node of a quorum is ready once a majority of its voters runs: allow for their start too.
+    broker.awaitReady(Duration.ofSeconds(settings.quorum() == null ? 60 : 300));
     LOG.info("Kafka broker listening on {} (data in {})", broker.bootstrapServers(), dataDir);
     return broker;
   }
@@ -119,10 +119,18 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   static Properties brokerProperties(
       BrokerSettings settings, Path dataDir, int port, int controllerPort) {
     String host = settings.host();
+    int nodeId = settings.nodeId();
+    // One replica per node; a write needs all but one of them (2 of 3), so one node may be down.
+    String replicas = String.valueOf(settings.replication());
+    String minIsr = String.valueOf(Math.max(1, settings.replication() - 1));
     Properties p = new Properties();
     p.put("process.roles", "broker,controller");
-    p.put("node.id", String.valueOf(NODE_ID));
-    p.put("controller.quorum.voters", NODE_ID + "@" + host + ":" + controllerPort);
+    p.put("node.id", String.valueOf(nodeId));
+    p.put(
+        "controller.quorum.voters",
+        settings.quorum() == null
+            ? nodeId + "@" + host + ":" + controllerPort
+            : settings.quorum().voters());
     p.put(
         "listeners",
         "PLAINTEXT://" + host + ":" + port + ",CONTROLLER://" + host + ":" + controllerPort);
@@ -133,15 +141,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     p.put("log.dirs", dataDir.toString());
     p.put("metadata.log.dir", dataDir.toString());
     p.put("num.partitions", "1");
-    p.put("default.replication.factor", "1");
-    p.put("min.insync.replicas", "1");
-    p.put("offsets.topic.replication.factor", "1");
+    p.put("default.replication.factor", replicas);
+    p.put("min.insync.replicas", minIsr);
+    p.put("offsets.topic.replication.factor", replicas);
     p.put("offsets.topic.num.partitions", "5");
-    p.put("transaction.state.log.replication.factor", "1");
-    p.put("transaction.state.log.min.isr", "1");
+    p.put("transaction.state.log.replication.factor", replicas);
+    p.put("transaction.state.log.min.isr", minIsr);
     p.put("transaction.state.log.num.partitions", "5");
-    p.put("share.coordinator.state.topic.replication.factor", "1");
-    p.put("share.coordinator.state.topic.min.isr", "1");
+    p.put("share.coordinator.state.topic.replication.factor", replicas);
+    p.put("share.coordinator.state.topic.min.isr", minIsr);
     p.put("group.initial.rebalance.delay.ms", "0");
     p.put("auto.create.topics.enable", "false");
     // Exactly-once sinks use transactions up to this long (Flink's checkpoint + restart time).
@@ -172,12 +180,22 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
   }
 
-  private static void format(Path dataDir) {
-    format(dataDir, TRANSACTION_VERSION);
+  private static void format(Path dataDir, BrokerSettings settings) {
+    format(
+        dataDir,
+        settings.nodeId(),
+        settings.quorum() == null ? Uuid.randomUuid().toString() : settings.quorum().clusterId(),
+        TRANSACTION_VERSION);
   }
 
-  /** Formats an empty data folder with this {@code transaction.version} (tests use 2). */
+  /**
+   * Formats an empty single-node data folder with this {@code transaction.version} (tests use 2).
+   */
   static void format(Path dataDir, short transactionVersion) {
+    format(dataDir, 1, Uuid.randomUuid().toString(), transactionVersion);
+  }
+
+  private static void format(Path dataDir, int nodeId, String clusterId, short transactionVersion) {
     if (Files.exists(dataDir.resolve("meta.properties"))) {
       return;
     }
@@ -185,8 +203,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       new Formatter()
           .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
           .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
-          .setNodeId(NODE_ID)
-          .setClusterId(Uuid.randomUuid().toString())
+          .setNodeId(nodeId)
+          .setClusterId(clusterId)
           .setDirectories(List.of(dataDir.toString()))
           .setMetadataLogDirectory(dataDir.toString())
           .setControllerListenerName("CONTROLLER")

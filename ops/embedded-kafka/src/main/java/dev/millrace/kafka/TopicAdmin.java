@@ -29,18 +29,41 @@ public final class TopicAdmin implements AutoCloseable {
   }
 
   /**
-   * Creates every topic that does not exist yet.
+   * Creates every topic that does not exist yet, with {@link #defaultReplication()} replicas.
    *
    * @return the names of the topics that were created now (the others existed already)
    */
   public List<String> ensure(Collection<? extends Topic<?, ?>> topics) {
+    return ensure(topics, defaultReplication());
+  }
+
+  /** One replica per broker, at most 3: 1 on a single broker, 3 on a three-broker cluster. */
+  public short defaultReplication() {
+    try {
+      int brokers = admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).size();
+      return (short) Math.max(1, Math.min(3, brokers));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while describing the cluster", e);
+    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("cannot describe the Kafka cluster: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Creates every topic that does not exist yet with {@code replication} replicas per partition (3
+   * on a three-broker cluster; the brokers' {@code min.insync.replicas} applies).
+   *
+   * @return the names of the topics that were created now (the others existed already)
+   */
+  public List<String> ensure(Collection<? extends Topic<?, ?>> topics, short replication) {
     try {
       Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
       List<NewTopic> missing = new ArrayList<>();
       for (Topic<?, ?> topic : topics) {
         if (!existing.contains(topic.name())) {
           missing.add(
-              new NewTopic(topic.name(), topic.partitions(), (short) 1).configs(topic.configs()));
+              new NewTopic(topic.name(), topic.partitions(), replication).configs(topic.configs()));
         }
       }
       List<String> created = new ArrayList<>();
