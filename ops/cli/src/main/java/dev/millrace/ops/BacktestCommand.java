@@ -48,6 +48,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.JobStatus;
 import picocli.CommandLine;
@@ -88,6 +89,12 @@ public final class BacktestCommand implements Callable<Integer> {
 
   /** Wall-clock wait for the job to catch up at a hold before the backtest gives up. */
   private static final Duration CATCH_UP_TIMEOUT = Duration.ofMinutes(15);
+
+  /** How often a hold says what it waits for. */
+  private static final Duration STATUS_EVERY = Duration.ofSeconds(30);
+
+  /** Where holds report what they wait for (the console of the running backtest). */
+  private volatile Consumer<String> status;
 
   private static final DateTimeFormatter VERSION_STAMP =
       DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
@@ -289,6 +296,13 @@ public final class BacktestCommand implements Callable<Integer> {
                       .withLabelDelay(pipeline.labelDelay()));
           FraudCsvReader reader = FraudCsvReader.open(file, replayFrom, to)) {
         String jobId = flink.job().getJobID().toString();
+        status =
+            line -> {
+              synchronized (console) {
+                console.println(line);
+                console.flush();
+              }
+            };
         ModelStore store = new ModelStore(trainer.modelStore());
         TrainingHistory history = TrainingHistory.inDirectory(trainer.historyDir(), Task.FRAUD);
         RetrainRun retrain =
@@ -461,8 +475,7 @@ public final class BacktestCommand implements Callable<Integer> {
   }
 
   /** Waits until every published transaction is acknowledged by Kafka and has its score. */
-  private static void awaitCaughtUp(
-      FraudPublisher publisher, Ledger ledger, BooleanSupplier jobAlive) {
+  private void awaitCaughtUp(FraudPublisher publisher, Ledger ledger, BooleanSupplier jobAlive) {
     await(
         () -> publisher.counts().events() >= ledger.size(),
         jobAlive,
@@ -473,11 +486,19 @@ public final class BacktestCommand implements Callable<Integer> {
         () -> "scores committed for " + ledger.scored() + " of " + ledger.size() + " transactions");
   }
 
-  private static void await(
+  private void await(
       BooleanSupplier done, BooleanSupplier alive, java.util.function.Supplier<String> what) {
     long deadline = System.nanoTime() + CATCH_UP_TIMEOUT.toNanos();
+    long nextStatus = System.nanoTime() + STATUS_EVERY.toNanos();
     while (!done.getAsBoolean()) {
       alive.getAsBoolean();
+      if (System.nanoTime() > nextStatus) {
+        nextStatus = System.nanoTime() + STATUS_EVERY.toNanos();
+        Consumer<String> s = status;
+        if (s != null) {
+          s.accept("  holding: waiting for " + what.get());
+        }
+      }
       if (System.nanoTime() > deadline) {
         throw new UserError(
             "the backtest waited "
