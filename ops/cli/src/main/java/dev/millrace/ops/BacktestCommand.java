@@ -279,6 +279,15 @@ public final class BacktestCommand implements Callable<Integer> {
               BacktestReport.tail(bootstrap, topics.scores(Task.FRAUD), ledger::record);
           var trainingTail =
               BacktestReport.tail(bootstrap, topics.training(Task.FRAUD), training::add);
+          var deadLetterTail =
+              BacktestReport.tail(
+                  bootstrap,
+                  topics.dlq(Task.FRAUD),
+                  d -> {
+                    if (topics.fraudEvents().name().equals(d.getSourceTopic())) {
+                      ledger.deadLetter();
+                    }
+                  });
           var controlTail =
               BacktestReport.tail(
                   bootstrap,
@@ -474,16 +483,26 @@ public final class BacktestCommand implements Callable<Integer> {
         .withHistoryDir(out.resolve("history"));
   }
 
-  /** Waits until every published transaction is acknowledged by Kafka and has its score. */
+  /**
+   * Waits until every published transaction is acknowledged by Kafka and the job has committed its
+   * score (or sent it to the dead-letter topic).
+   */
   private void awaitCaughtUp(FraudPublisher publisher, Ledger ledger, BooleanSupplier jobAlive) {
     await(
         () -> publisher.counts().events() >= ledger.size(),
         jobAlive,
         () -> "Kafka acknowledged " + publisher.counts().events() + " of " + ledger.size());
     await(
-        () -> ledger.scored() >= ledger.size(),
+        () -> ledger.accountedFor() >= ledger.size(),
         jobAlive,
-        () -> "scores committed for " + ledger.scored() + " of " + ledger.size() + " transactions");
+        () ->
+            "scores committed for "
+                + ledger.scored()
+                + " of "
+                + ledger.size()
+                + " transactions ("
+                + (ledger.accountedFor() - ledger.scored())
+                + " dead-lettered)");
   }
 
   private void await(

@@ -74,6 +74,7 @@ public final class BacktestReport {
   private final long missing;
   private final long duplicates;
   private final long unknown;
+  private final long deadLettered;
   private final double wallSeconds;
   private final Ledger.Snapshot ledger;
   private final Instant from;
@@ -100,13 +101,14 @@ public final class BacktestReport {
     this.missing = ledger.missing();
     this.duplicates = ledger.duplicates();
     this.unknown = ledger.unknownScores();
+    this.deadLettered = ledger.deadLetters();
     this.wallSeconds = wallSeconds;
   }
 
   /** A daemon reader of a topic's committed records. */
-  public static <V> AutoCloseableTail tail(
-      String bootstrap, Topic<String, V> topic, Consumer<V> sink) {
-    TopicTail<V> t = new TopicTail<>(bootstrap, topic, sink);
+  public static <K, V> AutoCloseableTail tail(
+      String bootstrap, Topic<K, V> topic, Consumer<V> sink) {
+    TopicTail<K, V> t = new TopicTail<>(bootstrap, topic, sink);
     return new AutoCloseableTail() {
       @Override
       public void check() {
@@ -402,8 +404,8 @@ public final class BacktestReport {
     out.println();
     out.printf(
         "Scores: %d transactions published, %d missing, %d duplicate, %d for unknown"
-            + " transactions; wall time %.0f s%n",
-        published, missing, duplicates, unknown, wallSeconds);
+            + " transactions, %d dead-lettered by the job; wall time %.0f s%n",
+        published, missing, duplicates, unknown, deadLettered, wallSeconds);
     out.flush();
   }
 
@@ -473,6 +475,7 @@ public final class BacktestReport {
       json.put("missing", missing);
       json.put("duplicates", duplicates);
       json.put("unknownScores", unknown);
+      json.put("deadLettered", deadLettered);
       json.put("wallSeconds", wallSeconds);
       json.put("weekly", weekly);
       json.put("handbookWeekly", handbookWeekly);

@@ -32,6 +32,7 @@ public final class Ledger {
   private long scored; // transactions with at least one score
   private long scoreRecords;
   private long unknownScores;
+  private long deadLetters; // transactions the job refused (dead letters from the events topic)
 
   /** Records a transaction about to be published. */
   public synchronized void add(LabeledTransaction lt) {
@@ -94,6 +95,16 @@ public final class Ledger {
     return i < 0 ? -1 : i;
   }
 
+  /** Counts a transaction the job sent to the dead-letter topic instead of scoring it. */
+  public synchronized void deadLetter() {
+    deadLetters++;
+  }
+
+  /** Published transactions the job has finished with: scored or dead-lettered. */
+  public synchronized long accountedFor() {
+    return scored + deadLetters;
+  }
+
   public synchronized int size() {
     return size;
   }
@@ -130,7 +141,8 @@ public final class Ledger {
         Arrays.copyOf(scoreCounts, size),
         List.copyOf(versionNames),
         scoreRecords,
-        unknownScores);
+        unknownScores,
+        deadLetters);
   }
 
   /** The ledger at one moment; {@code versions[i]} indexes {@code versionNames}, -1: no score. */
@@ -144,13 +156,14 @@ public final class Ledger {
       int[] scoreCounts,
       List<String> versionNames,
       long scoreRecords,
-      long unknownScores) {
+      long unknownScores,
+      long deadLetters) {
 
     public int size() {
       return ids.length;
     }
 
-    /** Published transactions without a score. */
+    /** Published transactions without a score, less those the job dead-lettered. */
     public long missing() {
       long n = 0;
       for (int c : scoreCounts) {
@@ -158,7 +171,7 @@ public final class Ledger {
           n++;
         }
       }
-      return n;
+      return Math.max(0, n - deadLetters);
     }
 
     /** Scores beyond the first of each transaction. */

@@ -17,14 +17,14 @@ import org.apache.kafka.common.errors.WakeupException;
  * partitions assigned, no consumer group) on a daemon thread and hands each value to a sink, until
  * closed.
  */
-final class TopicTail<V> implements AutoCloseable {
+final class TopicTail<K, V> implements AutoCloseable {
 
-  private final KafkaConsumer<String, V> consumer;
+  private final KafkaConsumer<K, V> consumer;
   private final Thread thread;
   private final AtomicReference<Throwable> error = new AtomicReference<>();
   private volatile boolean closed;
 
-  TopicTail(String bootstrapServers, Topic<String, V> topic, Consumer<V> sink) {
+  TopicTail(String bootstrapServers, Topic<K, V> topic, Consumer<V> sink) {
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -48,7 +48,7 @@ final class TopicTail<V> implements AutoCloseable {
             () -> {
               try {
                 while (!closed) {
-                  for (ConsumerRecord<String, V> r : consumer.poll(Duration.ofMillis(200))) {
+                  for (ConsumerRecord<K, V> r : consumer.poll(Duration.ofMillis(200))) {
                     if (r.value() != null) {
                       sink.accept(r.value());
                     }
