@@ -159,6 +159,19 @@ public final class BacktestCommand implements Callable<Integer> {
   Duration maturitySlack;
 
   @Option(
+      names = "--label-lead",
+      defaultValue = "1h",
+      converter = DurationConverter.class,
+      description =
+          "Publish each label this much event time before its label time. The job uses a label"
+              + " only from its label time on, so this changes no feature; it makes sure the job"
+              + " has read the label before the transactions at its label time, which makes the"
+              + " terminal risk features (and so the scores) independent of how far the job's"
+              + " events reader runs ahead of its labels reader; 0 publishes labels exactly at"
+              + " their label time, as 'millrace replay' does (default ${DEFAULT-VALUE}).")
+  Duration labelLead;
+
+  @Option(
       names = "--out",
       defaultValue = ".millrace/backtest",
       paramLabel = "DIR",
@@ -459,6 +472,9 @@ public final class BacktestCommand implements Callable<Integer> {
     }
     if (epochs != null && epochs < 1) {
       throw new UserError("--epochs must be at least 1, not " + epochs);
+    }
+    if (labelLead.isNegative() || labelLead.compareTo(job.labelDelay) > 0) {
+      throw new UserError("--label-lead must be between 0 and --label-delay " + job.labelDelay);
     }
     if (maturitySlack.isNegative()) {
       throw new UserError("--maturity-slack must not be negative");
