@@ -100,7 +100,7 @@ class BacktestCommandTest {
    * back until it was applied.
    */
   @Test
-  @Timeout(180)
+  @Timeout(600) // a guard against a hang; about 2 min on a quiet 2-core machine
   void theLoopRetrainsInEventTimeAndEveryTransactionHasOneScore() throws Exception {
     Path file = writeGenerated(dir.resolve("tx.csv"), Instant.parse("2018-04-27T00:00:00Z"));
     Path results = dir.resolve("out");
