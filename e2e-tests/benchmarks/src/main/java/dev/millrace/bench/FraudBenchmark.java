@@ -12,6 +12,8 @@ import dev.millrace.scorer.model.DjlModelLoader;
 import dev.millrace.scorer.model.ModelBundle;
 import dev.millrace.scorer.model.ModelStore;
 import dev.millrace.scorer.model.TabularModel;
+import dev.millrace.trainer.eval.FraudProtocol;
+import dev.millrace.trainer.eval.HandbookMetrics;
 import dev.millrace.trainer.eval.Metrics;
 import dev.millrace.trainer.model.Dataset;
 import dev.millrace.trainer.model.TabularTrainer;

@@ -3,6 +3,7 @@ package dev.millrace.bench;
 import dev.millrace.ingest.fraud.LabeledTransaction;
 import dev.millrace.pipeline.fraud.FraudFeatureEngine;
 import dev.millrace.schemas.fraud.FraudLabel;
+import dev.millrace.trainer.eval.FraudProtocol;
 import dev.millrace.trainer.model.Dataset;
 import java.time.Duration;
 import java.time.Instant;
@@ -143,7 +144,7 @@ public final class HandbookSplit {
       LocalDate d = day(row.time());
       if (!d.equals(currentDay)) {
         currentDay = d;
-        known = knownCompromised(fraudCustomersByDay, protocol.trainStart(), d, protocol);
+        known = protocol.knownCompromised(fraudCustomersByDay, d);
         knownPerDay.put(d, known.size());
       }
       if (!known.contains(row.customer())) {
@@ -160,25 +161,6 @@ public final class HandbookSplit {
         read,
         labels,
         Duration.ofNanos(System.nanoTime() - t0));
-  }
-
-  /**
-   * The customers known to be compromised on test day {@code testDay}: those with a fraud on a day
-   * in {@code [trainStart, testDay - delayDays)}.
-   */
-  static Set<String> knownCompromised(
-      Map<LocalDate, Set<String>> fraudCustomersByDay,
-      LocalDate trainStart,
-      LocalDate testDay,
-      FraudProtocol protocol) {
-    LocalDate until = testDay.minusDays(protocol.delayDays()); // exclusive
-    Set<String> known = new HashSet<>();
-    for (Map.Entry<LocalDate, Set<String>> e : fraudCustomersByDay.entrySet()) {
-      if (!e.getKey().isBefore(trainStart) && e.getKey().isBefore(until)) {
-        known.addAll(e.getValue());
-      }
-    }
-    return known;
   }
 
   static LocalDate day(long epochMillis) {

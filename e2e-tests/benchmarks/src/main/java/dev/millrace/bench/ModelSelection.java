@@ -1,6 +1,7 @@
 package dev.millrace.bench;
 
 import dev.millrace.pipeline.fraud.FraudFeatures;
+import dev.millrace.trainer.eval.HandbookMetrics;
 import dev.millrace.trainer.eval.Metrics;
 import dev.millrace.trainer.model.Dataset;
 import dev.millrace.trainer.model.TabularTrainer;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.millrace.ingest.fraud.FraudGenerator;
 import dev.millrace.ingest.fraud.LabeledTransaction;
 import dev.millrace.pipeline.fraud.FraudFeatures;
+import dev.millrace.trainer.eval.FraudProtocol;
 import dev.millrace.trainer.eval.Metrics;
 import dev.millrace.trainer.model.Dataset;
 import java.time.Duration;

@@ -57,6 +57,11 @@ public final class FraudPublisher implements AutoCloseable {
    * @param poisonFraction probability in [0, 1] of a poison record after each transaction
    * @param seed seed of the poison choice
    * @param flushPendingLabels send the labels still pending when the source ends
+   * @param labelLead send each label this much event time before its label time (default zero). The
+   *     job uses a label only from its label time on, so an early label changes no feature and no
+   *     training example; it only makes sure the label has been read before the transactions at its
+   *     label time, whatever the lag between the job's events and labels readers. The backtest uses
+   *     it to take that processing-time race out of its results.
    */
   public record Settings(
       String bootstrapServers,
@@ -64,7 +69,8 @@ public final class FraudPublisher implements AutoCloseable {
       Pacing pacing,
       double poisonFraction,
       long seed,
-      boolean flushPendingLabels) {
+      boolean flushPendingLabels,
+      Duration labelLead) {
 
     public Settings {
       if (bootstrapServers == null || bootstrapServers.isBlank()) {
@@ -75,6 +81,11 @@ public final class FraudPublisher implements AutoCloseable {
       if (labelDelay.isNegative()) {
         throw new IllegalArgumentException("label delay must not be negative: " + labelDelay);
       }
+      Objects.requireNonNull(labelLead, "labelLead");
+      if (labelLead.isNegative() || labelLead.compareTo(labelDelay) > 0) {
+        throw new IllegalArgumentException(
+            "label lead must be between 0 and the label delay " + labelDelay + ": " + labelLead);
+      }
       if (!(poisonFraction >= 0 && poisonFraction <= 1)) {
         throw new IllegalArgumentException(
             "poison fraction must be between 0 and 1, got " + poisonFraction);
@@ -83,26 +94,40 @@ public final class FraudPublisher implements AutoCloseable {
 
     /** 7-day label delay, as fast as possible, no poison, pending labels dropped at the end. */
     public static Settings defaults(String bootstrapServers) {
-      return new Settings(bootstrapServers, Duration.ofDays(7), Pacing.max(), 0, 1, false);
+      return new Settings(
+          bootstrapServers, Duration.ofDays(7), Pacing.max(), 0, 1, false, Duration.ZERO);
     }
 
     public Settings withLabelDelay(Duration delay) {
       return new Settings(
-          bootstrapServers, delay, pacing, poisonFraction, seed, flushPendingLabels);
+          bootstrapServers, delay, pacing, poisonFraction, seed, flushPendingLabels, labelLead);
     }
 
     public Settings withPacing(Pacing newPacing) {
       return new Settings(
-          bootstrapServers, labelDelay, newPacing, poisonFraction, seed, flushPendingLabels);
+          bootstrapServers,
+          labelDelay,
+          newPacing,
+          poisonFraction,
+          seed,
+          flushPendingLabels,
+          labelLead);
     }
 
     public Settings withPoison(double fraction, long newSeed) {
       return new Settings(
-          bootstrapServers, labelDelay, pacing, fraction, newSeed, flushPendingLabels);
+          bootstrapServers, labelDelay, pacing, fraction, newSeed, flushPendingLabels, labelLead);
     }
 
     public Settings withFlushPendingLabels(boolean flush) {
-      return new Settings(bootstrapServers, labelDelay, pacing, poisonFraction, seed, flush);
+      return new Settings(
+          bootstrapServers, labelDelay, pacing, poisonFraction, seed, flush, labelLead);
+    }
+
+    /** Labels go out {@code lead} of event time before their label time (see {@code labelLead}). */
+    public Settings withLabelLead(Duration lead) {
+      return new Settings(
+          bootstrapServers, labelDelay, pacing, poisonFraction, seed, flushPendingLabels, lead);
     }
   }
 
@@ -195,7 +220,8 @@ public final class FraudPublisher implements AutoCloseable {
         if (stopped) {
           break;
         }
-        while (!pending.isEmpty() && !pending.peek().labelTime().isAfter(eventTime)) {
+        Instant labelsUntil = eventTime.plus(settings.labelLead());
+        while (!pending.isEmpty() && !pending.peek().labelTime().isAfter(labelsUntil)) {
           sendLabel(pending.poll().label());
         }
         sendEvent(tx.tx());

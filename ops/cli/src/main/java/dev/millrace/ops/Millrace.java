@@ -37,6 +37,7 @@ import picocli.CommandLine.ParameterException;
       GenerateCommand.class,
       ValidatorCommand.class,
       TrainerCommand.class,
+      BacktestCommand.class,
       DashboardCommand.class,
       VersionCommand.class,
       CommandLine.HelpCommand.class

@@ -67,7 +67,21 @@ public final class LocalFlink implements AutoCloseable {
       int metricsPort,
       Optional<Checkpoints.Retained> resumeFrom,
       Consumer<String> console) {
+    return startFraud(settings, metricsPort, resumeFrom, console, conf -> {});
+  }
+
+  /**
+   * As {@link #startFraud(FraudPipelineSettings, int, Optional, Consumer)}, with {@code customize}
+   * adding to the MiniCluster's configuration (e.g. a metric reporter) before the job starts.
+   */
+  public static LocalFlink startFraud(
+      FraudPipelineSettings settings,
+      int metricsPort,
+      Optional<Checkpoints.Retained> resumeFrom,
+      Consumer<String> console,
+      Consumer<Configuration> customize) {
     Configuration conf = configuration(metricsPort);
+    customize.accept(conf);
     conf.set(DeploymentOptions.TARGET, LocalExecutor.NAME);
     conf.set(DeploymentOptions.ATTACHED, true);
     resumeFrom.ifPresent(c -> conf.set(StateRecoveryOptions.SAVEPOINT_PATH, c.path()));

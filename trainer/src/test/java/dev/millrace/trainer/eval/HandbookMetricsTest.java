@@ -1,9 +1,8 @@
-package dev.millrace.bench;
+package dev.millrace.trainer.eval;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.millrace.trainer.eval.Metrics;
 import org.junit.jupiter.api.Test;
 
 class HandbookMetricsTest {

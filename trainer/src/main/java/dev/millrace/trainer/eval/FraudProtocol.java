@@ -1,10 +1,13 @@
-package dev.millrace.bench;
+package dev.millrace.trainer.eval;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.HashSet;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The Fraud Detection Handbook's chapter 3 "baseline" split ({@code get_train_test_set(...,
@@ -105,7 +108,28 @@ public record FraudProtocol(
     return start(testStart().plusDays(testDays));
   }
 
-  static Instant start(LocalDate day) {
+  /**
+   * The handbook's cards known to be compromised on test day {@code testDay}: the customers with a
+   * fraud on a day in {@code [trainStart, testDay - delayDays)}, i.e. the training period's frauds
+   * plus those of the delay period whose labels are known by then. The test set of that day leaves
+   * them out.
+   *
+   * @param fraudCustomersByDay customers with at least one fraud, per UTC day
+   */
+  public Set<String> knownCompromised(
+      Map<LocalDate, Set<String>> fraudCustomersByDay, LocalDate testDay) {
+    LocalDate until = testDay.minusDays(delayDays); // exclusive
+    Set<String> known = new HashSet<>();
+    for (Map.Entry<LocalDate, Set<String>> e : fraudCustomersByDay.entrySet()) {
+      if (!e.getKey().isBefore(trainStart) && e.getKey().isBefore(until)) {
+        known.addAll(e.getValue());
+      }
+    }
+    return known;
+  }
+
+  /** Start (UTC midnight) of a day. */
+  public static Instant start(LocalDate day) {
     return day.atStartOfDay(ZoneOffset.UTC).toInstant();
   }
 }

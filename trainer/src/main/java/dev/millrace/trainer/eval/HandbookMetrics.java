@@ -1,4 +1,4 @@
-package dev.millrace.bench;
+package dev.millrace.trainer.eval;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -16,8 +16,8 @@ import java.util.TreeMap;
  * divided by {@code k}; cards detected (fraudulent and alerted) on a day are removed from the
  * following days; the result is the mean over days. Ties are broken by card id.
  *
- * <p>{@code dev.millrace.trainer.eval.Metrics#cardPrecisionAtK} is the same without the removal of
- * detected cards; the benchmark reports this one, which is what the handbook's tables use.
+ * <p>{@link Metrics#cardPrecisionAtK} is the same without the removal of detected cards; the
+ * benchmark and the backtest report this one, which is what the handbook's tables use.
  */
 public final class HandbookMetrics {
 

@@ -1,0 +1,35 @@
+package dev.millrace.ops.backtest;
+
+import dev.millrace.schemas.ModelAnnouncement;
+import dev.millrace.trainer.RetrainRun;
+import dev.millrace.trainer.TrainingRecord;
+import java.time.Instant;
+
+/**
+ * One scheduled trainer run of a backtest: when in event time, what it trained on and decided, and
+ * how long the hold took in wall-clock time.
+ *
+ * @param scheduledAt the event time at which the replay held back for it
+ * @param trainedBefore the examples of transactions before this time were its window
+ * @param record the trainer's record of the run
+ * @param promoted the announcement when promoted, else null
+ * @param holdMillis wall-clock time the replay held back (catching up, training, applying)
+ */
+public record BacktestRun(
+    int number,
+    Instant scheduledAt,
+    Instant trainedBefore,
+    TrainingRecord record,
+    ModelAnnouncement promoted,
+    long holdMillis) {
+
+  public static BacktestRun of(
+      int number,
+      Instant scheduledAt,
+      Instant trainedBefore,
+      RetrainRun.Outcome outcome,
+      long holdMillis) {
+    return new BacktestRun(
+        number, scheduledAt, trainedBefore, outcome.record(), outcome.promoted(), holdMillis);
+  }
+}
