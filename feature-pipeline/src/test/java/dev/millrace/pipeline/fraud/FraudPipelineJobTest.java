@@ -19,6 +19,10 @@ import dev.millrace.schemas.Task;
 import dev.millrace.schemas.TrainingExample;
 import dev.millrace.schemas.fraud.FraudLabel;
 import dev.millrace.schemas.fraud.FraudTransaction;
+import dev.millrace.scorer.BatchModel;
+import dev.millrace.scorer.FeatureSchema;
+import dev.millrace.scorer.ModelLoader;
+import dev.millrace.scorer.ModelRefusedException;
 import dev.millrace.scorer.model.DjlModelLoader;
 import dev.millrace.testkit.FlinkTestCluster;
 import java.nio.charset.StandardCharsets;
@@ -79,6 +83,12 @@ class FraudPipelineJobTest {
             .setStatus(ModelStatus.CHAMPION)
             .setAnnouncedAt(Instant.parse("2018-04-01T00:00:00Z"))
             .build();
+    // Then a model that loads (AmountModelLoader): score = amount / 1000.
+    ModelAnnouncement amount =
+        ModelAnnouncement.newBuilder(missing)
+            .setVersion(AmountModelLoader.VERSION)
+            .setArtifactUri(AmountModelLoader.URI)
+            .build();
 
     CollectingSink<ScoreRecord> scores = new CollectingSink<>();
     CollectingSink<TrainingExample> training = new CollectingSink<>();
@@ -95,11 +105,11 @@ class FraudPipelineJobTest {
         env,
         ParsedListSource.of(events, FraudPipeline.eventParser(settings)),
         ParsedListSource.of(labels, FraudPipeline.labelParser(settings)),
-        ListSource.of(List.of(missing), new AvroTypeInfo<>(ModelAnnouncement.class)),
+        ListSource.of(List.of(missing, amount), new AvroTypeInfo<>(ModelAnnouncement.class)),
         scores,
         training,
         deadLetters,
-        new DjlModelLoader(),
+        new AmountModelLoader(),
         settings);
     env.execute("fraud-pipeline-test");
 
@@ -108,7 +118,27 @@ class FraudPipelineJobTest {
     assertThat(scored)
         .extracting(ScoreRecord::getEventId)
         .containsExactlyInAnyOrderElementsOf(ids(1, 13));
-    assertThat(scored).allSatisfy(s -> assertThat(s.getModelVersion()).isEqualTo("fallback"));
+    // A model's score is amount / 1000, worked out here from the fixture; a score made before the
+    // model arrived is the fallback 0.0 and says why.
+    Map<String, Double> amounts = new java.util.HashMap<>();
+    FraudFixture.transactions()
+        .forEach(tx -> amounts.put(Long.toString(tx.getTransactionId()), tx.getAmount()));
+    for (ScoreRecord s : scored) {
+      if (s.getModelVersion().equals(AmountModelLoader.VERSION)) {
+        assertThat(s.getPrediction())
+            .as("tx%s", s.getEventId())
+            .isEqualTo((double) ((float) (double) amounts.get(s.getEventId()) / 1000f));
+        assertThat(s.getFallbackReason()).isNull();
+      } else {
+        assertThat(s.getModelVersion()).isEqualTo("fallback");
+        assertThat(s.getPrediction()).isZero();
+        assertThat(s.getFallbackReason()).isIn("NO_MODEL", "MODEL_UNAVAILABLE");
+      }
+    }
+    assertThat(scored)
+        .as("scores by the model (it is announced as the job starts)")
+        .filteredOn(s -> s.getModelVersion().equals(AmountModelLoader.VERSION))
+        .isNotEmpty();
     assertThat(scored)
         .filteredOn(s -> s.getEventId().equals("8"))
         .singleElement()
@@ -173,7 +203,8 @@ class FraudPipelineJobTest {
     Map<String, ScoreRecord> byId =
         scored.stream().collect(Collectors.toMap(ScoreRecord::getEventId, Function.identity()));
     for (TrainingExample e : examples.values()) {
-      assertThat(e.getModelVersion()).isEqualTo("fallback");
+      // the score and version as scored, not a re-computation
+      assertThat(e.getModelVersion()).isEqualTo(byId.get(e.getEventId()).getModelVersion());
       assertThat(e.getScore()).isEqualTo(byId.get(e.getEventId()).getPrediction());
       assertThat(e.getFeatureSchemaFingerprint()).isEqualTo(FraudFeatures.FINGERPRINT);
       float[] expected = FraudFixture.EXPECTED.get(Long.parseLong(e.getEventId()));
@@ -263,5 +294,46 @@ class FraudPipelineJobTest {
       ids.add(Integer.toString(i));
     }
     return ids;
+  }
+
+  /**
+   * Loads the announcement with {@link #URI} as a tiny real model (score = amount / 1000) and every
+   * other one with the job's {@link DjlModelLoader}.
+   */
+  static final class AmountModelLoader implements ModelLoader {
+    private static final long serialVersionUID = 1L;
+    static final String VERSION = "v-amount";
+    static final String URI = "test:amount-model";
+
+    @Override
+    public BatchModel load(ModelAnnouncement announcement, FeatureSchema expected)
+        throws ModelRefusedException {
+      if (!announcement.getArtifactUri().equals(URI)) {
+        return new DjlModelLoader().load(announcement, expected);
+      }
+      return new BatchModel() {
+        @Override
+        public String version() {
+          return VERSION;
+        }
+
+        @Override
+        public FeatureSchema featureSchema() {
+          return expected;
+        }
+
+        @Override
+        public float[] predict(float[][] rows) {
+          float[] out = new float[rows.length];
+          for (int i = 0; i < rows.length; i++) {
+            out[i] = rows[i][0] / 1000f; // feature 0 is the amount
+          }
+          return out;
+        }
+
+        @Override
+        public void close() {}
+      };
+    }
   }
 }
