@@ -60,9 +60,9 @@ import org.slf4j.LoggerFactory;
  * Kafka record timestamp (the producer's send time) to decoding here, i.e. how far the job lags
  * behind its input.
  *
- * <p>Reason codes of its own: {@link #EMPTY_VALUE}, {@link #UNDECODABLE}, {@link
- * #VALIDATION_FAILED}, {@link #EVENT_TIME_AHEAD_OF_STREAM}; everything else comes from {@link
- * #validate}.
+ * <p>Reason codes of its own: {@link #EMPTY_VALUE}, {@link #UNDECODABLE}, {@link #UNKNOWN_SCHEMA},
+ * {@link #VALIDATION_FAILED}, {@link #EVENT_TIME_AHEAD_OF_STREAM}; everything else comes from
+ * {@link #validate}.
  *
  * <p>Not thread-safe: one instance per source reader (Flink calls a reader's deserializer from the
  * task thread only).
@@ -76,6 +76,13 @@ public abstract class AvroParser<T extends SpecificRecord> implements Serializab
 
   /** The bytes are not a record of the expected type in any known schema version. */
   public static final String UNDECODABLE = "UNDECODABLE";
+
+  /**
+   * The bytes are single-object Avro written with a schema version the job does not know: a
+   * producer upgraded before the job (schemas are BACKWARD_TRANSITIVE, readers upgrade first), or a
+   * record of another type. The reason names the writer's fingerprint.
+   */
+  public static final String UNKNOWN_SCHEMA = "UNKNOWN_SCHEMA";
 
   /** The validation itself failed unexpectedly on this record. */
   public static final String VALIDATION_FAILED = "VALIDATION_FAILED";
@@ -162,6 +169,8 @@ public abstract class AvroParser<T extends SpecificRecord> implements Serializab
     T record;
     try {
       record = serde.decode(raw.value);
+    } catch (AvroSerde.UnknownSchemaException e) {
+      return reject(raw, UNKNOWN_SCHEMA, String.valueOf(e.getMessage()), now);
     } catch (RuntimeException e) {
       return reject(raw, UNDECODABLE, String.valueOf(e.getMessage()), now);
     }

@@ -2,6 +2,7 @@ package dev.millrace.pipeline;
 
 import dev.millrace.schemas.DeadLetter;
 import dev.millrace.schemas.DeadLetterHeaders;
+import dev.millrace.schemas.DeadLetterLimits;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -22,20 +23,54 @@ public final class DeadLetters {
     return new OutputTag<>(id, new AvroTypeInfo<>(DeadLetter.class));
   }
 
-  /** The dead letter of {@code raw}, rejected by {@code stage} for {@code reason}. */
+  /**
+   * The dead letter of {@code raw}, rejected by {@code stage} for {@code reason}, within {@link
+   * DeadLetterLimits}: at most {@link DeadLetterLimits#MAX_ORIGINAL_BYTES} of the original key and
+   * value (a truncated value records its whole size in {@code originalValueSize} and the reason
+   * says so), at most {@link DeadLetterLimits#MAX_REASON_CHARS} of reason.
+   */
   public static DeadLetter of(
       RawRecord raw, String reasonCode, String reason, String stage, Instant rejectedAt) {
+    boolean truncated = raw.value != null && raw.value.length > DeadLetterLimits.MAX_ORIGINAL_BYTES;
+    String why = reason;
+    if (truncated) {
+      why =
+          reason
+              + " (original value of "
+              + raw.value.length
+              + " bytes truncated to its first "
+              + DeadLetterLimits.MAX_ORIGINAL_BYTES
+              + ")";
+    }
     return DeadLetter.newBuilder()
-        .setReason(reason)
+        .setReason(limit(why))
         .setReasonCode(reasonCode)
         .setStage(stage)
         .setSourceTopic(raw.topic)
         .setSourcePartition(raw.partition < 0 ? null : raw.partition)
         .setSourceOffset(raw.offset < 0 ? null : raw.offset)
-        .setOriginalKey(raw.key == null ? null : ByteBuffer.wrap(raw.key))
-        .setOriginalValue(raw.value == null ? null : ByteBuffer.wrap(raw.value))
+        .setOriginalKey(capped(raw.key))
+        .setOriginalValue(capped(raw.value))
+        .setOriginalValueSize(truncated ? raw.value.length : null)
         .setRejectedAt(rejectedAt)
         .build();
+  }
+
+  /** At most {@link DeadLetterLimits#MAX_ORIGINAL_BYTES} of {@code bytes}, without copying. */
+  static ByteBuffer capped(byte[] bytes) {
+    if (bytes == null) {
+      return null;
+    }
+    return ByteBuffer.wrap(bytes, 0, Math.min(bytes.length, DeadLetterLimits.MAX_ORIGINAL_BYTES))
+        .slice();
+  }
+
+  /** At most {@link DeadLetterLimits#MAX_REASON_CHARS} of a reason. */
+  public static String limit(String reason) {
+    if (reason == null || reason.length() <= DeadLetterLimits.MAX_REASON_CHARS) {
+      return reason;
+    }
+    return reason.substring(0, DeadLetterLimits.MAX_REASON_CHARS - 3) + "...";
   }
 
   /** The {@link DeadLetterHeaders} of a dead letter, for its Kafka record. */

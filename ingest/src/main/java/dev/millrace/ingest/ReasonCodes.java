@@ -16,6 +16,19 @@ public final class ReasonCodes {
    */
   public static final String UNDECODABLE = "UNDECODABLE";
 
+  /**
+   * The value is single-object Avro written with a schema version this reader does not know (a
+   * producer upgraded before its readers, or a record of another type). Readers upgrade first:
+   * schemas are BACKWARD_TRANSITIVE. Same code as the Flink job's parser.
+   */
+  public static final String UNKNOWN_SCHEMA = "UNKNOWN_SCHEMA";
+
+  /**
+   * The stage's output for this record was refused by Kafka as too large (RecordTooLargeException);
+   * the dead letter carries only a prefix of the source record.
+   */
+  public static final String OUTPUT_TOO_LARGE = "OUTPUT_TOO_LARGE";
+
   /** The value is not a JSON object (unparseable, not UTF-8, an array). */
   public static final String MALFORMED_JSON = "MALFORMED_JSON";
 
@@ -34,6 +47,9 @@ public final class ReasonCodes {
   public static final String EMPTY_TERMINAL_ID = "EMPTY_TERMINAL_ID";
   public static final String TIME_TOO_FAR_IN_PAST = "TIME_TOO_FAR_IN_PAST";
   public static final String TIME_TOO_FAR_IN_FUTURE = "TIME_TOO_FAR_IN_FUTURE";
+
+  /** A customer or terminal id longer than FraudValidation.MAX_ID_LENGTH characters. */
+  public static final String ID_TOO_LONG = "ID_TOO_LONG";
 
   private ReasonCodes() {}
 }

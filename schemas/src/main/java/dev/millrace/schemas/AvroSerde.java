@@ -1,10 +1,12 @@
 package dev.millrace.schemas;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Objects;
 import org.apache.avro.Schema;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.message.MissingSchemaException;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
@@ -19,6 +21,14 @@ import org.apache.kafka.common.serialization.Serializer;
  *
  * <p>The deserializer throws {@link SerializationException} with a clear message on bad bytes;
  * pipeline stages catch it and send the record to the dead-letter topic.
+ *
+ * <p><b>Compatibility direction.</b> Schemas evolve BACKWARD_TRANSITIVE: a reader reads data
+ * written with its own schema and every earlier version in the history (readers upgrade first). A
+ * record written with a schema version this reader does not know (a producer upgraded before the
+ * job, or a record of another type) is refused with {@link UnknownSchemaException}, naming the
+ * writer's fingerprint; stages dead-letter it with reason {@code UNKNOWN_SCHEMA}. It is never
+ * guessed at: once the reader's history holds that version, the same bytes decode by schema
+ * resolution.
  */
 public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
 
@@ -68,9 +78,38 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     }
     try {
       return decoder.decode(bytes);
+    } catch (MissingSchemaException e) {
+      throw new UnknownSchemaException(
+          "not a valid "
+              + type.getSimpleName()
+              + " record: written with a schema this reader does not know (fingerprint "
+              + fingerprintOf(bytes)
+              + "): a newer version (upgrade the reader first) or another record type",
+          e);
     } catch (Exception e) {
       throw new SerializationException(
           "not a valid " + type.getSimpleName() + " record: " + describe(e), e);
+    }
+  }
+
+  /** The writer-schema fingerprint of single-object bytes, as hex (little-endian CRC-64). */
+  static String fingerprintOf(byte[] bytes) {
+    if (bytes.length < 10) {
+      return "?";
+    }
+    long fp = ByteBuffer.wrap(bytes, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    return String.format("%016x", fp);
+  }
+
+  /**
+   * The bytes are single-object Avro whose writer schema is not in this reader's history: a newer
+   * version or another record type.
+   */
+  public static final class UnknownSchemaException extends SerializationException {
+    private static final long serialVersionUID = 1L;
+
+    UnknownSchemaException(String message, Throwable cause) {
+      super(message, cause);
     }
   }
 

@@ -8,6 +8,8 @@ public final class ModelRefusedException extends Exception {
     ARTIFACT_MISSING,
     CHECKSUM_MISMATCH,
     FEATURE_SCHEMA_MISMATCH,
+    /** The artifact is larger than the loader's cap: refused before it is read into memory. */
+    TOO_LARGE,
     UNREADABLE
   }
 

@@ -17,6 +17,7 @@ public final class ToScoreRecord implements MapFunction<ScoredFeatures, ScoreRec
         .setEntityId(scored.getVector().getEntityId())
         .setPrediction(scored.getPrediction())
         .setModelVersion(scored.getModelVersion())
+        .setFallbackReason(scored.getFallbackReason())
         .setEventTime(scored.getVector().getEventTime())
         .setScoringTime(scored.getScoringTime())
         .build();

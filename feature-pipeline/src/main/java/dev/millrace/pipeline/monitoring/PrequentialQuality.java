@@ -8,12 +8,14 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import org.apache.flink.annotation.VisibleForTesting;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
@@ -47,6 +49,12 @@ public final class PrequentialQuality
     REGRESSION
   }
 
+  /**
+   * The reason (metric group {@code reason}, counter {@code refusedScores}) of an example left out
+   * because its score or label is NaN or infinite.
+   */
+  public static final String NON_FINITE_SCORE = "NON_FINITE_SCORE";
+
   /** The metric group of the gauges, below the operator's group. */
   public static final String METRIC_GROUP = "prequential";
 
@@ -66,6 +74,7 @@ public final class PrequentialQuality
   private transient ListState<QualityPoint> pending;
   private transient ValueState<QualityProgress> progress;
   private transient Map<String, VersionGauges> gauges;
+  private transient Counter refusedScores;
 
   public PrequentialQuality(Task task, Kind kind, MonitoringSettings settings, Clock clock) {
     this.task = task;
@@ -93,11 +102,21 @@ public final class PrequentialQuality
                 new ValueStateDescriptor<>(
                     "quality-progress", TypeInformation.of(QualityProgress.class)));
     gauges = new HashMap<>();
+    refusedScores =
+        getRuntimeContext()
+            .getMetricGroup()
+            .addGroup("reason", NON_FINITE_SCORE)
+            .counter("refusedScores");
   }
 
   @Override
   public void processElement(TrainingExample example, Context ctx, Collector<ModelQuality> out)
       throws Exception {
+    if (!Double.isFinite(example.getScore()) || !Double.isFinite(example.getLabel())) {
+      // No model quality can be computed from it (and the metrics refuse NaN): counted, left out.
+      refusedScores.inc();
+      return;
+    }
     pending.add(
         new QualityPoint(
             (float) example.getLabel(),
@@ -224,5 +243,10 @@ public final class PrequentialQuality
 
   private static final class VersionGauges {
     volatile ModelQuality latest;
+  }
+
+  @VisibleForTesting
+  long refusedScoresCount() {
+    return refusedScores.getCount();
   }
 }

@@ -22,8 +22,10 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -56,6 +58,19 @@ class KafkaFraudJobTest {
     try (KafkaProducer<byte[], byte[]> raw = kafka.rawProducer()) {
       raw.send(
               new ProducerRecord<>(events.name(), 0, "C7".getBytes(StandardCharsets.UTF_8), poison))
+          .get();
+    }
+    // A record of 2 MB, gzip-compressed as a producer may send it: its dead letter must fit in one
+    // producer request (1 MiB), so it carries the first 64 KiB and the size.
+    byte[] huge = new byte[2 * 1024 * 1024];
+    java.util.Arrays.fill(huge, (byte) 7);
+    java.util.Properties big = new java.util.Properties();
+    big.putAll(kafka.clientProperties());
+    big.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "gzip");
+    big.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 8 * 1024 * 1024);
+    try (KafkaProducer<byte[], byte[]> raw =
+        new KafkaProducer<>(big, new ByteArraySerializer(), new ByteArraySerializer())) {
+      raw.send(new ProducerRecord<>(events.name(), 1, "C8".getBytes(StandardCharsets.UTF_8), huge))
           .get();
     }
 
@@ -95,8 +110,19 @@ class KafkaFraudJobTest {
 
     List<ConsumerRecord<byte[], DeadLetter>> dlq =
         kafka.readCommitted(
-            kafka.topics().dlq(Task.FRAUD), 3, Duration.ofSeconds(30), Duration.ofMillis(500));
-    assertThat(dlq).hasSize(3);
+            kafka.topics().dlq(Task.FRAUD), 4, Duration.ofSeconds(30), Duration.ofMillis(500));
+    assertThat(dlq).hasSize(4);
+    DeadLetter hugeLetter =
+        dlq.stream()
+            .map(ConsumerRecord::value)
+            .filter(d -> Integer.valueOf(1).equals(d.getSourcePartition()))
+            .filter(d -> d.getSourceTopic().equals(events.name()))
+            .findFirst()
+            .orElseThrow();
+    assertThat(hugeLetter.getReasonCode()).isEqualTo(AvroParser.UNDECODABLE);
+    assertThat(hugeLetter.getOriginalValue().remaining()).isEqualTo(64 * 1024);
+    assertThat(hugeLetter.getOriginalValueSize()).isEqualTo(2 * 1024 * 1024);
+    assertThat(hugeLetter.getReason()).contains("2097152 bytes truncated");
     // tx4's and tx6's labels are known only after their maturity: dead letters of the label join.
     assertThat(dlq)
         .filteredOn(r -> r.value().getSourceTopic().equals(labels.name()))
@@ -105,6 +131,7 @@ class KafkaFraudJobTest {
     ConsumerRecord<byte[], DeadLetter> letter =
         dlq.stream()
             .filter(r -> r.value().getSourceTopic().equals(events.name()))
+            .filter(r -> r.value().getSourcePartition() == 0)
             .findFirst()
             .orElseThrow();
     assertThat(letter.key()).isEqualTo("C7".getBytes(StandardCharsets.UTF_8));

@@ -51,6 +51,9 @@ class LabelJoinTest {
 
   private static ScoredFeatures scored(FraudTransaction tx, double score) {
     float[] f = FraudFeatures.transactionFeatures(tx.getEventTime(), tx.getAmount());
+    for (int i = 3; i < f.length; i++) {
+      f[i] = i * 0.5f; // distinct values in every position, so a dropped or moved one shows
+    }
     FeatureVector v = CustomerFeatures.vector(tx, f);
     return ScoredFeatures.newBuilder()
         .setVector(v)
@@ -96,7 +99,10 @@ class LabelJoinTest {
     assertThat(e.getScore()).isEqualTo(0.9);
     assertThat(e.getModelVersion()).isEqualTo("v7");
     assertThat(e.getEventTime()).isEqualTo(FraudFixture.TX1.getEventTime());
-    assertThat(e.getFeatures()).isEqualTo(scored(FraudFixture.TX1, 0.9).getVector().getFeatures());
+    // Worked out by hand: tx1 is 100.00 on Monday 2018-04-02 at 10:00 (not weekend, not night),
+    // then the 12 customer/terminal values the test put in (i * 0.5 at position i).
+    assertThat(e.getFeatures())
+        .containsExactly(100f, 0f, 0f, 1.5f, 2f, 2.5f, 3f, 3.5f, 4f, 4.5f, 5f, 5.5f, 6f, 6.5f, 7f);
     assertThat(e.getFeatureSchemaFingerprint()).isEqualTo(FraudFeatures.FINGERPRINT);
     assertThat(h.numKeyedStateEntries()).isZero();
     assertThat(h.numEventTimeTimers()).isZero();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.millrace.ingest.ValidationRules;
 import dev.millrace.ingest.fraud.FraudValidation;
+import dev.millrace.ingest.fraud.PoisonRecords;
 import dev.millrace.pipeline.AvroParser;
 import dev.millrace.pipeline.DeadLetters;
 import dev.millrace.pipeline.RawRecord;
@@ -59,9 +60,15 @@ class ParseTest {
             RawRecord.of("t", null, new byte[0]),
             RawRecord.of("t", null, serde.encode(FraudFixture.tx(2, 0, "C1", "T1", -1))),
             RawRecord.of("t", null, serde.encode(FraudFixture.tx(3, 0, " ", "T1", 1))),
-            RawRecord.of("t", null, serde.encode(future)));
+            RawRecord.of("t", null, serde.encode(future)),
+            // written by a producer upgraded before the job: a schema version it does not know
+            RawRecord.of("t", null, PoisonRecords.newerSchema(FraudFixture.TX1)),
+            RawRecord.of("t", null, serde.encode(FraudFixture.tx(4, 0, "C".repeat(257), "T1", 1))),
+            RawRecord.of("t", null, serde.encode(FraudFixture.tx(5, 0, "C".repeat(256), "T1", 1))));
 
-    assertThat(valid(parsed)).containsExactly(FraudFixture.TX1);
+    assertThat(valid(parsed))
+        .extracting(FraudTransaction::getTransactionId)
+        .containsExactly(1L, 5L); // 256 characters are still accepted
     List<DeadLetter> dead = deadLetters(parsed);
     assertThat(dead)
         .extracting(DeadLetter::getReasonCode)
@@ -71,7 +78,16 @@ class ParseTest {
             AvroParser.EMPTY_VALUE,
             FraudValidation.NEGATIVE_AMOUNT,
             FraudValidation.EMPTY_CUSTOMER_ID,
-            FraudValidation.TIME_TOO_FAR_IN_FUTURE);
+            FraudValidation.TIME_TOO_FAR_IN_FUTURE,
+            AvroParser.UNKNOWN_SCHEMA,
+            FraudValidation.ID_TOO_LONG);
+    byte[] newer = PoisonRecords.newerSchema(FraudFixture.TX1);
+    long fingerprint =
+        java.nio.ByteBuffer.wrap(newer, 2, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+    assertThat(dead.get(6).getReason())
+        .contains("does not know")
+        .contains(String.format("%016x", fingerprint));
+    assertThat(dead.get(7).getReason()).contains("257 characters");
     DeadLetter first = dead.get(0);
     assertThat(first.getStage()).isEqualTo(ParseTransactions.STAGE);
     assertThat(first.getSourceTopic()).isEqualTo("t");
@@ -187,7 +203,7 @@ class ParseTest {
             new ParseLabels(ValidationRules.defaults(), CLOCK),
             RawRecord.of("l", null, serde.encode(FraudFixture.L1)),
             RawRecord.of("l", null, serde.encode(FraudFixture.label(FraudFixture.TX1, 9, true))),
-            // A transaction on the labels topic is not a label.
+            // A transaction on the labels topic is not a label: not a schema labels know.
             RawRecord.of("l", null, txSerde.encode(FraudFixture.TX1)),
             RawRecord.of("l", null, serde.encode(noTerminal)));
 
@@ -196,7 +212,7 @@ class ParseTest {
         .extracting(DeadLetter::getReasonCode)
         .containsExactly(
             ParseLabels.LABEL_BEFORE_TRANSACTION,
-            AvroParser.UNDECODABLE,
+            AvroParser.UNKNOWN_SCHEMA,
             ParseLabels.EMPTY_TERMINAL_ID);
     assertThat(deadLetters(parsed))
         .allSatisfy(d -> assertThat(d.getStage()).isEqualTo(ParseLabels.STAGE));

@@ -69,6 +69,23 @@ class PrequentialQualityTest {
   }
 
   @Test
+  void aNaNOrInfiniteScoreIsCountedAndLeftOutInsteadOfFailingTheMonitor() throws Exception {
+    var h = harness(PrequentialQuality.Kind.CLASSIFICATION, 4, 2);
+    example(h, "v1", 1, 0.9);
+    example(h, "v1", 0, Double.NaN);
+    example(h, "v1", 1, Double.POSITIVE_INFINITY);
+    example(h, "v1", 0, 0.8);
+    // refused: the NaN and the infinity; v1 {(1,.9),(0,.8)} after two accepted -> AUC 1, AP 1
+    List<ModelQuality> out = h.extractOutputValues();
+    assertThat(out).hasSize(1);
+    assertThat(out.get(0).getExamples()).isEqualTo(2);
+    assertThat(out.get(0).getPositives()).isEqualTo(1);
+    assertThat(out.get(0).getAuc()).isEqualTo(1.0);
+    assertThat(out.get(0).getAveragePrecision()).isEqualTo(1.0);
+    assertThat(function.refusedScoresCount()).isEqualTo(2);
+  }
+
+  @Test
   void rollingAucAndApPerVersionOverTheLastExamples() throws Exception {
     var h = harness(PrequentialQuality.Kind.CLASSIFICATION, 4, 2);
     example(h, "v1", 1, 0.9);

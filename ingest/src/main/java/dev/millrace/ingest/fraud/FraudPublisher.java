@@ -18,10 +18,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -143,6 +145,12 @@ public final class FraudPublisher implements AutoCloseable {
 
     /** Called once when publishing has ended, with the final counts. */
     default void onFinish(Counts counts) {}
+
+    /**
+     * Called once for each poison record Kafka acknowledged, with where it landed, on the
+     * producer's I/O thread: a test's oracle knows which records were poisoned and how.
+     */
+    default void onPoisonAcked(PoisonRecords.PoisonRecord poison, int partition, long offset) {}
   }
 
   public static final int PROGRESS_EVERY = 1_000;
@@ -159,6 +167,7 @@ public final class FraudPublisher implements AutoCloseable {
   private final AtomicReference<Exception> sendError = new AtomicReference<>();
   private volatile boolean stopped;
   private volatile Thread publishing;
+  private volatile Listener listener = Listener.NONE;
   private long sequence;
 
   public FraudPublisher(TopicRegistry topics, Settings settings) {
@@ -199,6 +208,7 @@ public final class FraudPublisher implements AutoCloseable {
    */
   public Counts publish(Iterator<LabeledTransaction> source, Listener listener) {
     publishing = Thread.currentThread();
+    this.listener = Objects.requireNonNull(listener, "listener");
     PriorityQueue<PendingLabel> pending =
         new PriorityQueue<>(
             Comparator.comparing(PendingLabel::labelTime).thenComparingLong(PendingLabel::order));
@@ -298,10 +308,21 @@ public final class FraudPublisher implements AutoCloseable {
   }
 
   private void sendPoison(PoisonRecords.PoisonRecord poison) {
-    send(events.name(), poison.key(), poison.value(), poisonAcked);
+    Listener l = listener;
+    send(
+        events.name(),
+        poison.key(),
+        poison.value(),
+        poisonAcked,
+        metadata -> l.onPoisonAcked(poison, metadata.partition(), metadata.offset()));
   }
 
   private void send(String topic, byte[] key, byte[] value, AtomicLong counter) {
+    send(topic, key, value, counter, metadata -> {});
+  }
+
+  private void send(
+      String topic, byte[] key, byte[] value, AtomicLong counter, Consumer<RecordMetadata> acked) {
     RecordHeaders headers = new RecordHeaders();
     headers.add(SEQUENCE_HEADER, ByteBuffer.allocate(8).putLong(sequence++).array());
     ProducerRecord<byte[], byte[]> record =
@@ -310,6 +331,7 @@ public final class FraudPublisher implements AutoCloseable {
         (metadata, error) -> {
           if (error == null) {
             counter.incrementAndGet();
+            acked.accept(metadata);
           } else {
             sendError.compareAndSet(null, error);
           }

@@ -13,8 +13,8 @@ import java.util.Optional;
  *
  * <p>Checks, in this order, the first failure wins: {@link #MISSING_FIELD} (a null field, only
  * possible for records built by hand), {@link #NON_FINITE_AMOUNT}, {@link #NEGATIVE_AMOUNT}, {@link
- * #EMPTY_CUSTOMER_ID}, {@link #EMPTY_TERMINAL_ID}, {@link #TIME_TOO_FAR_IN_PAST}, {@link
- * #TIME_TOO_FAR_IN_FUTURE}.
+ * #EMPTY_CUSTOMER_ID}, {@link #EMPTY_TERMINAL_ID}, {@link #ID_TOO_LONG}, {@link
+ * #TIME_TOO_FAR_IN_PAST}, {@link #TIME_TOO_FAR_IN_FUTURE}.
  */
 public final class FraudValidation {
 
@@ -25,6 +25,13 @@ public final class FraudValidation {
   public static final String EMPTY_TERMINAL_ID = ReasonCodes.EMPTY_TERMINAL_ID;
   public static final String TIME_TOO_FAR_IN_PAST = ReasonCodes.TIME_TOO_FAR_IN_PAST;
   public static final String TIME_TOO_FAR_IN_FUTURE = ReasonCodes.TIME_TOO_FAR_IN_FUTURE;
+  public static final String ID_TOO_LONG = ReasonCodes.ID_TOO_LONG;
+
+  /**
+   * The longest customer or terminal id accepted, in characters. Ids are keys of state and are
+   * copied into every score and training example: a longer one is dead-lettered, not carried on.
+   */
+  public static final int MAX_ID_LENGTH = 256;
 
   private FraudValidation() {}
 
@@ -62,6 +69,12 @@ public final class FraudValidation {
     if (tx.getTerminalId().isBlank()) {
       return reject(EMPTY_TERMINAL_ID, "terminalId is empty: '" + tx.getTerminalId() + "'");
     }
+    if (tx.getCustomerId().length() > MAX_ID_LENGTH) {
+      return reject(ID_TOO_LONG, tooLong("customerId", tx.getCustomerId()));
+    }
+    if (tx.getTerminalId().length() > MAX_ID_LENGTH) {
+      return reject(ID_TOO_LONG, tooLong("terminalId", tx.getTerminalId()));
+    }
     Instant time = tx.getEventTime();
     if (time.isBefore(rules.earliest())) {
       return reject(
@@ -80,6 +93,17 @@ public final class FraudValidation {
               + wallClockNow);
     }
     return Optional.empty();
+  }
+
+  private static String tooLong(String field, String id) {
+    return field
+        + " has "
+        + id.length()
+        + " characters, more than the "
+        + MAX_ID_LENGTH
+        + " accepted: '"
+        + id.substring(0, 32)
+        + "...'";
   }
 
   private static Optional<Rejection> reject(String code, String reason) {

@@ -61,12 +61,36 @@ public final class FraudValidatorApp implements AutoCloseable {
   private final KafkaStreams streams;
 
   public FraudValidatorApp(TopicRegistry topics, Settings settings) {
-    this.streams =
-        new KafkaStreams(
-            FraudValidatorTopology.build(topics, settings.rules()), properties(settings));
+    this(topics, settings, new Properties());
   }
 
-  /** The Kafka Streams configuration used. */
+  /**
+   * With Kafka Streams properties that override {@link #properties} (e.g. a producer's {@code
+   * max.request.size}).
+   */
+  public FraudValidatorApp(TopicRegistry topics, Settings settings, Properties overrides) {
+    Properties p = properties(topics, settings);
+    p.putAll(overrides);
+    this.streams = new KafkaStreams(FraudValidatorTopology.build(topics, settings.rules()), p);
+  }
+
+  /**
+   * The Kafka Streams configuration used: exactly-once, and {@link
+   * DeadLetterProductionExceptionHandler} turning a too-large output into a dead letter on the
+   * task's DLQ topic instead of stopping the stream thread.
+   */
+  public static Properties properties(TopicRegistry topics, Settings settings) {
+    Properties p = properties(settings);
+    p.put(
+        StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
+        DeadLetterProductionExceptionHandler.class.getName());
+    p.put(
+        DeadLetterProductionExceptionHandler.DLQ_TOPIC_CONFIG,
+        topics.dlq(dev.millrace.schemas.Task.FRAUD).name());
+    return p;
+  }
+
+  /** The Kafka Streams configuration without the topic-dependent parts. */
   public static Properties properties(Settings settings) {
     Properties p = new Properties();
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());

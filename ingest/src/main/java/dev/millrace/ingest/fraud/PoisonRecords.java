@@ -3,6 +3,9 @@ package dev.millrace.ingest.fraud;
 import dev.millrace.ingest.ReasonCodes;
 import dev.millrace.schemas.AvroSerde;
 import dev.millrace.schemas.fraud.FraudTransaction;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -11,14 +14,19 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.message.BinaryMessageEncoder;
 
 /**
  * Bad records for tests and the demo, each with the dead-letter reason code a stage must give it.
  *
  * <p>{@link #forEvents} gives values for the Avro topic {@code fraud.events}: random and truncated
- * bytes ({@link ReasonCodes#UNDECODABLE}), empty bytes ({@link ReasonCodes#EMPTY_VALUE}), and
- * well-formed Avro {@code FraudTransaction}s that fail {@link FraudValidation}. {@link #forRaw}
- * gives values for the JSON topic {@code fraud.raw}. Keys are the template's customer id in UTF-8.
+ * bytes ({@link ReasonCodes#UNDECODABLE}), Avro of a newer schema version ({@link
+ * ReasonCodes#UNKNOWN_SCHEMA}), empty bytes ({@link ReasonCodes#EMPTY_VALUE}), and well-formed Avro
+ * {@code FraudTransaction}s that fail {@link FraudValidation}. {@link #forRaw} gives values for the
+ * JSON topic {@code fraud.raw}. Keys are the template's customer id in UTF-8.
  */
 public final class PoisonRecords {
 
@@ -59,10 +67,53 @@ public final class PoisonRecords {
     out.add(
         new PoisonRecord(
             "Avro with JSON instead", key, FraudJson.toJson(template), ReasonCodes.UNDECODABLE));
+    out.add(
+        new PoisonRecord(
+            "Avro of a newer, unknown schema version",
+            key,
+            newerSchema(template),
+            ReasonCodes.UNKNOWN_SCHEMA));
     for (Semantic s : semantic(template, now)) {
       out.add(new PoisonRecord(s.name, key, AVRO.encode(s.tx), s.code));
     }
     return out;
+  }
+
+  /**
+   * {@code template} written by a producer that upgraded first: its schema has one more optional
+   * field, so its fingerprint is not in the readers' history.
+   */
+  public static byte[] newerSchema(FraudTransaction template) {
+    Schema current = FraudTransaction.getClassSchema();
+    List<Schema.Field> fields = new ArrayList<>();
+    for (Schema.Field f : current.getFields()) {
+      fields.add(new Schema.Field(f, f.schema()));
+    }
+    fields.add(
+        new Schema.Field(
+            "channel",
+            Schema.createUnion(Schema.create(Schema.Type.NULL), Schema.create(Schema.Type.STRING)),
+            "how the payment was made (a field the job does not know yet)",
+            Schema.Field.NULL_DEFAULT_VALUE));
+    Schema newer =
+        Schema.createRecord(
+            current.getName(), current.getDoc(), current.getNamespace(), false, fields);
+    GenericRecord record = new GenericData.Record(newer);
+    record.put("transactionId", template.getTransactionId());
+    record.put("eventTime", template.getEventTime().toEpochMilli());
+    record.put("customerId", template.getCustomerId());
+    record.put("terminalId", template.getTerminalId());
+    record.put("amount", template.getAmount());
+    record.put("channel", "web");
+    try {
+      ByteBuffer buffer =
+          new BinaryMessageEncoder<GenericRecord>(GenericData.get(), newer).encode(record);
+      byte[] bytes = new byte[buffer.remaining()];
+      buffer.get(bytes);
+      return bytes;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** Poison for {@code fraud.raw} (JSON), built from a valid {@code template}. */
@@ -181,6 +232,14 @@ public final class PoisonRecords {
             "time far in the future",
             with(template, t -> t.setEventTime(now.plus(Duration.ofDays(3650)))),
             ReasonCodes.TIME_TOO_FAR_IN_FUTURE),
+        new Semantic(
+            "customer id of 10,000 characters",
+            with(template, t -> t.setCustomerId("c".repeat(10_000))),
+            ReasonCodes.ID_TOO_LONG),
+        new Semantic(
+            "terminal id of 300 characters",
+            with(template, t -> t.setTerminalId("t".repeat(300))),
+            ReasonCodes.ID_TOO_LONG),
         new Semantic(
             "time far in the past",
             with(template, t -> t.setEventTime(Instant.parse("1990-01-01T00:00:00Z"))),

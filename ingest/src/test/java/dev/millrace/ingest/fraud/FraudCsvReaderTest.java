@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.millrace.testkit.SharedDatasets;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.zip.GZIPOutputStream;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVPrinter;
@@ -20,9 +22,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class FraudCsvReaderTest {
-
-  static final Path REAL =
-      Path.of("/work/shared/datasets/fraud_fdh/transactions_2018-04-01_2018-09-04.csv.gz");
 
   static final String[] HEADER = {
     "TRANSACTION_ID",
@@ -137,8 +136,11 @@ class FraudCsvReaderTest {
 
   @Test
   void readsTheFirstRowsOfTheRealFile() {
-    assumeTrue(Files.isReadable(REAL), "dataset not present: " + REAL);
-    try (FraudCsvReader reader = FraudCsvReader.open(REAL)) {
+    // shared/datasets beside the checkout (or -Dmillrace.datasets); skips only when it is absent
+    Optional<Path> real = SharedDatasets.find(SharedDatasets.FRAUD_FDH);
+    assumeTrue(
+        real.isPresent(), "dataset not present: shared/datasets/" + SharedDatasets.FRAUD_FDH);
+    try (FraudCsvReader reader = FraudCsvReader.open(real.get())) {
       List<LabeledTransaction> first = new ArrayList<>();
       while (first.size() < 1000 && reader.hasNext()) {
         first.add(reader.next());

@@ -32,6 +32,8 @@ class PoisonRecordsTest {
       if (tx == null) {
         return ReasonCodes.UNDECODABLE;
       }
+    } catch (AvroSerde.UnknownSchemaException e) {
+      return ReasonCodes.UNKNOWN_SCHEMA;
     } catch (SerializationException e) {
       return ReasonCodes.UNDECODABLE;
     }

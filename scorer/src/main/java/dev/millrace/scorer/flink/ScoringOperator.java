@@ -56,11 +56,16 @@ import org.slf4j.LoggerFactory;
  *   <li>Each subtask owns one {@link BatchModel} and closes it on swap and in {@link #close()}.
  * </ul>
  *
+ * <p>A score not made by a model says so: it carries the fallback's prediction and version and a
+ * {@code fallbackReason} ({@link #NO_MODEL}, {@link #MODEL_UNAVAILABLE}, {@link #MODEL_ERROR},
+ * {@link #FEATURE_MISMATCH}, {@link #NON_FINITE_SCORE}); a model's score has none.
+ *
  * <p>Metrics (operator metric group): counters {@code scored} (every output), {@code
- * fallbackScored}, {@code modelsApplied} (also as {@code modelVersionsApplied}), {@code
- * modelsRefused}, {@code vectorsMismatched}, {@code scoringErrors}; histograms {@code batchSize}
- * and {@code scoringLatencyMs}; gauges {@code modelVersion} (string) and {@code modelVersionNumber}
- * (trailing digits of the version, 0 for the fallback, -1 when not numeric).
+ * fallbackScored} (also per reason, in the group {@code fallbackReason=<reason>}), {@code
+ * modelsApplied} (also as {@code modelVersionsApplied}), {@code modelsRefused}, {@code
+ * vectorsMismatched}, {@code scoringErrors}; histograms {@code batchSize} and {@code
+ * scoringLatencyMs}; gauges {@code modelVersion} (string) and {@code modelVersionNumber} (trailing
+ * digits of the version, 0 for the fallback, -1 when not numeric).
  */
 public final class ScoringOperator extends AbstractStreamOperator<ScoredFeatures>
     implements TwoInputStreamOperator<FeatureVector, ModelAnnouncement, ScoredFeatures>,
@@ -68,6 +73,24 @@ public final class ScoringOperator extends AbstractStreamOperator<ScoredFeatures
 
   private static final long serialVersionUID = 1L;
   private static final Logger log = LoggerFactory.getLogger(ScoringOperator.class);
+
+  /** {@code fallbackReason} of a score made before any model was announced. */
+  public static final String NO_MODEL = "NO_MODEL";
+
+  /**
+   * {@code fallbackReason} when a model was announced or restored but could not be loaded (an
+   * unreadable store, a refused artifact) and no earlier model serves.
+   */
+  public static final String MODEL_UNAVAILABLE = "MODEL_UNAVAILABLE";
+
+  /** {@code fallbackReason} when the model failed on the batch (an exception, a wrong count). */
+  public static final String MODEL_ERROR = "MODEL_ERROR";
+
+  /** {@code fallbackReason} when the vector does not follow the job's feature schema. */
+  public static final String FEATURE_MISMATCH = "FEATURE_MISMATCH";
+
+  /** {@code fallbackReason} when the model answered NaN or an infinity for this vector. */
+  public static final String NON_FINITE_SCORE = "NON_FINITE_SCORE";
 
   /** Name of the union list state holding the announcement in use. */
   static final String MODEL_STATE = "model-in-use";
@@ -93,10 +116,12 @@ public final class ScoringOperator extends AbstractStreamOperator<ScoredFeatures
   private transient BatchModel model;
   private transient ModelAnnouncement inUse;
   private transient ModelAnnouncement restored;
+  private transient String noModelReason;
   private transient ListState<ModelAnnouncement> modelState;
 
   private transient Counter scored;
   private transient Counter fallbackScored;
+  private transient java.util.Map<String, Counter> fallbackByReason;
   private transient Counter modelsApplied;
   private transient Counter modelsRefused;
   private transient Counter vectorsMismatched;
@@ -151,6 +176,7 @@ public final class ScoringOperator extends AbstractStreamOperator<ScoredFeatures
     bufferHasTimestamp = new boolean[size];
     buffered = 0;
     reuse = new StreamRecord<>(null);
+    noModelReason = NO_MODEL;
     registerMetrics(getMetricGroup());
     if (restored != null) {
       ModelAnnouncement toRestore = restored;
@@ -169,6 +195,12 @@ public final class ScoringOperator extends AbstractStreamOperator<ScoredFeatures
   private void registerMetrics(MetricGroup group) {
     scored = group.counter("scored");
     fallbackScored = group.counter("fallbackScored");
+    fallbackByReason = new java.util.HashMap<>();
+    for (String reason :
+        List.of(NO_MODEL, MODEL_UNAVAILABLE, MODEL_ERROR, FEATURE_MISMATCH, NON_FINITE_SCORE)) {
+      fallbackByReason.put(
+          reason, group.addGroup("fallbackReason", reason).counter("fallbackScored"));
+    }
     modelsApplied = group.counter("modelsApplied");
     group.counter("modelVersionsApplied", modelsApplied);
     modelsRefused = group.counter("modelsRefused");
@@ -337,6 +369,9 @@ public final class ScoringOperator extends AbstractStreamOperator<ScoredFeatures
 
   private void refuse(String version, ModelRefusedException.Reason reason, String why) {
     modelsRefused.inc();
+    if (model == null) {
+      noModelReason = MODEL_UNAVAILABLE; // scores say so until a model loads
+    }
     log.warn(
         "Refused model {} of task {}: {} {}; still serving {}",
         version,
@@ -380,7 +415,8 @@ public final class ScoringOperator extends AbstractStreamOperator<ScoredFeatures
     cancelTimer();
     double[] predictions = new double[n];
     String[] versions = new String[n];
-    predict(n, predictions, versions);
+    String[] fallbackReasons = new String[n];
+    predict(n, predictions, versions, fallbackReasons);
     Instant scoringTime =
         Instant.ofEpochMilli(getProcessingTimeService().getCurrentProcessingTime());
     for (int i = 0; i < n; i++) {
@@ -389,6 +425,7 @@ public final class ScoringOperator extends AbstractStreamOperator<ScoredFeatures
               .setVector(bufferValues[i])
               .setPrediction(predictions[i])
               .setModelVersion(versions[i])
+              .setFallbackReason(fallbackReasons[i])
               .setScoringTime(scoringTime)
               .build();
       if (bufferHasTimestamp[i]) {
@@ -405,7 +442,11 @@ public final class ScoringOperator extends AbstractStreamOperator<ScoredFeatures
     batchSizes.update(n);
   }
 
-  private void predict(int n, double[] predictions, String[] versions) {
+  /**
+   * Fills in each buffered vector's prediction and version: the model's, or the declared fallback
+   * with the reason in {@code fallbackReasons} (null for a model's score), counted per reason.
+   */
+  private void predict(int n, double[] predictions, String[] versions, String[] fallbackReasons) {
     ScoringSettings.Fallback fallback = settings.fallback();
     int[] rowOf = new int[n];
     int rows = 0;
@@ -416,6 +457,7 @@ public final class ScoringOperator extends AbstractStreamOperator<ScoredFeatures
     }
     float[] scores = null;
     String version = null;
+    String noScore = model == null ? noModelReason : MODEL_ERROR;
     if (rows > 0) {
       float[][] matrix = new float[rows][];
       for (int i = 0; i < n; i++) {
@@ -449,12 +491,24 @@ public final class ScoringOperator extends AbstractStreamOperator<ScoredFeatures
     }
     int fallbacks = 0;
     for (int i = 0; i < n; i++) {
-      if (scores != null && rowOf[i] >= 0) {
+      String reason;
+      if (model != null && rowOf[i] < 0) {
+        reason = FEATURE_MISMATCH;
+      } else if (scores == null) {
+        reason = noScore;
+      } else if (!Float.isFinite(scores[rowOf[i]])) {
+        reason = NON_FINITE_SCORE;
+      } else {
+        reason = null;
+      }
+      if (reason == null) {
         predictions[i] = scores[rowOf[i]];
         versions[i] = version;
       } else {
         predictions[i] = fallback.prediction();
         versions[i] = fallback.version();
+        fallbackReasons[i] = reason;
+        fallbackByReason.get(reason).inc();
         fallbacks++;
       }
     }
@@ -545,6 +599,11 @@ public final class ScoringOperator extends AbstractStreamOperator<ScoredFeatures
   @VisibleForTesting
   long fallbackScoredCount() {
     return fallbackScored.getCount();
+  }
+
+  @VisibleForTesting
+  long fallbackScoredCount(String reason) {
+    return fallbackByReason.get(reason).getCount();
   }
 
   @VisibleForTesting

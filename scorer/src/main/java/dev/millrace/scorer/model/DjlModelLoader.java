@@ -24,26 +24,55 @@ import org.slf4j.LoggerFactory;
  * inter-op thread unless {@code ai.djl.pytorch.num_threads} / {@code
  * ai.djl.pytorch.num_interop_threads} say otherwise, so that scoring subtasks do not fight over
  * cores.
+ *
+ * <p>An artifact larger than {@link #maxArtifactBytes} (default {@value
+ * #DEFAULT_MAX_ARTIFACT_BYTES} bytes, 512 MiB) is refused ({@link Reason#TOO_LARGE}) before it is
+ * read: its size is checked first, and the read stops one byte past the cap whatever the size said,
+ * so an announcement that points at a huge file never becomes an {@code OutOfMemoryError}.
  */
 public final class DjlModelLoader implements ModelLoader {
 
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(DjlModelLoader.class);
 
-  private final DeviceChoice device;
+  /** The default cap on an artifact's size: 512 MiB. */
+  public static final long DEFAULT_MAX_ARTIFACT_BYTES = 512L * 1024 * 1024;
 
-  /** Models on a GPU when PyTorch sees one, else on the CPU. */
+  private final DeviceChoice device;
+  private final long maxArtifactBytes;
+
+  /** Models on a GPU when PyTorch sees one, else on the CPU; artifacts up to 512 MiB. */
   public DjlModelLoader() {
-    this(DeviceChoice.AUTO);
+    this(DeviceChoice.AUTO, DEFAULT_MAX_ARTIFACT_BYTES);
   }
 
   /** Models on {@code device}; {@code gpu} without a GPU fails {@link #checkReady()}. */
   public DjlModelLoader(DeviceChoice device) {
+    this(device, DEFAULT_MAX_ARTIFACT_BYTES);
+  }
+
+  /** A loader that refuses artifacts larger than {@code maxArtifactBytes} (at most 2 GiB - 1). */
+  public DjlModelLoader(long maxArtifactBytes) {
+    this(DeviceChoice.AUTO, maxArtifactBytes);
+  }
+
+  /** Models on {@code device}, artifacts up to {@code maxArtifactBytes}. */
+  public DjlModelLoader(DeviceChoice device, long maxArtifactBytes) {
     this.device = java.util.Objects.requireNonNull(device, "device");
+    if (maxArtifactBytes <= 0 || maxArtifactBytes >= Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(
+          "maxArtifactBytes must be in [1, 2^31 - 2], got " + maxArtifactBytes);
+    }
+    this.maxArtifactBytes = maxArtifactBytes;
   }
 
   public DeviceChoice device() {
     return device;
+  }
+
+  /** The largest artifact this loader reads, in bytes. */
+  public long maxArtifactBytes() {
+    return maxArtifactBytes;
   }
 
   /** Starts PyTorch and resolves the device: {@code gpu} without a GPU fails here. */
@@ -72,8 +101,25 @@ public final class DjlModelLoader implements ModelLoader {
     }
 
     byte[] bytes;
+    try {
+      long size = ModelStore.sizeOf(uri);
+      if (size > maxArtifactBytes) {
+        throw tooLarge(version, uri, size + " bytes");
+      }
+    } catch (FileNotFoundException | NoSuchFileException e) {
+      throw new ModelRefusedException(
+          Reason.ARTIFACT_MISSING, "model " + version + ": no artifact at " + uri, e);
+    } catch (IOException | RuntimeException e) {
+      throw new ModelRefusedException(
+          Reason.UNREADABLE,
+          "model " + version + ": cannot read " + uri + ": " + e.getMessage(),
+          e);
+    }
     try (InputStream in = ModelStore.openUri(uri)) {
-      bytes = in.readAllBytes();
+      bytes = in.readNBytes((int) maxArtifactBytes + 1);
+      if (bytes.length > maxArtifactBytes) {
+        throw tooLarge(version, uri, "more than " + maxArtifactBytes + " bytes");
+      }
     } catch (FileNotFoundException | NoSuchFileException e) {
       throw new ModelRefusedException(
           Reason.ARTIFACT_MISSING, "model " + version + ": no artifact at " + uri, e);
@@ -169,5 +215,19 @@ public final class DjlModelLoader implements ModelLoader {
       throw new ModelRefusedException(
           Reason.UNREADABLE, "model " + version + ": cannot build the net: " + e.getMessage(), e);
     }
+  }
+
+  private ModelRefusedException tooLarge(String version, URI uri, String size) {
+    return new ModelRefusedException(
+        Reason.TOO_LARGE,
+        "model "
+            + version
+            + ": artifact "
+            + uri
+            + " has "
+            + size
+            + ", larger than the cap of "
+            + maxArtifactBytes
+            + " bytes; not read");
   }
 }

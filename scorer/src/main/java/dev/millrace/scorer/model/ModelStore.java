@@ -109,6 +109,16 @@ public final class ModelStore implements Serializable {
     return path.getFileSystem().exists(path);
   }
 
+  /** The size in bytes of the file at {@code uri}. */
+  static long sizeOf(URI uri) throws IOException {
+    Path path = new Path(uri);
+    FileSystem fs = path.getFileSystem();
+    if (!fs.exists(path)) {
+      throw new FileNotFoundException("no model bundle at " + uri);
+    }
+    return fs.getFileStatus(path).getLen();
+  }
+
   static InputStream openUri(URI uri) throws IOException {
     Path path = new Path(uri);
     FileSystem fs = path.getFileSystem();

@@ -89,12 +89,19 @@ class ScoringJobTest {
       float[] row = {f.get(0), f.get(1), f.get(2)};
       if (s.getModelVersion().equals("v1")) {
         assertThat(s.getPrediction()).isEqualTo(LinearModel.score(0.1f, WEIGHTS, row));
+        assertThat(s.getFallbackReason()).isNull();
       } else {
+        // scored before the model reached this subtask: the fallback, and it says so
         assertThat(s.getModelVersion()).isEqualTo("fallback");
         assertThat(s.getPrediction()).isEqualTo(0.0);
+        assertThat(s.getFallbackReason()).isEqualTo(ScoringOperator.NO_MODEL);
       }
     }
     assertThat(ids).hasSize(EVENTS);
+    assertThat(out)
+        .as("scores made by the model, not only the fallback")
+        .filteredOn(s -> s.getModelVersion().equals("v1"))
+        .isNotEmpty();
     // the announcement reached every subtask, each loading its own model instance
     assertThat(LinearModelLoader.LOADED).hasSize(PARALLELISM);
     assertThat(LinearModelLoader.LOADED).allSatisfy(m -> assertThat(m.isClosed()).isTrue());

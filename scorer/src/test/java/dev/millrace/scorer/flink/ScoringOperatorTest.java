@@ -92,6 +92,14 @@ class ScoringOperatorTest {
     return out;
   }
 
+  /** The fallbackReason of each output, "-" for a model's score. */
+  private static List<String> reasons(TwoInputStreamOperatorTestHarness<?, ?, ScoredFeatures> h) {
+    return records(h).stream()
+        .map(r -> r.getValue().getFallbackReason())
+        .map(r -> r == null ? "-" : r)
+        .toList();
+  }
+
   private static List<String> versions(TwoInputStreamOperatorTestHarness<?, ?, ScoredFeatures> h) {
     return records(h).stream().map(r -> r.getValue().getModelVersion()).toList();
   }
@@ -117,6 +125,8 @@ class ScoringOperatorTest {
     assertThat(out.get(1).getTimestamp()).isEqualTo(200);
     assertThat(out.get(2).hasTimestamp()).isFalse();
     assertThat(op.fallbackScoredCount()).isEqualTo(3);
+    assertThat(reasons(h)).containsExactly("NO_MODEL", "NO_MODEL", "NO_MODEL");
+    assertThat(op.fallbackScoredCount(ScoringOperator.NO_MODEL)).isEqualTo(3);
     assertThat(op.scoredCount()).isEqualTo(3);
     assertThat(op.servingVersion()).isEqualTo("fallback");
   }
@@ -164,6 +174,8 @@ class ScoringOperatorTest {
     h.processElement2(badChecksum, 0);
     h.processElement1(vector("a", 1, 3, 5, 7), 1);
     assertThat(versions(h)).containsExactly("fallback");
+    // not "no model yet": a model was announced and could not be loaded
+    assertThat(reasons(h)).containsExactly("MODEL_UNAVAILABLE");
     assertThat(op.modelsRefusedCount()).isEqualTo(1);
 
     h.processElement2(fixtures.model("v1", 0f, W1), 2);
@@ -188,6 +200,7 @@ class ScoringOperatorTest {
 
     h.processElement1(vector("b", 7, 3, 5, 7), 7);
     assertThat(versions(h)).containsExactly("fallback", "v1");
+    assertThat(reasons(h)).containsExactly("MODEL_UNAVAILABLE", "-");
     assertThat(records(h).get(1).getValue().getPrediction()).isEqualTo(3.0);
     assertThat(op.modelsRefusedCount()).isEqualTo(5);
     assertThat(op.modelsAppliedCount()).isEqualTo(1);
@@ -227,6 +240,7 @@ class ScoringOperatorTest {
 
     List<StreamRecord<ScoredFeatures>> out = records(h);
     assertThat(versions(h)).containsExactly("v1", "fallback", "v1");
+    assertThat(reasons(h)).containsExactly("-", "FEATURE_MISMATCH", "-");
     assertThat(out.get(0).getValue().getPrediction()).isEqualTo(3.0);
     assertThat(out.get(1).getValue().getPrediction()).isEqualTo(0.25);
     assertThat(out.get(2).getValue().getPrediction()).isEqualTo(9.0);
@@ -394,8 +408,10 @@ class ScoringOperatorTest {
     h.processElement1(vector("b", 2, 3, 5, 7), 2);
 
     assertThat(versions(h)).containsExactly("fallback", "fallback");
+    assertThat(reasons(h)).containsExactly("MODEL_ERROR", "MODEL_ERROR");
     assertThat(op.scoredCount()).isEqualTo(2);
     assertThat(op.fallbackScoredCount()).isEqualTo(2);
+    assertThat(op.fallbackScoredCount(ScoringOperator.MODEL_ERROR)).isEqualTo(2);
     assertThat(op.scoringErrorsCount()).isEqualTo(1);
     assertThat(op.servingVersion()).isEqualTo("v1");
   }
@@ -411,5 +427,23 @@ class ScoringOperatorTest {
             SCHEMA);
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> harness(operator))
         .hasMessageContaining("--device gpu: no GPU visible to PyTorch");
+  }
+
+  @Test
+  void aNaNOrInfiniteScoreIsReplacedByTheFallbackAndSaysSo() throws Exception {
+    ScoringOperator op = operator(3);
+    var h = harness(op);
+    h.processElement2(fixtures.model("v1", 0f, W1), 0);
+    h.processElement1(vector("a", 1, 3, 5, 7), 1);
+    h.processElement1(vector("nan", 2, Float.NaN, 5, 7), 2); // the linear model answers NaN
+    h.processElement1(vector("inf", 3, Float.POSITIVE_INFINITY, 5, 7), 3);
+
+    List<StreamRecord<ScoredFeatures>> out = records(h);
+    assertThat(versions(h)).containsExactly("v1", "fallback", "fallback");
+    assertThat(reasons(h)).containsExactly("-", "NON_FINITE_SCORE", "NON_FINITE_SCORE");
+    assertThat(out.get(0).getValue().getPrediction()).isEqualTo(3.0);
+    assertThat(out.get(1).getValue().getPrediction()).isEqualTo(0.25);
+    assertThat(out.get(2).getValue().getPrediction()).isEqualTo(0.25);
+    assertThat(op.fallbackScoredCount(ScoringOperator.NON_FINITE_SCORE)).isEqualTo(2);
   }
 }

@@ -108,6 +108,33 @@ class DjlModelLoaderTest {
   }
 
   @Test
+  void refusesAnArtifactLargerThanTheCapBeforeReadingIt() throws Exception {
+    long size = Files.size(Path.of(uri));
+    // the real bundle, one byte over a cap: refused; at the cap: loaded
+    assertThatThrownBy(() -> new DjlModelLoader(size - 1).load(announce(), schema))
+        .isInstanceOfSatisfying(
+            ModelRefusedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.TOO_LARGE))
+        .hasMessageContaining(size + " bytes")
+        .hasMessageContaining("cap of " + (size - 1));
+    try (var model = new DjlModelLoader(size).load(announce(), schema)) {
+      assertThat(model.version()).isEqualTo("v1");
+    }
+
+    // A sparse file of 600 MiB with the default cap (512 MiB): refused by its size, before the
+    // checksum (which would refuse it too, as CHECKSUM_MISMATCH, after reading it whole).
+    Path huge = dir.resolve("huge.zip");
+    try (var f = new java.io.RandomAccessFile(huge.toFile(), "rw")) {
+      f.setLength(600L * 1024 * 1024);
+    }
+    ModelAnnouncement hugeOne =
+        TestModels.announcement("v1", huge.toUri(), "0".repeat(64), schema.fingerprint());
+    assertThatThrownBy(() -> new DjlModelLoader().load(hugeOne, schema))
+        .isInstanceOfSatisfying(
+            ModelRefusedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.TOO_LARGE))
+        .hasMessageContaining(String.valueOf(600L * 1024 * 1024));
+  }
+
+  @Test
   void refusesAFileThatIsNotABundleAndAVersionMismatch() throws Exception {
     Path junk = dir.resolve("junk.zip");
     Files.writeString(junk, "definitely not a zip");

@@ -15,6 +15,9 @@ import java.util.Map;
  * The JSON answer of {@code /api/tasks/<task>/summary}: everything the page of one task shows.
  *
  * @param modelInUse the model version of the newest committed score ({@code fallback} before any)
+ * @param modelInUseFallbackReason why the newest committed score is the fallback, not a model's
+ *     answer (e.g. MODEL_ERROR, MODEL_UNAVAILABLE); null when a model made it
+ * @param fallbackScoresByReason committed scores that no model made, by reason
  * @param champion the newest promoted version of the training history (or of the announcements)
  * @param scoresPerSecond committed scores per second over the last 10 seconds
  * @param throughput scores and dead letters per second over the last two minutes
@@ -27,6 +30,8 @@ public record DashboardSummary(
     String task,
     Instant generatedAt,
     String modelInUse,
+    String modelInUseFallbackReason,
+    Map<String, Long> fallbackScoresByReason,
     Instant latestScoreAt,
     String champion,
     long scores,
@@ -152,6 +157,8 @@ public record DashboardSummary(
         TopicRegistry.taskName(task),
         Instant.ofEpochMilli(nowMillis),
         s.latestVersion(),
+        s.latestFallbackReason(),
+        s.fallbacksByReason(),
         s.latestScoreAt(),
         champion,
         s.scores(),

@@ -31,6 +31,8 @@ final class TaskState {
   private String latestVersion;
   private Instant latestScoreAt;
   private final Map<String, Long> scoresByVersion = new LinkedHashMap<>();
+  private final Map<String, Long> fallbacksByReason = new LinkedHashMap<>();
+  private String latestFallbackReason;
   private final Map<String, long[]> histogramByVersion = new LinkedHashMap<>();
   // epoch second -> {scores, dead letters, labels, sum of score visibility delays in ms}
   private final TreeMap<Long, long[]> perSecond = new TreeMap<>();
@@ -62,9 +64,14 @@ final class TaskState {
     scores++;
     String version = score.getModelVersion();
     Instant at = score.getScoringTime();
+    String fallbackReason = score.getFallbackReason();
     if (latestScoreAt == null || !at.isBefore(latestScoreAt)) { // partitions interleave
       latestVersion = version;
       latestScoreAt = at;
+      latestFallbackReason = fallbackReason;
+    }
+    if (fallbackReason != null) {
+      fallbacksByReason.merge(fallbackReason, 1L, Long::sum);
     }
     scoresByVersion.merge(version, 1L, Long::sum);
     int bin = (int) Math.floor(score.getPrediction() * SCORE_BINS);
@@ -143,6 +150,8 @@ final class TaskState {
         deadLetters,
         latestVersion,
         latestScoreAt,
+        latestFallbackReason,
+        new LinkedHashMap<>(fallbacksByReason),
         new LinkedHashMap<>(scoresByVersion),
         histograms,
         series,
@@ -158,6 +167,8 @@ final class TaskState {
       long deadLetters,
       String latestVersion,
       Instant latestScoreAt,
+      String latestFallbackReason,
+      Map<String, Long> fallbacksByReason,
       Map<String, Long> scoresByVersion,
       Map<String, long[]> histogramByVersion,
       List<long[]> perSecond,

@@ -259,6 +259,16 @@
 
   function render(s) {
     $('model-version').textContent = s.modelInUse || 'none yet';
+    // Scores no model made say so: the newest one's reason, and the counts by reason.
+    const alert = $('fallback-alert');
+    const byReason = s.fallbackScoresByReason || {};
+    const failing = s.modelInUseFallbackReason && s.modelInUseFallbackReason !== 'NO_MODEL';
+    alert.hidden = !s.modelInUseFallbackReason;
+    alert.className = 'fallback-alert' + (failing ? ' failing' : '');
+    alert.textContent = s.modelInUseFallbackReason
+      ? (failing ? 'model failing: ' : 'not a model\'s score: ') + s.modelInUseFallbackReason +
+        ' (fallback scores: ' + Object.entries(byReason).map(([r, n]) => r + ' ' + fmt(n)).join(', ') + ')'
+      : '';
     $('scores').textContent = fmt(s.scores);
     $('rate').textContent = fmt(Math.round(s.scoresPerSecond));
     $('dlq').textContent = fmt(s.deadLetters);
