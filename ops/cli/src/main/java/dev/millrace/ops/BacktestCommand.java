@@ -101,6 +101,8 @@ public final class BacktestCommand implements Callable<Integer> {
 
   @Mixin PipelineCommand.JobOptions job;
 
+  @Mixin EvaluationOptions evaluation = new EvaluationOptions();
+
   @Option(
       names = {"-t", "--task"},
       required = true,
@@ -495,6 +497,7 @@ public final class BacktestCommand implements Callable<Integer> {
     return TrainerSettings.defaults(bootstrap, topics, Task.FRAUD, FraudFeatures.SCHEMA, store)
         .withWindow(window, evalFraction, minTrainRows)
         .withPromotion(PromotionMetric.parse(promotionMetric), promotionMargin, cardPrecisionK)
+        .withEvaluation(evaluation.settings())
         .withTrainSettings(train)
         .withHistoryDir(out.resolve("history"));
   }

@@ -9,7 +9,6 @@ import dev.millrace.scorer.FeatureSchema;
 import dev.millrace.trainer.TrainerService;
 import dev.millrace.trainer.TrainerSettings;
 import dev.millrace.trainer.TrainerStatus;
-import dev.millrace.trainer.eval.EvalSettings;
 import dev.millrace.trainer.eval.PromotionMetric;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -40,6 +39,8 @@ import picocli.CommandLine.Option;
 public final class TrainerCommand implements Callable<Integer> {
 
   @Mixin TopicsCommand.ClusterOptions cluster;
+
+  @Mixin EvaluationOptions evaluation = new EvaluationOptions();
 
   @Option(
       names = {"-t", "--task"},
@@ -91,18 +92,6 @@ public final class TrainerCommand implements Callable<Integer> {
   double evalFraction;
 
   @Option(
-      names = "--eval-gap",
-      defaultValue = "auto",
-      paramLabel = "DURATION",
-      description =
-          "Gap between the training rows and the evaluation slice: training rows are older than"
-              + " the slice's start minus the gap, rows in the gap train nothing. auto: the label"
-              + " maturity the training examples carry (their longest time from event to label; for"
-              + " fraud the pipeline's --label-delay, 7d, plus its grace). Or 7d, 36h, PT12H"
-              + " (default ${DEFAULT-VALUE}).")
-  String evalGap;
-
-  @Option(
       names = "--min-train-rows",
       defaultValue = "100",
       description = "Skip a run with fewer training rows (default ${DEFAULT-VALUE}).")
@@ -121,34 +110,6 @@ public final class TrainerCommand implements Callable<Integer> {
           "How much the challenger must beat the champion by: the lower end of the interval of"
               + " its gain must exceed it (default ${DEFAULT-VALUE}: the whole interval above 0).")
   double promotionMargin;
-
-  @Option(
-      names = "--promotion-confidence",
-      defaultValue = "0.9",
-      description =
-          "Coverage of the bootstrap interval of the challenger's gain over the champion; the"
-              + " interval's lower end must exceed the promotion margin (default ${DEFAULT-VALUE}).")
-  double promotionConfidence;
-
-  @Option(
-      names = "--bootstrap-resamples",
-      defaultValue = "200",
-      paramLabel = "N",
-      description =
-          "Resamples of the evaluation slice (by entity) for that interval"
-              + " (default ${DEFAULT-VALUE}).")
-  int bootstrapResamples;
-
-  @Option(
-      names = "--seed-check",
-      negatable = true,
-      defaultValue = "true",
-      fallbackValue = "true",
-      description =
-          "Train a challenger that beats the champion once more with another seed, and promote it"
-              + " only if that twin beats the champion too, so that a gain must repeat to count"
-              + " (default ${DEFAULT-VALUE}; --no-seed-check to skip).")
-  boolean seedCheck;
 
   @Option(
       names = "--card-precision-k",
@@ -256,30 +217,9 @@ public final class TrainerCommand implements Callable<Integer> {
         .withRetrain(retrainEveryExamples, retrainEvery)
         .withWindow(window, evalFraction, minTrainRows)
         .withPromotion(PromotionMetric.parse(promotionMetric), promotionMargin, cardPrecisionK)
-        .withEvaluation(evaluation())
+        .withEvaluation(evaluation.settings())
         .withHistoryDir(historyDir != null ? historyDir : TrainerSettings.defaultHistoryDir(store))
         .withDevice(device.device);
-  }
-
-  private EvalSettings evaluation() {
-    Duration gap;
-    if (evalGap == null || evalGap.isBlank() || evalGap.trim().equalsIgnoreCase("auto")) {
-      gap = null;
-    } else {
-      try {
-        gap = DurationConverter.parse(evalGap);
-      } catch (IllegalArgumentException e) {
-        throw new UserError("--eval-gap: " + e.getMessage() + " (or auto)");
-      }
-    }
-    try {
-      return EvalSettings.defaults()
-          .withGap(gap)
-          .withBootstrap(bootstrapResamples, promotionConfidence)
-          .withSeedCheck(seedCheck);
-    } catch (IllegalArgumentException e) {
-      throw new UserError(e.getMessage());
-    }
   }
 
   private FeatureSchema featureSchema(Task t) {
