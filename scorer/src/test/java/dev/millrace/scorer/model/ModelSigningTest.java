@@ -45,8 +45,8 @@ class ModelSigningTest {
     assertThat(pub.getEncoded()).isEqualTo(pair.getPublic().getEncoded());
     assertThat(Files.readString(dir.resolve("trainer.pub")))
         .startsWith("-----BEGIN PUBLIC KEY-----");
-    assertThat(Files.getPosixFilePermissions(dir.resolve("trainer.key")).toString())
-        .isEqualTo("[OWNER_READ, OWNER_WRITE]");
+    assertThat(Files.getPosixFilePermissions(dir.resolve("trainer.key")))
+        .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     // A verifier made from the PEM text (what a job carries) accepts the pair's signatures.
     ModelSigning.Verifier v =
         new ModelSigning.Verifier(Files.readString(dir.resolve("trainer.pub")));
