@@ -188,47 +188,6 @@ public final class BacktestCommand implements Callable<Integer> {
       description = "Training seed of every run (default ${DEFAULT-VALUE}).")
   long seed;
 
-  // trainer flags, as in 'millrace trainer'
-  @Option(
-      names = "--window",
-      defaultValue = "" + TrainerSettings.DEFAULT_WINDOW_ROWS,
-      paramLabel = "ROWS",
-      description =
-          "Train on the most recent ROWS examples by event time (default ${DEFAULT-VALUE}).")
-  int window;
-
-  @Option(
-      names = "--eval-fraction",
-      defaultValue = "" + TrainerSettings.DEFAULT_EVAL_FRACTION,
-      description =
-          "The latest fraction of the window, by event time, used to evaluate"
-              + " (default ${DEFAULT-VALUE}).")
-  double evalFraction;
-
-  @Option(
-      names = "--min-train-rows",
-      defaultValue = "" + TrainerSettings.DEFAULT_MIN_TRAIN_ROWS,
-      description = "Skip a run with fewer training rows (default ${DEFAULT-VALUE}).")
-  int minTrainRows;
-
-  @Option(
-      names = "--promotion-metric",
-      defaultValue = "average_precision",
-      description = "average_precision, roc_auc or card_precision_at_k (default ${DEFAULT-VALUE}).")
-  String promotionMetric;
-
-  @Option(
-      names = "--promotion-margin",
-      defaultValue = "0.0",
-      description = "How much the challenger must beat the champion by (default ${DEFAULT-VALUE}).")
-  double promotionMargin;
-
-  @Option(
-      names = "--card-precision-k",
-      defaultValue = "" + TrainerSettings.DEFAULT_CARD_PRECISION_K,
-      description = "k of card precision@k (default ${DEFAULT-VALUE}).")
-  int cardPrecisionK;
-
   @Option(
       names = "--epochs",
       paramLabel = "N",
@@ -442,7 +401,7 @@ public final class BacktestCommand implements Callable<Integer> {
                 end,
                 fileStart,
                 pipeline.labelDelay(),
-                cardPrecisionK,
+                evaluation.cardPrecisionK,
                 (System.nanoTime() - wallStart) / 1e9);
         report.print(console);
         report.write(out);
@@ -466,11 +425,12 @@ public final class BacktestCommand implements Callable<Integer> {
     if (warmupDays != null && warmupDays < 0) {
       throw new UserError("--warmup-days must not be negative, not " + warmupDays);
     }
-    if (window < 1) {
-      throw new UserError("--window must be at least 1, not " + window);
+    if (evaluation.window < 1) {
+      throw new UserError("--window must be at least 1, not " + evaluation.window);
     }
-    if (!(evalFraction > 0 && evalFraction < 1)) {
-      throw new UserError("--eval-fraction must be between 0 and 1, not " + evalFraction);
+    if (!(evaluation.evalFraction > 0 && evaluation.evalFraction < 1)) {
+      throw new UserError(
+          "--eval-fraction must be between 0 and 1, not " + evaluation.evalFraction);
     }
     if (epochs != null && epochs < 1) {
       throw new UserError("--epochs must be at least 1, not " + epochs);
@@ -482,7 +442,7 @@ public final class BacktestCommand implements Callable<Integer> {
       throw new UserError("--maturity-slack must not be negative");
     }
     try {
-      PromotionMetric.parse(promotionMetric);
+      PromotionMetric.parse(evaluation.promotionMetric);
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }
@@ -494,10 +454,9 @@ public final class BacktestCommand implements Callable<Integer> {
     if (epochs != null) {
       train = train.withEpochs(epochs);
     }
-    return TrainerSettings.defaults(bootstrap, topics, Task.FRAUD, FraudFeatures.SCHEMA, store)
-        .withWindow(window, evalFraction, minTrainRows)
-        .withPromotion(PromotionMetric.parse(promotionMetric), promotionMargin, cardPrecisionK)
-        .withEvaluation(evaluation.settings())
+    return evaluation
+        .applyTo(
+            TrainerSettings.defaults(bootstrap, topics, Task.FRAUD, FraudFeatures.SCHEMA, store))
         .withTrainSettings(train)
         .withHistoryDir(out.resolve("history"));
   }

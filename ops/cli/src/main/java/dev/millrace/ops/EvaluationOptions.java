@@ -1,15 +1,60 @@
 package dev.millrace.ops;
 
+import dev.millrace.trainer.TrainerSettings;
 import dev.millrace.trainer.eval.EvalSettings;
+import dev.millrace.trainer.eval.PromotionMetric;
 import java.time.Duration;
 import picocli.CommandLine.Option;
 
 /**
- * How the trainer evaluates a challenger and decides a promotion: the gap before the evaluation
- * slice, the bootstrap interval and the seed check. Shared by {@code millrace trainer} and {@code
- * millrace backtest}, so that a backtest decides as the trainer would.
+ * What a trainer run trains on and how it evaluates a challenger and decides a promotion: the
+ * window, the evaluation slice and the gap before it, the promotion metric and margin, the
+ * bootstrap interval and the seed check. Shared by {@code millrace trainer} and {@code millrace
+ * backtest}, so that a backtest decides as the trainer would.
  */
 final class EvaluationOptions {
+
+  @Option(
+      names = "--window",
+      defaultValue = "" + TrainerSettings.DEFAULT_WINDOW_ROWS,
+      paramLabel = "ROWS",
+      description =
+          "Train on the most recent ROWS examples by event time (default ${DEFAULT-VALUE}).")
+  int window;
+
+  @Option(
+      names = "--eval-fraction",
+      defaultValue = "" + TrainerSettings.DEFAULT_EVAL_FRACTION,
+      description =
+          "The latest fraction of the window, by event time, used to evaluate"
+              + " (default ${DEFAULT-VALUE}).")
+  double evalFraction;
+
+  @Option(
+      names = "--min-train-rows",
+      defaultValue = "" + TrainerSettings.DEFAULT_MIN_TRAIN_ROWS,
+      description = "Skip a run with fewer training rows (default ${DEFAULT-VALUE}).")
+  int minTrainRows;
+
+  @Option(
+      names = "--promotion-metric",
+      defaultValue = "average_precision",
+      description = "average_precision, roc_auc or card_precision_at_k (default ${DEFAULT-VALUE}).")
+  String promotionMetric;
+
+  @Option(
+      names = "--promotion-margin",
+      defaultValue = "0.0",
+      description =
+          "How much the challenger must beat the champion by: the lower end of the interval of"
+              + " its gain must exceed it (default ${DEFAULT-VALUE}: the whole interval above 0).")
+  double promotionMargin;
+
+  @Option(
+      names = "--card-precision-k",
+      defaultValue = "" + TrainerSettings.DEFAULT_CARD_PRECISION_K,
+      description = "k of card precision@k (default ${DEFAULT-VALUE}).")
+  int cardPrecisionK;
 
   @Option(
       names = "--eval-gap",
@@ -67,6 +112,17 @@ final class EvaluationOptions {
           .withGap(gap)
           .withBootstrap(bootstrapResamples, promotionConfidence)
           .withSeedCheck(seedCheck);
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
+    }
+  }
+
+  /** {@code base} with these options' window, promotion rule and evaluation. */
+  TrainerSettings applyTo(TrainerSettings base) {
+    try {
+      return base.withWindow(window, evalFraction, minTrainRows)
+          .withPromotion(PromotionMetric.parse(promotionMetric), promotionMargin, cardPrecisionK)
+          .withEvaluation(settings());
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }

@@ -9,7 +9,6 @@ import dev.millrace.scorer.FeatureSchema;
 import dev.millrace.trainer.TrainerService;
 import dev.millrace.trainer.TrainerSettings;
 import dev.millrace.trainer.TrainerStatus;
-import dev.millrace.trainer.eval.PromotionMetric;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Path;
@@ -74,48 +73,6 @@ public final class TrainerCommand implements Callable<Integer> {
           "...or after this much time, whichever comes first: 90s, 10m, 1h or PT10M"
               + " (default ${DEFAULT-VALUE}).")
   Duration retrainEvery;
-
-  @Option(
-      names = "--window",
-      defaultValue = "200000",
-      paramLabel = "ROWS",
-      description =
-          "Train on the most recent ROWS examples by event time (default ${DEFAULT-VALUE}).")
-  int window;
-
-  @Option(
-      names = "--eval-fraction",
-      defaultValue = "0.2",
-      description =
-          "The latest fraction of the window, by event time, used to evaluate"
-              + " (default ${DEFAULT-VALUE}).")
-  double evalFraction;
-
-  @Option(
-      names = "--min-train-rows",
-      defaultValue = "100",
-      description = "Skip a run with fewer training rows (default ${DEFAULT-VALUE}).")
-  int minTrainRows;
-
-  @Option(
-      names = "--promotion-metric",
-      defaultValue = "average_precision",
-      description = "average_precision, roc_auc or card_precision_at_k (default ${DEFAULT-VALUE}).")
-  String promotionMetric;
-
-  @Option(
-      names = "--promotion-margin",
-      defaultValue = "0.0",
-      description =
-          "How much the challenger must beat the champion by: the lower end of the interval of"
-              + " its gain must exceed it (default ${DEFAULT-VALUE}: the whole interval above 0).")
-  double promotionMargin;
-
-  @Option(
-      names = "--card-precision-k",
-      defaultValue = "100",
-      description = "k of card precision@k (default ${DEFAULT-VALUE}).")
-  int cardPrecisionK;
 
   @Option(
       names = "--history-dir",
@@ -213,11 +170,11 @@ public final class TrainerCommand implements Callable<Integer> {
 
   TrainerSettings settings(Task t, FeatureSchema schema) {
     URI store = storeUri(modelStore);
-    return TrainerSettings.defaults(cluster.bootstrapServers, cluster.registry(), t, schema, store)
+    return evaluation
+        .applyTo(
+            TrainerSettings.defaults(
+                cluster.bootstrapServers, cluster.registry(), t, schema, store))
         .withRetrain(retrainEveryExamples, retrainEvery)
-        .withWindow(window, evalFraction, minTrainRows)
-        .withPromotion(PromotionMetric.parse(promotionMetric), promotionMargin, cardPrecisionK)
-        .withEvaluation(evaluation.settings())
         .withHistoryDir(historyDir != null ? historyDir : TrainerSettings.defaultHistoryDir(store))
         .withDevice(device.device);
   }
