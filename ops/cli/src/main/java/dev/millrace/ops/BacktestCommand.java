@@ -9,6 +9,7 @@ import dev.millrace.ops.backtest.BacktestReport;
 import dev.millrace.ops.backtest.BacktestRun;
 import dev.millrace.ops.backtest.Ledger;
 import dev.millrace.ops.backtest.ModelVersionReporter;
+import dev.millrace.ops.backtest.TopicTail;
 import dev.millrace.ops.backtest.TrainingLog;
 import dev.millrace.ops.local.LocalFlink;
 import dev.millrace.pipeline.fraud.FraudFeatures;
@@ -249,12 +250,11 @@ public final class BacktestCommand implements Callable<Integer> {
                     }
                   },
                   ModelVersionReporter::configure);
-          var scoreTail =
-              BacktestReport.tail(bootstrap, topics.scores(Task.FRAUD), ledger::record);
+          var scoreTail = new TopicTail<>(bootstrap, topics.scores(Task.FRAUD), ledger::record);
           var trainingTail =
-              BacktestReport.tail(bootstrap, topics.training(Task.FRAUD), training::add);
+              new TopicTail<>(bootstrap, topics.training(Task.FRAUD), training::add);
           var deadLetterTail =
-              BacktestReport.tail(
+              new TopicTail<>(
                   bootstrap,
                   topics.dlq(Task.FRAUD),
                   d -> {
@@ -263,7 +263,7 @@ public final class BacktestCommand implements Callable<Integer> {
                     }
                   });
           var controlTail =
-              BacktestReport.tail(
+              new TopicTail<>(
                   bootstrap,
                   topics.control(),
                   r -> {
@@ -292,7 +292,7 @@ public final class BacktestCommand implements Callable<Integer> {
             new RetrainRun(
                 trainer,
                 store,
-                new DjlModelLoader(),
+                new DjlModelLoader(trainer.device()),
                 a -> announcements.announce(a, Duration.ofSeconds(30)),
                 Clock.systemUTC());
         console.printf(

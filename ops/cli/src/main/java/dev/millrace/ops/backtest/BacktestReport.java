@@ -3,7 +3,6 @@ package dev.millrace.ops.backtest;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-import dev.millrace.schemas.Topic;
 import dev.millrace.trainer.TrainingRecord;
 import dev.millrace.trainer.eval.FraudProtocol;
 import dev.millrace.trainer.eval.HandbookMetrics;
@@ -29,7 +28,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.Consumer;
 import java.util.function.IntPredicate;
 import java.util.zip.GZIPOutputStream;
 
@@ -103,31 +101,6 @@ public final class BacktestReport {
     this.unknown = ledger.unknownScores();
     this.deadLettered = ledger.deadLetters();
     this.wallSeconds = wallSeconds;
-  }
-
-  /** A daemon reader of a topic's committed records. */
-  public static <K, V> AutoCloseableTail tail(
-      String bootstrap, Topic<K, V> topic, Consumer<V> sink) {
-    TopicTail<K, V> t = new TopicTail<>(bootstrap, topic, sink);
-    return new AutoCloseableTail() {
-      @Override
-      public void check() {
-        t.check();
-      }
-
-      @Override
-      public void close() {
-        t.close();
-      }
-    };
-  }
-
-  /** A running topic reader. */
-  public interface AutoCloseableTail extends AutoCloseable {
-    void check();
-
-    @Override
-    void close();
   }
 
   public long missing() {

@@ -17,14 +17,14 @@ import org.apache.kafka.common.errors.WakeupException;
  * partitions assigned, no consumer group) on a daemon thread and hands each value to a sink, until
  * closed.
  */
-final class TopicTail<K, V> implements AutoCloseable {
+public final class TopicTail<K, V> implements AutoCloseable {
 
   private final KafkaConsumer<K, V> consumer;
   private final Thread thread;
   private final AtomicReference<Throwable> error = new AtomicReference<>();
   private volatile boolean closed;
 
-  TopicTail(String bootstrapServers, Topic<K, V> topic, Consumer<V> sink) {
+  public TopicTail(String bootstrapServers, Topic<K, V> topic, Consumer<V> sink) {
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -68,7 +68,7 @@ final class TopicTail<K, V> implements AutoCloseable {
   }
 
   /** Throws the error that stopped the reading thread, if any. */
-  void check() {
+  public void check() {
     Throwable t = error.get();
     if (t != null) {
       throw new IllegalStateException("reading stopped: " + t.getMessage(), t);
