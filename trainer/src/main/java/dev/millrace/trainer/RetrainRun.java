@@ -181,7 +181,7 @@ public final class RetrainRun {
         if (verdict.promote() && championScores != null && settings.evaluation().seedCheck()) {
           long twinSeed = settings.trainSettings().seed() + 1;
           TabularTrainer twinTrainer =
-              new TabularTrainer(settings.trainSettings().withSeed(twinSeed));
+              new TabularTrainer(settings.trainSettings().withSeed(twinSeed), settings.device());
           try (TrainedModel twin =
               twinTrainer.train(task, version + "-seed-check", schema, dataset(train), null)) {
             float[] twinScores = twin.predict(eval.features());
