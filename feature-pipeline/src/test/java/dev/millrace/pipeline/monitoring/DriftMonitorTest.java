@@ -5,15 +5,10 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.millrace.schemas.FeatureVector;
 import dev.millrace.schemas.ModelAnnouncement;
-import dev.millrace.schemas.ModelStatus;
 import dev.millrace.schemas.RetrainRequest;
 import dev.millrace.schemas.ScoredFeatures;
 import dev.millrace.schemas.Task;
-import dev.millrace.scorer.FeatureSchema;
 import dev.millrace.scorer.model.DriftReference;
-import dev.millrace.scorer.model.ModelBundle;
-import dev.millrace.scorer.model.ModelManifest;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -119,43 +114,7 @@ class DriftMonitorTest {
   }
 
   private ModelAnnouncement announce(String version, DriftReference ref) throws Exception {
-    List<ModelManifest.FeatureStats> stats =
-        FEATURES.stream()
-            .map(f -> new ModelManifest.FeatureStats(f, ModelManifest.FeatureStats.IDENTITY, 0, 1))
-            .toList();
-    ModelManifest manifest =
-        new ModelManifest(
-                ModelManifest.FORMAT_VERSION,
-                "fraud",
-                version,
-                ModelManifest.BINARY_CLASSIFICATION,
-                FEATURES,
-                new FeatureSchema(FEATURES).fingerprint(),
-                stats,
-                Map.of(),
-                new ModelManifest.Architecture(List.of(4), 0, false, Map.of()),
-                new ModelManifest.Training(
-                    1, 1, 1, 8, 0.01, 0, "one-cycle", "adam", 1, false, 1, 10, 1, 0),
-                null,
-                null,
-                Map.of(),
-                Map.of(),
-                "cpu()",
-                NOW)
-            .withDriftReference(ref);
-    ModelBundle bundle = new ModelBundle(manifest, new byte[] {1, 2, 3});
-    Path file = dir.resolve(version + ".zip");
-    Files.write(file, bundle.toBytes());
-    return ModelAnnouncement.newBuilder()
-        .setTask(Task.FRAUD)
-        .setVersion(version)
-        .setArtifactUri(file.toUri().toString())
-        .setSha256(bundle.sha256())
-        .setFeatureSchemaFingerprint(manifest.featureSchemaFingerprint())
-        .setMetrics(Map.of())
-        .setStatus(ModelStatus.CHAMPION)
-        .setAnnouncedAt(NOW)
-        .build();
+    return DriftTestModels.announce(dir, version, FEATURES, ref, NOW);
   }
 
   private int n;

@@ -5,13 +5,9 @@ import dev.millrace.pipeline.fraud.FraudFeatureEngine;
 import dev.millrace.pipeline.fraud.FraudFeatures;
 import dev.millrace.pipeline.fraud.FraudPipeline;
 import dev.millrace.schemas.ModelAnnouncement;
-import dev.millrace.schemas.ModelStatus;
 import dev.millrace.schemas.RetrainRequest;
 import dev.millrace.schemas.Task;
 import dev.millrace.scorer.model.DriftReference;
-import dev.millrace.scorer.model.ModelBundle;
-import dev.millrace.scorer.model.ModelManifest;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -251,44 +247,7 @@ final class DriftReplay {
   }
 
   private ModelAnnouncement announce(String version, DriftReference ref) throws Exception {
-    List<String> names = FraudFeatures.NAMES;
-    List<ModelManifest.FeatureStats> stats =
-        names.stream()
-            .map(f -> new ModelManifest.FeatureStats(f, ModelManifest.FeatureStats.IDENTITY, 0, 1))
-            .toList();
-    Instant now = Instant.parse("2026-11-30T00:00:00Z");
-    ModelManifest manifest =
-        new ModelManifest(
-                ModelManifest.FORMAT_VERSION,
-                "fraud",
-                version,
-                ModelManifest.BINARY_CLASSIFICATION,
-                names,
-                FraudFeatures.FINGERPRINT,
-                stats,
-                Map.of(),
-                new ModelManifest.Architecture(List.of(4), 0, false, Map.of()),
-                new ModelManifest.Training(
-                    1, 1, 1, 8, 0.01, 0, "one-cycle", "adam", 1, false, 1, 10, 1, 0),
-                null,
-                null,
-                Map.of(),
-                Map.of(),
-                "cpu()",
-                now)
-            .withDriftReference(ref);
-    ModelBundle bundle = new ModelBundle(manifest, new byte[] {1, 2, 3});
-    Path file = dir.resolve(version + ".zip");
-    Files.write(file, bundle.toBytes());
-    return ModelAnnouncement.newBuilder()
-        .setTask(Task.FRAUD)
-        .setVersion(version)
-        .setArtifactUri(file.toUri().toString())
-        .setSha256(bundle.sha256())
-        .setFeatureSchemaFingerprint(manifest.featureSchemaFingerprint())
-        .setMetrics(Map.of())
-        .setStatus(ModelStatus.CHAMPION)
-        .setAnnouncedAt(now)
-        .build();
+    return DriftTestModels.announce(
+        dir, version, FraudFeatures.NAMES, ref, Instant.parse("2026-11-30T00:00:00Z"));
   }
 }
