@@ -22,7 +22,6 @@ import dev.millrace.testkit.KafkaExtension;
 import dev.millrace.testkit.TestKafka;
 import dev.millrace.trainer.TrainerService;
 import dev.millrace.trainer.TrainerSettings;
-import dev.millrace.trainer.eval.EvalSettings;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -69,13 +68,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The promotion gate stays as in production: promotion only when the 90 % bootstrap interval of
  * the average-precision gain lies above 0, for the challenger and for its seed check. One thing is
- * shortened: the gap between training rows and evaluation slice is 1 day ({@link #EVAL_GAP})
- * instead of the 7-day label maturity, because with the full gap the first run that can train comes
- * only after about 16 simulated days (some 32,000 transactions) and, on a busy machine, the second
- * promotion came after the {@value #MAX_TRANSACTIONS}-transaction cap. The full gap is tested in
- * {@code TimeSliceSplitTest} and {@code RetrainRunTest}. The trainer retrains every {@value
- * #RETRAIN_EVERY_EXAMPLES} examples on a window that keeps all examples, so each challenger sees
- * clearly more data than the champion.
+ * shortened: the gap between training rows and evaluation slice is 1 day ({@link
+ * FraudE2e#shortGapEvaluation()}) instead of the 7-day label maturity, because with the full gap
+ * the first run that can train comes only after about 16 simulated days (some 32,000 transactions)
+ * and, on a busy machine, the second promotion came after the {@value
+ * #MAX_TRANSACTIONS}-transaction cap. The full gap is tested in {@code TimeSliceSplitTest} and
+ * {@code RetrainRunTest}. The trainer retrains every {@value #RETRAIN_EVERY_EXAMPLES} examples on a
+ * window that keeps all examples, so each challenger sees clearly more data than the champion.
  */
 @ExtendWith(KafkaExtension.class)
 class FraudPipelineEndToEndTest {
@@ -96,9 +95,6 @@ class FraudPipelineEndToEndTest {
   private static final long MIN_TRANSACTIONS = 50_000;
   private static final long TAIL = 5_000;
   private static final long MAX_TRANSACTIONS = 110_000;
-
-  /** The evaluation gap of this test's trainer: 1 day instead of the 7-day label maturity. */
-  private static final Duration EVAL_GAP = Duration.ofDays(1);
 
   private static final long RETRAIN_EVERY_EXAMPLES = 3_000;
   private static final Duration WAIT = Duration.ofSeconds(120);
@@ -127,7 +123,7 @@ class FraudPipelineEndToEndTest {
         FraudE2e.trainerSettings(kafka, dir)
             .withRetrain(RETRAIN_EVERY_EXAMPLES, Duration.ofSeconds(15))
             .withWindow(200_000, 0.2, 1_000)
-            .withEvaluation(EvalSettings.defaults().withGap(EVAL_GAP));
+            .withEvaluation(FraudE2e.shortGapEvaluation());
     TrainerService trainer = new TrainerService(trainerSettings).startThread();
     assertThat(trainer.awaitStarted(WAIT)).isTrue();
 

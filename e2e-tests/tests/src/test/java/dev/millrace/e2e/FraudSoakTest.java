@@ -109,17 +109,13 @@ class FraudSoakTest {
     JobClient job = KafkaFraudJob.start(env, settings);
     JobID jobId = job.getJobID();
 
-    // A max-speed replay outruns the trainer's defaults: retrain every few thousand examples. The
-    // promotion gate is production's (bootstrap interval and seed check), but the gap before the
-    // evaluation slice is 1 day instead of the 7-day label maturity: with the full gap the first
-    // run that can train comes after about 16 days of event time, and the CI default replays 21
-    // (FraudPipelineEndToEndTest does the same; TimeSliceSplitTest tests the full gap).
+    // A max-speed replay outruns the trainer's defaults: retrain every few thousand examples; the
+    // CI default replays 21 days, too few for the full 7-day evaluation gap.
     TrainerSettings trainerSettings =
         FraudE2e.trainerSettings(kafka, dir)
             .withRetrain(5_000, Duration.ofSeconds(5))
             .withWindow(300_000, 0.2, 2_000)
-            .withEvaluation(
-                dev.millrace.trainer.eval.EvalSettings.defaults().withGap(Duration.ofDays(1)));
+            .withEvaluation(FraudE2e.shortGapEvaluation());
     TrainerService trainer = new TrainerService(trainerSettings).startThread();
     try {
       assertThat(trainer.awaitStarted(WAIT)).isTrue();
