@@ -29,6 +29,7 @@ import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Metric;
 import org.apache.flink.metrics.groups.OperatorMetricGroup;
 import org.apache.flink.runtime.executiongraph.AccessExecutionGraph;
@@ -246,5 +247,21 @@ final class FraudE2e {
       long atLeast) {
     List<Long> values = operatorCounter(reporter, job, operator, counter);
     return values.size() >= subtasks && values.stream().allMatch(v -> v >= atLeast);
+  }
+
+  /**
+   * Whether every one of {@code subtasks} subtasks' {@code modelVersion} gauge reads {@code
+   * version}.
+   */
+  static boolean everySubtaskServes(
+      InMemoryReporter reporter, JobID job, String operator, int subtasks, String version) {
+    int serving = 0;
+    for (OperatorMetricGroup group : reporter.findOperatorMetricGroups(job, operator)) {
+      Metric m = reporter.getMetricsByGroup(group).get("modelVersion");
+      if (m instanceof Gauge<?> g && version.equals(String.valueOf(g.getValue()))) {
+        serving++;
+      }
+    }
+    return serving >= subtasks;
   }
 }

@@ -61,8 +61,10 @@ import org.slf4j.LoggerFactory;
  * <p>Checks: the job never restarts; exactly one score per transaction (read_committed); every
  * training example that matured carries the file's label, so positive examples equal the fraud
  * labels of the transactions whose examples came out, and every transaction older than the last one
- * by more than the label delay plus a day has its example; at least two models promoted, applied on
- * every scoring subtask and named in scores. The last checkpoint's size is printed.
+ * by more than the label delay plus a day has its example; at least two models promoted and applied
+ * on every scoring subtask; backlog scores name promoted models only. Then the trainer stops and
+ * one more day of the file is published: every one of its scores names the last promoted model (the
+ * hot swap reached the scores without a restart). The last checkpoint's size is printed.
  *
  * <p>Skipped when {@code shared/datasets} is absent.
  */
@@ -209,7 +211,63 @@ class FraudSoakTest {
       assertThat(positives).as("some frauds reached training").isPositive();
       assertThat(dueMissing).as("matured transactions without an example").isZero();
 
+      // Which models the backlog's scores name depends on how fast training keeps up with a
+      // full-speed replay, so the hot swap is proven after it: once two models are promoted, the
+      // trainer stops, every scoring subtask serves the last one, and one more day of the file is
+      // published: each of its scores must name that model, with no restart in between.
+      assertThat(FraudE2e.await(() -> FraudE2e.promotedVersions(trainer).size() >= 2, WAIT))
+          .as(
+              "two models promoted within %s; promoted %s",
+              WAIT, FraudE2e.promotedVersions(trainer))
+          .isTrue();
+      trainer.close();
       List<String> promoted = FraudE2e.promotedVersions(trainer);
+      String newest = promoted.get(promoted.size() - 1);
+      assertThat(
+              FraudE2e.await(
+                  () ->
+                      FraudE2e.everySubtaskServes(
+                          METRICS, jobId, Scoring.NAME, PARALLELISM, newest),
+                  WAIT))
+          .as("every scoring subtask serves %s within %s", newest, WAIT)
+          .isTrue();
+      Map<String, Boolean> nextDay = new HashMap<>();
+      try (FraudCsvReader reader = FraudCsvReader.open(file, to, to.plus(Duration.ofDays(1)));
+          FraudPublisher publisher =
+              new FraudPublisher(
+                  kafka.topics(),
+                  FraudPublisher.Settings.defaults(kafka.bootstrapServers())
+                      .withLabelDelay(LABEL_DELAY))) {
+        Iterator<LabeledTransaction> recording =
+            new Iterator<>() {
+              @Override
+              public boolean hasNext() {
+                return reader.hasNext();
+              }
+
+              @Override
+              public LabeledTransaction next() {
+                LabeledTransaction tx = reader.next();
+                nextDay.put(Long.toString(tx.tx().getTransactionId()), tx.fraud());
+                return tx;
+              }
+            };
+        publisher.publish(recording, FraudPublisher.Listener.NONE);
+      }
+      assertThat(nextDay).as("transactions of the day after").isNotEmpty();
+      List<ConsumerRecord<String, ScoreRecord>> allScores =
+          kafka.readCommitted(
+              kafka.topics().scores(Task.FRAUD),
+              Math.toIntExact(counts.events() + nextDay.size()),
+              WAIT,
+              Duration.ofSeconds(3));
+      Map<String, Boolean> everything = new HashMap<>(fraudById);
+      everything.putAll(nextDay);
+      assertExactlyOnce(allScores.stream().map(r -> r.value().getEventId()).toList(), everything);
+      Map<String, Long> nextDayVersions =
+          FraudE2e.scoresPerVersion(
+              allScores.stream().filter(r -> nextDay.containsKey(r.value().getEventId())).toList());
+
       Map<String, Long> perVersion = FraudE2e.scoresPerVersion(scores);
       List<String> named =
           perVersion.keySet().stream()
@@ -222,7 +280,8 @@ class FraudSoakTest {
           String.format(
               "soak: %d days from %s at speed %s: %,d transactions published in %.1f s, all"
                   + " scored after %.1f s (%,.0f tx/s); %,d examples, %,d positive; promoted %s;"
-                  + " scores per version %s; last checkpoint %s",
+                  + " backlog scores per version %s; the day after %,d scores per version %s;"
+                  + " last checkpoint %s",
               days,
               from,
               speed,
@@ -234,6 +293,8 @@ class FraudSoakTest {
               positives,
               promoted,
               perVersion,
+              nextDay.size(),
+              nextDayVersions,
               checkpoint == null
                   ? "none"
                   : String.format(
@@ -246,9 +307,10 @@ class FraudSoakTest {
       LOG.info(summary);
 
       assertThat(checkpoint).as("a completed checkpoint").isNotNull();
-      assertThat(promoted).as("versions the trainer promoted").hasSizeGreaterThanOrEqualTo(2);
-      assertThat(named).as("model versions named in scores").hasSizeGreaterThanOrEqualTo(2);
-      assertThat(promoted).containsAll(named);
+      assertThat(nextDayVersions)
+          .as("scores of the day after, per model version")
+          .containsOnlyKeys(newest);
+      assertThat(promoted).as("backlog scores name promoted models only").containsAll(named);
       assertThat(operatorCounter(METRICS, jobId, Scoring.NAME, "modelsApplied"))
           .as("models applied per scoring subtask")
           .hasSize(PARALLELISM)
