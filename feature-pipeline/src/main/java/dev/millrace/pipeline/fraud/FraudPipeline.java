@@ -30,7 +30,9 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
@@ -44,7 +46,7 @@ import org.apache.flink.util.OutputTag;
  * <pre>
  * events source: decode + validate, watermarks per split (valid records only) ─(bad)┐
  *   → keyBy customer → CustomerFeatures                                            │
- *   → keyBy terminal ⋈ labels by terminal → TerminalFeatures → FeatureVector       │
+ *   → keyBy terminal → TerminalOrder ⋈ labels by terminal → TerminalFeatures       │
  *   → Scoring (scorer's operator, models broadcast) → ScoredFeatures               │
  *       ├→ ScoreRecord → scores                                                    │
  *       ├→ DriftSample → DriftBinning ⋈ models → keyBy task → DriftMonitor → control  │
@@ -72,6 +74,7 @@ public final class FraudPipeline {
   public static final String UID_PARSE_EVENTS = "fraud-parse-events";
   public static final String UID_PARSE_LABELS = "fraud-parse-labels";
   public static final String UID_CUSTOMER_FEATURES = "fraud-customer-features";
+  public static final String UID_TERMINAL_ORDER = "fraud-terminal-order";
   public static final String UID_TERMINAL_FEATURES = "fraud-terminal-features";
   public static final String UID_SCORE_RECORDS = "fraud-score-records";
   public static final String UID_LABEL_JOIN = "fraud-label-join";
@@ -196,13 +199,21 @@ public final class FraudPipeline {
             .uid(UID_PARSE_LABELS)
             .name("Valid labels");
 
-    DataStream<FeatureVector> features =
+    KeySelector<FeatureVector, String> terminal =
+        v -> v.getAttributes().get(CustomerFeatures.TERMINAL_ID);
+    SingleOutputStreamOperator<FeatureVector> terminalOrder =
         transactions
             .keyBy(FraudTransaction::getCustomerId, Types.STRING)
             .process(new CustomerFeatures(lateness))
             .uid(UID_CUSTOMER_FEATURES)
             .name("Customer features")
-            .keyBy(v -> v.getAttributes().get(CustomerFeatures.TERMINAL_ID), Types.STRING)
+            .keyBy(terminal, Types.STRING)
+            .process(new TerminalOrder(FraudFeatures.TERMINAL_DELAY))
+            .uid(UID_TERMINAL_ORDER)
+            .name("Terminal order");
+    // Already partitioned by terminal: TerminalFeatures follows on the same subtask, in order.
+    DataStream<FeatureVector> features =
+        DataStreamUtils.reinterpretAsKeyedStream(terminalOrder, terminal, Types.STRING)
             .connect(fraudLabels.keyBy(FraudLabel::getTerminalId, Types.STRING))
             .process(new TerminalFeatures(lateness))
             .uid(UID_TERMINAL_FEATURES)

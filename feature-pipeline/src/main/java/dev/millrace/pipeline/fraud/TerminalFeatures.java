@@ -24,10 +24,20 @@ public final class TerminalFeatures
 
   private static final long serialVersionUID = 1L;
 
+  /**
+   * Counter of fraud labels that reached this operator after a transaction at or past their label
+   * time on the same terminal: that transaction's features could not count them, although in event
+   * time they were known. Live, where labels come after their label time, this is normal; in a
+   * replay it measures how much the terminal features depended on which topic the job read first
+   * (0: not at all).
+   */
+  public static final String LABELS_AFTER_THEIR_TIME = "labelsAfterTheirTime";
+
   private final long allowedLatenessMs;
   private transient ValueState<TerminalHistory> history;
   private transient CleanupTimer cleanup;
   private transient Counter staleLabels;
+  private transient Counter labelsAfterTheirTime;
 
   public TerminalFeatures(long allowedLatenessMs) {
     this.allowedLatenessMs = allowedLatenessMs;
@@ -42,6 +52,7 @@ public final class TerminalFeatures
                     "terminal-history", TypeInformation.of(TerminalHistory.class)));
     cleanup = CleanupTimer.create(getRuntimeContext());
     staleLabels = getRuntimeContext().getMetricGroup().counter("staleLabels");
+    labelsAfterTheirTime = getRuntimeContext().getMetricGroup().counter(LABELS_AFTER_THEIR_TIME);
   }
 
   @Override
@@ -67,6 +78,9 @@ public final class TerminalFeatures
       return; // a confirmed genuine transaction does not change any terminal feature
     }
     TerminalHistory h = current();
+    if (h.newest != Long.MIN_VALUE && label.getLabelTime().toEpochMilli() <= h.newest) {
+      labelsAfterTheirTime.inc();
+    }
     boolean kept =
         h.fraudLabel(
             label.getTransactionId(),
@@ -101,5 +115,10 @@ public final class TerminalFeatures
   private void save(Context ctx, TerminalHistory h) throws Exception {
     history.update(h);
     cleanup.moveTo(ctx.timerService(), h.expiresAt(allowedLatenessMs));
+  }
+
+  /** The {@link #LABELS_AFTER_THEIR_TIME} count of this instance (0 before open). */
+  long labelsAfterTheirTimeCount() {
+    return labelsAfterTheirTime == null ? 0 : labelsAfterTheirTime.getCount();
   }
 }

@@ -83,4 +83,33 @@ class TerminalFeaturesTest {
       assertThat(h.numEventTimeTimers()).isZero();
     }
   }
+
+  @Test
+  void countsLabelsThatArriveAfterATransactionPastTheirLabelTime() throws Exception {
+    TerminalFeatures fn = new TerminalFeatures(0);
+    try (var h =
+        new KeyedTwoInputStreamOperatorTestHarness<
+            String, FeatureVector, FraudLabel, FeatureVector>(
+            new KeyedCoProcessOperator<>(fn),
+            v -> v.getAttributes().get(CustomerFeatures.TERMINAL_ID),
+            FraudLabel::getTerminalId,
+            Types.STRING)) {
+      h.open();
+      CustomerHistory c = new CustomerHistory();
+      FraudTransaction tx = FraudFixture.TX2;
+      float[] f = FraudFeatures.transactionFeatures(tx.getEventTime(), tx.getAmount());
+      FraudFeatures.setCustomer(f, c.observe(tx.getEventTime().toEpochMilli(), tx.getAmount(), 0));
+      long txTime = tx.getEventTime().toEpochMilli();
+      // A label whose time is after every transaction seen on the terminal: in time.
+      FraudLabel early = FraudFixture.label(tx, 40, true);
+      assertThat(early.getLabelTime().toEpochMilli()).isGreaterThan(txTime);
+      h.processElement1(new StreamRecord<>(CustomerFeatures.vector(tx, f), txTime));
+      h.processElement2(new StreamRecord<>(early, early.getLabelTime().toEpochMilli()));
+      assertThat(fn.labelsAfterTheirTimeCount()).isZero();
+      // A label whose time is not after the transaction already seen: it came too late for it.
+      FraudLabel late = FraudLabel.newBuilder(early).setLabelTime(tx.getEventTime()).build();
+      h.processElement2(new StreamRecord<>(late, txTime));
+      assertThat(fn.labelsAfterTheirTimeCount()).isEqualTo(1);
+    }
+  }
 }

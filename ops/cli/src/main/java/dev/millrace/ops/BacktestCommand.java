@@ -163,15 +163,17 @@ public final class BacktestCommand implements Callable<Integer> {
 
   @Option(
       names = "--label-lead",
-      defaultValue = "1h",
       converter = DurationConverter.class,
       description =
-          "Publish each label this much event time before its label time. The job uses a label"
-              + " only from its label time on, so this changes no feature; it makes sure the job"
-              + " has read the label before the transactions at its label time, which makes the"
-              + " terminal risk features (and so the scores) independent of how far the job's"
-              + " events reader runs ahead of its labels reader; 0 publishes labels exactly at"
-              + " their label time, as 'millrace replay' does (default ${DEFAULT-VALUE}).")
+          "Publish each label this much event time before its label time (default: the label"
+              + " delay, i.e. right after its transaction). The job uses a label only from its"
+              + " label time on, so this changes no feature and no example; it makes sure the job"
+              + " has read every label before the transactions at its label time, so that the"
+              + " terminal risk features (and so the scores and the training data) do not depend"
+              + " on how far the job's events reader runs ahead of its labels reader. The report"
+              + " counts the labels that still came after their time ('labels after their"
+              + " time'); 0 publishes labels exactly at their label time, as 'millrace replay'"
+              + " does.")
   Duration labelLead;
 
   @Option(
@@ -276,7 +278,8 @@ public final class BacktestCommand implements Callable<Integer> {
               new FraudPublisher(
                   topics,
                   FraudPublisher.Settings.defaults(bootstrap)
-                      .withLabelDelay(pipeline.labelDelay()));
+                      .withLabelDelay(pipeline.labelDelay())
+                      .withLabelLead(labelLead()));
           FraudCsvReader reader = FraudCsvReader.open(file, replayFrom, to)) {
         String jobId = flink.job().getJobID().toString();
         status =
@@ -372,7 +375,12 @@ public final class BacktestCommand implements Callable<Integer> {
                 }
                 BacktestRun run =
                     BacktestRun.of(
-                        number, at, bound, outcome, (System.nanoTime() - t0) / 1_000_000L);
+                        number,
+                        at,
+                        bound,
+                        outcome,
+                        (System.nanoTime() - t0) / 1_000_000L,
+                        window.digest());
                 runs.add(run);
                 synchronized (console) {
                   console.println(BacktestReport.runLine(run));
@@ -402,6 +410,7 @@ public final class BacktestCommand implements Callable<Integer> {
                 fileStart,
                 pipeline.labelDelay(),
                 evaluation.cardPrecisionK,
+                ModelVersionReporter.labelsAfterTheirTime(jobId),
                 (System.nanoTime() - wallStart) / 1e9);
         report.print(console);
         report.write(out);
@@ -435,7 +444,7 @@ public final class BacktestCommand implements Callable<Integer> {
     if (epochs != null && epochs < 1) {
       throw new UserError("--epochs must be at least 1, not " + epochs);
     }
-    if (labelLead.isNegative() || labelLead.compareTo(job.labelDelay) > 0) {
+    if (labelLead().isNegative() || labelLead().compareTo(job.labelDelay) > 0) {
       throw new UserError("--label-lead must be between 0 and --label-delay " + job.labelDelay);
     }
     if (maturitySlack.isNegative()) {
@@ -446,6 +455,10 @@ public final class BacktestCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }
+  }
+
+  private Duration labelLead() {
+    return labelLead != null ? labelLead : job.labelDelay;
   }
 
   private TrainerSettings trainerSettings(String bootstrap, TopicRegistry topics) {

@@ -1,6 +1,11 @@
 package dev.millrace.trainer.eval;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.HexFormat;
 
 /**
  * Rows of training examples in event-time order, column-wise: the feature matrix, the labels, the
@@ -90,6 +95,43 @@ public record Slice(
       lt[i] = labelTimeMillis[r];
     }
     return new Slice(f, l, t, ids, lt);
+  }
+
+  /**
+   * A fingerprint of every value of the slice (features bit for bit, labels, event and label times,
+   * entity ids, in row order): the first 16 hex digits of their SHA-256. Two runs that trained on
+   * the same data show the same digest; a model that differs between runs with equal digests
+   * differs because of training, not because of its data.
+   */
+  public String digest() {
+    MessageDigest sha;
+    try {
+      sha = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    ByteBuffer b = ByteBuffer.allocate(8192);
+    for (int i = 0; i < size(); i++) {
+      byte[] id = String.valueOf(entityIds[i]).getBytes(StandardCharsets.UTF_8);
+      int need = 4 * features[i].length + 4 + 16 + 4 + id.length;
+      if (b.remaining() < need) {
+        b.flip();
+        sha.update(b);
+        b.clear();
+        if (b.capacity() < need) {
+          b = ByteBuffer.allocate(need);
+        }
+      }
+      for (float f : features[i]) {
+        b.putInt(Float.floatToIntBits(f));
+      }
+      b.putInt(Float.floatToIntBits(labels[i]));
+      b.putLong(eventTimeMillis[i]).putLong(labelTimeMillis[i]);
+      b.putInt(id.length).put(id);
+    }
+    b.flip();
+    sha.update(b);
+    return HexFormat.of().formatHex(sha.digest()).substring(0, 16);
   }
 
   /** Rows {@code from} (inclusive) to {@code to} (exclusive). */

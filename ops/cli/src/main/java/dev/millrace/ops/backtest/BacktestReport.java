@@ -67,6 +67,7 @@ public final class BacktestReport {
   private final List<Figures> byVersion;
   private final Figures lastFourWeeks;
   private final List<BacktestRun> runs;
+  private final long labelsAfterTheirTime;
   private final List<Promotion> promotions;
   private final long published;
   private final long missing;
@@ -86,7 +87,9 @@ public final class BacktestReport {
       List<Promotion> promotions,
       Ledger.Snapshot ledger,
       Instant from,
+      long labelsAfterTheirTime,
       double wallSeconds) {
+    this.labelsAfterTheirTime = labelsAfterTheirTime;
     this.weekly = weekly;
     this.handbookWeekly = handbookWeekly;
     this.byVersion = byVersion;
@@ -140,6 +143,7 @@ public final class BacktestReport {
       Instant historyStart,
       Duration labelDelay,
       int k,
+      long labelsAfterTheirTime,
       double wallSeconds) {
     long fromMs = from.toEpochMilli();
     long toMs = to.toEpochMilli();
@@ -205,7 +209,16 @@ public final class BacktestReport {
     }
     List<Promotion> promotions = promotions(l, runs);
     return new BacktestReport(
-        weekly, handbook, byVersion, lastFour, runs, promotions, l, from, wallSeconds);
+        weekly,
+        handbook,
+        byVersion,
+        lastFour,
+        runs,
+        promotions,
+        l,
+        from,
+        labelsAfterTheirTime,
+        wallSeconds);
   }
 
   /** For each promotion: scores of its model before its time, and of others until the next. */
@@ -289,7 +302,7 @@ public final class BacktestReport {
     return String.format(
         Locale.ROOT,
         "  run %d at %s: %s %s - %s [challenger %s; champion %s %s] %d rows (%d positives) before"
-            + " %s, evaluated on %d; held %.1f s",
+            + " %s (window %s), evaluated on %d; held %.1f s",
         run.number(),
         run.scheduledAt(),
         r.decision(),
@@ -301,6 +314,7 @@ public final class BacktestReport {
         r.trainRows(),
         r.trainPositives(),
         run.trainedBefore(),
+        run.windowDigest(),
         r.evalRows(),
         run.holdMillis() / 1000.0);
   }
@@ -345,13 +359,21 @@ public final class BacktestReport {
     out.println();
     out.println("Trainer runs:");
     out.printf(
-        "  %-3s %-20s %-26s %-22s %10s %10s %9s %8s%n",
-        "run", "scheduled at", "version", "decision", "chal.AP", "champ.AP", "rows", "held s");
+        "  %-3s %-20s %-26s %-22s %10s %10s %9s %-16s %8s%n",
+        "run",
+        "scheduled at",
+        "version",
+        "decision",
+        "chal.AP",
+        "champ.AP",
+        "rows",
+        "window digest",
+        "held s");
     for (BacktestRun r : runs) {
       TrainingRecord t = r.record();
       out.printf(
           Locale.ROOT,
-          "  %-3d %-20s %-26s %-22s %10s %10s %9d %8.1f%n",
+          "  %-3d %-20s %-26s %-22s %10s %10s %9d %-16s %8.1f%n",
           r.number(),
           r.scheduledAt(),
           t.version(),
@@ -359,6 +381,7 @@ public final class BacktestReport {
           fmt(t.challengerMetrics(), "average_precision"),
           fmt(t.championMetrics(), "average_precision"),
           t.trainRows(),
+          r.windowDigest(),
           r.holdMillis() / 1000.0);
     }
     out.println();
@@ -379,6 +402,11 @@ public final class BacktestReport {
         "Scores: %d transactions published, %d missing, %d duplicate, %d for unknown"
             + " transactions, %d dead-lettered by the job; wall time %.0f s%n",
         published, missing, duplicates, unknown, deadLettered, wallSeconds);
+    out.printf(
+        "Labels after their time: %d (fraud labels the job read after a transaction at or past"
+            + " their label time on their terminal; 0: the features did not depend on which topic"
+            + " the job read first)%n",
+        labelsAfterTheirTime);
     out.flush();
   }
 
@@ -416,14 +444,14 @@ public final class BacktestReport {
         w.println(
             "run,scheduled_at,trained_before,version,decision,reason,train_rows,train_positives,"
                 + "eval_rows,challenger_ap,challenger_roc_auc,champion,champion_ap,hold_seconds,"
-                + "applied_before_time,other_model_after_time");
+                + "applied_before_time,other_model_after_time,window_digest");
         for (BacktestRun r : runs) {
           TrainingRecord t = r.record();
           Promotion p =
               promotions.stream().filter(x -> x.run() == r.number()).findFirst().orElse(null);
           w.printf(
               Locale.ROOT,
-              "%d,%s,%s,%s,%s,\"%s\",%d,%d,%d,%s,%s,%s,%s,%.1f,%s,%s%n",
+              "%d,%s,%s,%s,%s,\"%s\",%d,%d,%d,%s,%s,%s,%s,%.1f,%s,%s,%s%n",
               r.number(),
               r.scheduledAt(),
               r.trainedBefore(),
@@ -439,7 +467,8 @@ public final class BacktestReport {
               fmt(t.championMetrics(), "average_precision"),
               r.holdMillis() / 1000.0,
               p == null ? "" : Long.toString(p.scoredBefore()),
-              p == null ? "" : Long.toString(p.scoredByOtherAfter()));
+              p == null ? "" : Long.toString(p.scoredByOtherAfter()),
+              r.windowDigest());
         }
       }
       Map<String, Object> json = new LinkedHashMap<>();
@@ -449,6 +478,7 @@ public final class BacktestReport {
       json.put("duplicates", duplicates);
       json.put("unknownScores", unknown);
       json.put("deadLettered", deadLettered);
+      json.put("labelsAfterTheirTime", labelsAfterTheirTime);
       json.put("wallSeconds", wallSeconds);
       json.put("weekly", weekly);
       json.put("handbookWeekly", handbookWeekly);
@@ -456,6 +486,7 @@ public final class BacktestReport {
       json.put("byVersion", byVersion);
       json.put("promotions", promotions);
       json.put("runs", runs.stream().map(BacktestRun::record).toList());
+      json.put("windowDigests", runs.stream().map(BacktestRun::windowDigest).toList());
       new ObjectMapper()
           .registerModule(new JavaTimeModule())
           .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)

@@ -14,6 +14,8 @@ import java.time.Instant;
  * @param record the trainer's record of the run
  * @param promoted the announcement when promoted, else null
  * @param holdMillis wall-clock time the replay held back (catching up, training, applying)
+ * @param windowDigest {@link dev.millrace.trainer.eval.Slice#digest()} of the training window:
+ *     equal in two backtests when the pipeline gave the trainer the same data
  */
 public record BacktestRun(
     int number,
@@ -21,15 +23,23 @@ public record BacktestRun(
     Instant trainedBefore,
     TrainingRecord record,
     ModelAnnouncement promoted,
-    long holdMillis) {
+    long holdMillis,
+    String windowDigest) {
 
   public static BacktestRun of(
       int number,
       Instant scheduledAt,
       Instant trainedBefore,
       RetrainRun.Outcome outcome,
-      long holdMillis) {
+      long holdMillis,
+      String windowDigest) {
     return new BacktestRun(
-        number, scheduledAt, trainedBefore, outcome.record(), outcome.promoted(), holdMillis);
+        number,
+        scheduledAt,
+        trainedBefore,
+        outcome.record(),
+        outcome.promoted(),
+        holdMillis,
+        windowDigest);
   }
 }

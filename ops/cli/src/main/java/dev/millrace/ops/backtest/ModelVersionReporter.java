@@ -1,5 +1,6 @@
 package dev.millrace.ops.backtest;
 
+import dev.millrace.pipeline.fraud.TerminalFeatures;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -7,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.flink.configuration.ConfigConstants;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MetricOptions;
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Metric;
 import org.apache.flink.metrics.MetricConfig;
@@ -32,6 +34,9 @@ public final class ModelVersionReporter implements MetricReporter {
   /** Gauges by job id, then by the metric's full scope (one per scoring subtask). */
   private static final Map<String, Map<String, Gauge<?>>> GAUGES = new ConcurrentHashMap<>();
 
+  /** Counters of late labels by job id, then by the metric's full scope (one per subtask). */
+  private static final Map<String, Map<String, Counter>> LATE_LABELS = new ConcurrentHashMap<>();
+
   /** Adds this reporter to a MiniCluster configuration. */
   public static void configure(Configuration conf) {
     String prefix = ConfigConstants.METRICS_REPORTER_PREFIX + NAME + ".";
@@ -47,6 +52,16 @@ public final class ModelVersionReporter implements MetricReporter {
     return gauges.values().stream().map(g -> String.valueOf(g.getValue())).sorted().toList();
   }
 
+  /**
+   * Labels that reached the terminal features after a transaction at or past their label time,
+   * summed over the job's subtasks (those running now).
+   */
+  public static long labelsAfterTheirTime(String jobId) {
+    return LATE_LABELS.getOrDefault(jobId, Map.of()).values().stream()
+        .mapToLong(Counter::getCount)
+        .sum();
+  }
+
   @Override
   public void open(MetricConfig config) {}
 
@@ -55,6 +70,15 @@ public final class ModelVersionReporter implements MetricReporter {
 
   @Override
   public void notifyOfAddedMetric(Metric metric, String metricName, MetricGroup group) {
+    if (TerminalFeatures.LABELS_AFTER_THEIR_TIME.equals(metricName)
+        && metric instanceof Counter counter) {
+      String job = group.getAllVariables().get("<job_id>");
+      if (job != null) {
+        LATE_LABELS
+            .computeIfAbsent(job, j -> new ConcurrentHashMap<>())
+            .put(group.getMetricIdentifier(metricName), counter);
+      }
+    }
     if (GAUGE.equals(metricName) && metric instanceof Gauge<?> gauge) {
       String job = group.getAllVariables().get("<job_id>");
       if (job != null) {
