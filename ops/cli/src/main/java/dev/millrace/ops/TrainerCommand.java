@@ -6,6 +6,7 @@ import dev.millrace.pipeline.fraud.FraudFeatures;
 import dev.millrace.schemas.Task;
 import dev.millrace.schemas.TopicRegistry;
 import dev.millrace.scorer.FeatureSchema;
+import dev.millrace.scorer.model.ModelSigning;
 import dev.millrace.trainer.TrainerService;
 import dev.millrace.trainer.TrainerSettings;
 import dev.millrace.trainer.TrainerStatus;
@@ -108,6 +109,17 @@ public final class TrainerCommand implements Callable<Integer> {
 
   @Mixin DeviceOption device = new DeviceOption();
 
+  @Option(
+      names = "--signing-key",
+      paramLabel = "PEM_FILE",
+      defaultValue = "${env:MILLRACE_SIGNING_KEY}",
+      description =
+          "Ed25519 private key (PKCS#8 PEM, from 'millrace keys generate' or 'openssl genpkey"
+              + " -algorithm ed25519'): every promoted bundle gets its signature <bundle>.sig"
+              + " before it is announced, for a pipeline started with --model-public-key"
+              + " (MILLRACE_SIGNING_KEY; default: no signatures).")
+  Path signingKey;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -133,11 +145,12 @@ public final class TrainerCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(hook);
     service.startThread();
     out.printf(
-        "Trainer for %s: reading %s from %s, models to %s, history in %s%n",
+        "Trainer for %s: reading %s from %s, models to %s%s, history in %s%n",
         TopicRegistry.taskName(t),
         settings.topics().training(t).name(),
         settings.bootstrapServers(),
         settings.modelStore(),
+        settings.signingKey() == null ? "" : " (signed with " + signingKey + ")",
         settings.historyDir().toAbsolutePath());
     if (metrics != null) {
       out.printf("Prometheus metrics: http://localhost:%d/metrics%n", metrics.port());
@@ -176,7 +189,19 @@ public final class TrainerCommand implements Callable<Integer> {
                 cluster.bootstrapServers, cluster.registry(), t, schema, store))
         .withRetrain(retrainEveryExamples, retrainEvery)
         .withHistoryDir(historyDir != null ? historyDir : TrainerSettings.defaultHistoryDir(store))
-        .withDevice(device.device);
+        .withDevice(device.device)
+        .withSigningKey(signer());
+  }
+
+  private ModelSigning.Signer signer() {
+    if (signingKey == null) {
+      return null;
+    }
+    try {
+      return ModelSigning.Signer.read(signingKey);
+    } catch (java.io.IOException | RuntimeException e) {
+      throw new UserError("--signing-key: cannot use " + signingKey + ": " + e.getMessage());
+    }
   }
 
   private FeatureSchema featureSchema(Task t) {

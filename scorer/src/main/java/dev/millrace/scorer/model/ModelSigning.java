@@ -94,17 +94,20 @@ public final class ModelSigning {
 
   /**
    * Writes a key pair as {@code <name>.key} (readable by the owner only) and {@code <name>.pub} in
-   * {@code dir}.
+   * {@code dir}, replacing files of those names.
    */
   public static void write(KeyPair pair, Path dir, String name) throws IOException {
     Files.createDirectories(dir);
     Path priv = dir.resolve(name + ".key");
-    Files.writeString(priv, pem(pair.getPrivate()), StandardCharsets.US_ASCII);
+    // Created owner-only before the key is written, so it is never readable by others.
+    Files.deleteIfExists(priv);
     try {
-      Files.setPosixFilePermissions(priv, PosixFilePermissions.fromString("rw-------"));
+      Files.createFile(
+          priv, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     } catch (UnsupportedOperationException e) {
-      // not a POSIX filesystem: nothing to restrict
+      Files.createFile(priv); // not a POSIX filesystem: nothing to restrict
     }
+    Files.writeString(priv, pem(pair.getPrivate()), StandardCharsets.US_ASCII);
     Files.writeString(dir.resolve(name + ".pub"), pem(pair.getPublic()), StandardCharsets.US_ASCII);
   }
 
