@@ -6,7 +6,6 @@ import dev.millrace.pipeline.fraud.FraudFeatures;
 import dev.millrace.schemas.Task;
 import dev.millrace.schemas.TopicRegistry;
 import dev.millrace.scorer.FeatureSchema;
-import dev.millrace.scorer.model.ModelSigning;
 import dev.millrace.trainer.TrainerService;
 import dev.millrace.trainer.TrainerSettings;
 import dev.millrace.trainer.TrainerStatus;
@@ -109,16 +108,7 @@ public final class TrainerCommand implements Callable<Integer> {
 
   @Mixin DeviceOption device = new DeviceOption();
 
-  @Option(
-      names = "--signing-key",
-      paramLabel = "PEM_FILE",
-      defaultValue = "${env:MILLRACE_SIGNING_KEY}",
-      description =
-          "Ed25519 private key (PKCS#8 PEM, from 'millrace keys generate' or 'openssl genpkey"
-              + " -algorithm ed25519'): every promoted bundle gets its signature <bundle>.sig"
-              + " before it is announced, for a pipeline started with --model-public-key"
-              + " (MILLRACE_SIGNING_KEY; default: no signatures).")
-  Path signingKey;
+  @Mixin SigningKeyOption signing = new SigningKeyOption();
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -150,7 +140,7 @@ public final class TrainerCommand implements Callable<Integer> {
         settings.topics().training(t).name(),
         settings.bootstrapServers(),
         settings.modelStore(),
-        settings.signingKey() == null ? "" : " (signed with " + signingKey + ")",
+        settings.signingKey() == null ? "" : " (signed with " + signing.signingKey + ")",
         settings.historyDir().toAbsolutePath());
     if (metrics != null) {
       out.printf("Prometheus metrics: http://localhost:%d/metrics%n", metrics.port());
@@ -190,18 +180,7 @@ public final class TrainerCommand implements Callable<Integer> {
         .withRetrain(retrainEveryExamples, retrainEvery)
         .withHistoryDir(historyDir != null ? historyDir : TrainerSettings.defaultHistoryDir(store))
         .withDevice(device.device)
-        .withSigningKey(signer());
-  }
-
-  private ModelSigning.Signer signer() {
-    if (signingKey == null) {
-      return null;
-    }
-    try {
-      return ModelSigning.Signer.read(signingKey);
-    } catch (java.io.IOException | RuntimeException e) {
-      throw new UserError("--signing-key: cannot use " + signingKey + ": " + e.getMessage());
-    }
+        .withSigningKey(signing.signer());
   }
 
   private FeatureSchema featureSchema(Task t) {

@@ -96,6 +96,27 @@ class ModelSigningCommandsTest {
   }
 
   @Test
+  void aBacktestWithAKeyThatCannotSignStopsBeforeItStarts() throws Exception {
+    ModelSigning.write(ModelSigning.generate(), dir, "k");
+    Path file = Files.writeString(dir.resolve("tx.csv"), "TRANSACTION_ID\n");
+    assertThat(
+            run(
+                "backtest",
+                "--task",
+                "fraud",
+                "--file",
+                file.toString(),
+                "--out",
+                dir.resolve("out").toString(),
+                "--signing-key",
+                dir.resolve("k.pub").toString()))
+        .isEqualTo(1);
+    assertThat(err.toString())
+        .startsWith("millrace: --signing-key: cannot use " + dir.resolve("k.pub"))
+        .contains("PRIVATE KEY");
+  }
+
+  @Test
   void thePipelineCarriesThePublicKeyIntoTheJobLocallyAndWhenSubmitted() throws Exception {
     ModelSigning.write(ModelSigning.generate(), dir, "k");
     ModelSigning.Verifier expected = ModelSigning.Verifier.read(dir.resolve("k.pub"));
