@@ -14,7 +14,8 @@ public interface ModelLoader extends Serializable {
    * @param announcement what the trainer announced
    * @param expected the features the job produces
    * @throws ModelRefusedException when the artifact is missing, its checksum or its feature schema
-   *     does not match, or it cannot be loaded; the caller keeps its current model
+   *     does not match, its signature is missing or wrong (a loader that checks signatures), or it
+   *     cannot be loaded; the caller keeps its current model
    */
   BatchModel load(ModelAnnouncement announcement, FeatureSchema expected)
       throws ModelRefusedException;

@@ -1,6 +1,9 @@
 package dev.millrace.scorer;
 
-/** A model was not applied; the message says why (checksum, feature schema, unreadable, ...). */
+/**
+ * A model was not applied; the message says why (checksum, signature, feature schema, unreadable,
+ * ...).
+ */
 public final class ModelRefusedException extends Exception {
 
   /** Stable reason codes, for metrics and logs. */
@@ -10,7 +13,14 @@ public final class ModelRefusedException extends Exception {
     FEATURE_SCHEMA_MISMATCH,
     /** The artifact is larger than the loader's cap: refused before it is read into memory. */
     TOO_LARGE,
-    UNREADABLE
+    UNREADABLE,
+    /** The scorer verifies signatures and the artifact has no signature file beside it. */
+    UNSIGNED,
+    /**
+     * The scorer verifies signatures and the artifact's signature is not one of the configured
+     * public key over its bytes (another key, a changed artifact, a damaged signature).
+     */
+    BAD_SIGNATURE
   }
 
   private final Reason reason;

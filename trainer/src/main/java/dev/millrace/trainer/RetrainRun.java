@@ -31,8 +31,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One retraining run over a snapshot of the window: split by event time, train the challenger on
  * the older part, score challenger and champion on the later slice, apply the promotion gate, and
- * for a promoted model store the bundle first and announce it second. Every run yields a {@link
- * TrainingRecord}; failures are caught and recorded as {@link RunDecision#FAILED}.
+ * for a promoted model store the bundle first (with its signature, when the settings hold a signing
+ * key) and announce it second. Every run yields a {@link TrainingRecord}; failures are caught and
+ * recorded as {@link RunDecision#FAILED}.
  */
 public final class RetrainRun {
 
@@ -200,7 +201,8 @@ public final class RetrainRun {
             DriftReferences.withReference(
                 model.toBundle(b.challengerMetrics, train.start(), train.end()),
                 DriftReferences.of(schema, train, eval, challengerScores, dataStart));
-        URI uri = store.put(bundle);
+        // Signed (when the settings hold a key) before the bundle is in place and announced.
+        URI uri = store.put(bundle, settings.signingKey());
         String sha = store.sha256(uri);
         b.artifactUri = uri.toString();
         b.sha256 = sha;

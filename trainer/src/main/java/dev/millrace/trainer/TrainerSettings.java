@@ -4,6 +4,7 @@ import dev.millrace.schemas.Task;
 import dev.millrace.schemas.TopicRegistry;
 import dev.millrace.scorer.DeviceChoice;
 import dev.millrace.scorer.FeatureSchema;
+import dev.millrace.scorer.model.ModelSigning;
 import dev.millrace.trainer.eval.EvalSettings;
 import dev.millrace.trainer.eval.PromotionMetric;
 import dev.millrace.trainer.model.TrainSettings;
@@ -34,6 +35,8 @@ import java.util.Objects;
  * @param historyDir folder of the JSON-lines training history
  * @param consumerGroup the service's own consumer group
  * @param device where models are trained and the champion is scored ({@code --device})
+ * @param signingKey the private key promoted bundles are signed with ({@code <bundle>.sig}, written
+ *     before the announcement); null writes no signatures ({@code --signing-key})
  */
 public record TrainerSettings(
     String bootstrapServers,
@@ -53,7 +56,8 @@ public record TrainerSettings(
     TrainSettings trainSettings,
     Path historyDir,
     String consumerGroup,
-    DeviceChoice device) {
+    DeviceChoice device,
+    ModelSigning.Signer signingKey) {
 
   public static final long DEFAULT_RETRAIN_EVERY_EXAMPLES = 50_000;
   public static final Duration DEFAULT_RETRAIN_EVERY = Duration.ofMinutes(10);
@@ -129,7 +133,8 @@ public record TrainerSettings(
         TrainSettings.defaults(),
         defaultHistoryDir(modelStore),
         "millrace-trainer-" + TopicRegistry.taskName(task),
-        DeviceChoice.AUTO);
+        DeviceChoice.AUTO,
+        null);
   }
 
   /** {@code <store>/history} for a {@code file:} store, else {@code .millrace/history}. */
@@ -159,7 +164,8 @@ public record TrainerSettings(
         trainSettings,
         historyDir,
         consumerGroup,
-        device);
+        device,
+        signingKey);
   }
 
   public TrainerSettings withWindow(int rows, double evalFraction, int minTrainRows) {
@@ -181,7 +187,8 @@ public record TrainerSettings(
         trainSettings,
         historyDir,
         consumerGroup,
-        device);
+        device,
+        signingKey);
   }
 
   public TrainerSettings withPromotion(PromotionMetric metric, double margin, int k) {
@@ -203,7 +210,8 @@ public record TrainerSettings(
         trainSettings,
         historyDir,
         consumerGroup,
-        device);
+        device,
+        signingKey);
   }
 
   public TrainerSettings withEvaluation(EvalSettings e) {
@@ -225,7 +233,8 @@ public record TrainerSettings(
         trainSettings,
         historyDir,
         consumerGroup,
-        device);
+        device,
+        signingKey);
   }
 
   public TrainerSettings withTrainSettings(TrainSettings settings) {
@@ -247,7 +256,8 @@ public record TrainerSettings(
         settings,
         historyDir,
         consumerGroup,
-        device);
+        device,
+        signingKey);
   }
 
   public TrainerSettings withHistoryDir(Path dir) {
@@ -269,11 +279,36 @@ public record TrainerSettings(
         trainSettings,
         dir,
         consumerGroup,
-        device);
+        device,
+        signingKey);
   }
 
   public String taskName() {
     return TopicRegistry.taskName(task);
+  }
+
+  /** These settings signing promoted bundles with {@code key} (null: unsigned). */
+  public TrainerSettings withSigningKey(ModelSigning.Signer key) {
+    return new TrainerSettings(
+        bootstrapServers,
+        topics,
+        task,
+        featureSchema,
+        modelStore,
+        retrainEveryExamples,
+        retrainEvery,
+        windowRows,
+        evalFraction,
+        minTrainRows,
+        promotionMetric,
+        promotionMargin,
+        cardPrecisionK,
+        evaluation,
+        trainSettings,
+        historyDir,
+        consumerGroup,
+        device,
+        key);
   }
 
   /** These settings training on {@code device}. */
@@ -296,6 +331,7 @@ public record TrainerSettings(
         trainSettings,
         historyDir,
         consumerGroup,
-        newDevice);
+        newDevice,
+        signingKey);
   }
 }

@@ -8,6 +8,7 @@ import dev.millrace.schemas.Task;
 import dev.millrace.schemas.TopicRegistry;
 import dev.millrace.scorer.DeviceChoice;
 import dev.millrace.scorer.flink.ScoringSettings;
+import dev.millrace.scorer.model.ModelSigning;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -70,6 +71,9 @@ import java.util.Objects;
  *     job fails instead of restarting again; restarts back off exponentially
  * @param restartMaxDelay the longest back-off between two restarts
  * @param device where the scoring operator runs models ({@code --device auto|cpu|gpu})
+ * @param modelVerifier the public key every model bundle must be signed with ({@code
+ *     <bundle>.sig}); an unsigned or wrongly signed bundle is refused. Null: signatures are not
+ *     checked ({@code --model-public-key})
  */
 public record FraudPipelineSettings(
     TopicRegistry topics,
@@ -97,7 +101,8 @@ public record FraudPipelineSettings(
     Duration minPauseBetweenCheckpoints,
     int restartAttempts,
     Duration restartMaxDelay,
-    DeviceChoice device) {
+    DeviceChoice device,
+    ModelSigning.Verifier modelVerifier) {
 
   /** The broker's default {@code transaction.max.timeout.ms}. */
   public static final Duration MAX_TRANSACTION_TIMEOUT = Duration.ofMinutes(15);
@@ -202,6 +207,7 @@ public record FraudPipelineSettings(
     b.restartAttempts = restartAttempts;
     b.restartMaxDelay = restartMaxDelay;
     b.device = device;
+    b.modelVerifier = modelVerifier;
     return b;
   }
 
@@ -247,6 +253,7 @@ public record FraudPipelineSettings(
     private int restartAttempts = 8;
     private Duration restartMaxDelay = Duration.ofSeconds(30);
     private DeviceChoice device = DeviceChoice.AUTO;
+    private ModelSigning.Verifier modelVerifier;
 
     private Builder(String bootstrapServers) {
       this.bootstrapServers = bootstrapServers;
@@ -385,6 +392,12 @@ public record FraudPipelineSettings(
       return this;
     }
 
+    /** The public key models must be signed with; null (the default) checks no signatures. */
+    public Builder modelVerifier(ModelSigning.Verifier v) {
+      modelVerifier = v;
+      return this;
+    }
+
     public FraudPipelineSettings build() {
       return new FraudPipelineSettings(
           topics,
@@ -412,7 +425,8 @@ public record FraudPipelineSettings(
           minPauseBetweenCheckpoints,
           restartAttempts,
           restartMaxDelay,
-          device);
+          device,
+          modelVerifier);
     }
   }
 }

@@ -17,6 +17,7 @@ import dev.millrace.schemas.TrainingExample;
 import dev.millrace.scorer.DeviceChoice;
 import dev.millrace.scorer.ModelLoader;
 import dev.millrace.scorer.model.DjlModelLoader;
+import dev.millrace.scorer.model.ModelSigning;
 import java.time.Duration;
 import java.util.Properties;
 import org.apache.avro.specific.SpecificRecord;
@@ -79,14 +80,23 @@ public final class KafkaFraudJob {
   public static void main(String[] args) throws Exception {
     FraudPipelineSettings settings = settings(args);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    attach(env, settings, new DjlModelLoader(settings.device()));
+    attach(env, settings, loader(settings));
     env.execute(JOB_NAME);
   }
 
   /** Attaches the job to {@code env} and starts it without waiting; models load with DJL. */
   public static JobClient start(StreamExecutionEnvironment env, FraudPipelineSettings settings)
       throws Exception {
-    return start(env, settings, new DjlModelLoader(settings.device()));
+    return start(env, settings, loader(settings));
+  }
+
+  /**
+   * The DJL loader the settings ask for: models on {@link FraudPipelineSettings#device()}, signed
+   * under {@link FraudPipelineSettings#modelVerifier()} when it is set.
+   */
+  public static DjlModelLoader loader(FraudPipelineSettings settings) {
+    return new DjlModelLoader(
+        settings.device(), DjlModelLoader.DEFAULT_MAX_ARTIFACT_BYTES, settings.modelVerifier());
   }
 
   /** Attaches the job to {@code env} and starts it without waiting. */
@@ -219,8 +229,10 @@ public final class KafkaFraudJob {
    * s3://bucket/millrace/checkpoints}, {@code file:///data/checkpoints}; default: the cluster's
    * {@code execution.checkpointing.dir}), {@code --checkpoint-timeout}, {@code
    * --min-pause-between-checkpoints}, {@code --restart-attempts}, {@code --restart-max-delay},
-   * {@code --device auto|cpu|gpu} (durations like {@code 10s}, {@code 5 min}, {@code 7d}). Resume
-   * with {@code flink run -s <checkpoint-dir>/<job id>/chk-<n>}.
+   * {@code --device auto|cpu|gpu} (durations like {@code 10s}, {@code 5 min}, {@code 7d}), {@code
+   * --model-public-key BASE64} (the one line between the {@code BEGIN} and {@code END} lines of the
+   * PEM public key: only models signed with its private key are applied). Resume with {@code flink
+   * run -s <checkpoint-dir>/<job id>/chk-<n>}.
    */
   public static FraudPipelineSettings settings(String[] args) {
     ParameterTool p = ParameterTool.fromArgs(args);
@@ -273,7 +285,24 @@ public final class KafkaFraudJob {
         .restartAttempts(p.getInt("restart-attempts", d.restartAttempts()))
         .restartMaxDelay(duration(p, "restart-max-delay", d.restartMaxDelay()))
         .device(p.has("device") ? DeviceChoice.parse(p.get("device")) : d.device())
+        .modelVerifier(modelVerifier(p.get("model-public-key")))
         .build();
+  }
+
+  private static ModelSigning.Verifier modelVerifier(String base64) {
+    if (base64 == null) {
+      return null;
+    }
+    if (base64.isBlank() || base64.equals("__NO_VALUE_KEY")) {
+      throw new IllegalArgumentException(
+          "--model-public-key needs the Base64 of the public key (the line between BEGIN and END"
+              + " in the .pub file)");
+    }
+    try {
+      return ModelSigning.Verifier.fromBase64(base64);
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("--model-public-key: " + e.getMessage(), e);
+    }
   }
 
   private static Duration duration(ParameterTool p, String name, Duration fallback) {

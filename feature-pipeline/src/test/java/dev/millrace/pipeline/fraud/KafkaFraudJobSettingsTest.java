@@ -216,4 +216,36 @@ class KafkaFraudJobSettingsTest {
                     new String[] {"--bootstrap-servers", "k:9092", "--restart-attempts", "-1"}))
         .hasMessageContaining("restartAttempts");
   }
+
+  @Test
+  void theModelPublicKeyTravelsAsBase64AndReachesTheLoader() throws Exception {
+    java.security.KeyPair keys = dev.millrace.scorer.model.ModelSigning.generate();
+    dev.millrace.scorer.model.ModelSigning.Verifier verifier =
+        new dev.millrace.scorer.model.ModelSigning.Verifier(
+            dev.millrace.scorer.model.ModelSigning.pem(keys.getPublic()));
+    FraudPipelineSettings s =
+        KafkaFraudJob.settings(
+            new String[] {
+              "--bootstrap-servers", "k:9092", "--model-public-key", verifier.base64()
+            });
+    assertThat(s.modelVerifier()).isEqualTo(verifier);
+    assertThat(KafkaFraudJob.loader(s).verifier()).isEqualTo(verifier);
+    assertThat(s.toBuilder().build().modelVerifier()).isEqualTo(verifier);
+
+    FraudPipelineSettings unsigned =
+        KafkaFraudJob.settings(new String[] {"--bootstrap-servers", "k:9092"});
+    assertThat(unsigned.modelVerifier()).isNull();
+    assertThat(KafkaFraudJob.loader(unsigned).verifier()).isNull();
+
+    assertThatThrownBy(
+            () ->
+                KafkaFraudJob.settings(
+                    new String[] {"--bootstrap-servers", "k:9092", "--model-public-key", "AAAA"}))
+        .hasMessageContaining("--model-public-key");
+    assertThatThrownBy(
+            () ->
+                KafkaFraudJob.settings(
+                    new String[] {"--bootstrap-servers", "k:9092", "--model-public-key"}))
+        .hasMessageContaining("--model-public-key");
+  }
 }

@@ -104,6 +104,8 @@ public final class BacktestCommand implements Callable<Integer> {
 
   @Mixin EvaluationOptions evaluation = new EvaluationOptions();
 
+  @Mixin SigningKeyOption signing = new SigningKeyOption();
+
   @Option(
       names = {"-t", "--task"},
       required = true,
@@ -428,6 +430,7 @@ public final class BacktestCommand implements Callable<Integer> {
     if (from != null && to != null && !from.isBefore(to)) {
       throw new UserError("--from " + from + " must be before --to " + to);
     }
+    signing.signer(); // a key that cannot sign fails here, before the broker starts
     if (!(retrainEveryDays > 0)) {
       throw new UserError("--retrain-every-days must be positive, not " + retrainEveryDays);
     }
@@ -471,7 +474,8 @@ public final class BacktestCommand implements Callable<Integer> {
         .applyTo(
             TrainerSettings.defaults(bootstrap, topics, Task.FRAUD, FraudFeatures.SCHEMA, store))
         .withTrainSettings(train)
-        .withHistoryDir(out.resolve("history"));
+        .withHistoryDir(out.resolve("history"))
+        .withSigningKey(signing.signer());
   }
 
   /**

@@ -39,6 +39,7 @@ import picocli.CommandLine.ParameterException;
       TrainerCommand.class,
       BacktestCommand.class,
       DashboardCommand.class,
+      KeysCommand.class,
       VersionCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -9,6 +9,7 @@ import dev.millrace.pipeline.fraud.FraudPipelineSettings;
 import dev.millrace.schemas.Task;
 import dev.millrace.schemas.TopicRegistry;
 import dev.millrace.scorer.flink.ScoringSettings;
+import dev.millrace.scorer.model.ModelSigning;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -111,7 +112,32 @@ public final class PipelineCommand implements Callable<Integer> {
       description = "With --stop-with-savepoint: where the savepoint goes (a path or URI).")
   String savepointDir;
 
+  @Option(
+      names = "--model-public-key",
+      paramLabel = "PEM_FILE",
+      defaultValue = "${env:MILLRACE_MODEL_PUBLIC_KEY}",
+      description =
+          "Ed25519 public key (X.509 PEM, model-signing.pub from 'millrace keys generate'): only"
+              + " model bundles whose signature <bundle>.sig verifies with it are applied; unsigned"
+              + " or wrongly signed ones are refused (UNSIGNED, BAD_SIGNATURE) and the current model"
+              + " keeps serving. Carried into the job, also with --submit"
+              + " (MILLRACE_MODEL_PUBLIC_KEY; default: signatures are not checked).")
+  Path modelPublicKey;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /** The verifier of {@code --model-public-key}; null without one. */
+  ModelSigning.Verifier modelVerifier() {
+    if (modelPublicKey == null) {
+      return null;
+    }
+    try {
+      return ModelSigning.Verifier.read(modelPublicKey);
+    } catch (java.io.IOException | RuntimeException e) {
+      throw new UserError(
+          "--model-public-key: cannot use " + modelPublicKey + ": " + e.getMessage());
+    }
+  }
 
   /** Converts {@code rocksdb} / {@code hashmap}. */
   static final class StateBackendConverter
@@ -259,8 +285,7 @@ public final class PipelineCommand implements Callable<Integer> {
       throw new UserError("--job-jar, --from-savepoint and --stop-with-savepoint need --submit");
     }
     job.device.checked();
-    FraudPipelineSettings settings =
-        job.fraudSettings(cluster.bootstrapServers, cluster.registry(), jobCheckpointDir());
+    FraudPipelineSettings settings = settings();
     PrintWriter out = spec.commandLine().getOut();
     PublishRun.ensureTopics(cluster.bootstrapServers, cluster.registry());
     Optional<Checkpoints.Retained> resume = resumePoint(settings.checkpointDir(), out);
@@ -303,6 +328,9 @@ public final class PipelineCommand implements Callable<Integer> {
           settings.stateBackend(),
           settings.checkpointInterval().toMillis() / 1000.0 + " s",
           settings.checkpointDir());
+      if (settings.modelVerifier() != null) {
+        out.printf("Models: only those signed for %s are applied%n", modelPublicKey);
+      }
       out.println("Press Ctrl-C to stop.");
       out.flush();
       long nextStatus = System.nanoTime() + statusEvery.toNanos();
@@ -344,6 +372,15 @@ public final class PipelineCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /** The job's settings, as the local MiniCluster runs it. */
+  FraudPipelineSettings settings() {
+    return job
+        .fraudSettings(cluster.bootstrapServers, cluster.registry(), jobCheckpointDir())
+        .toBuilder()
+        .modelVerifier(modelVerifier())
+        .build();
   }
 
   /** {@code --submit}: upload and run the job jar on a Flink cluster, or stop a job there. */
@@ -419,6 +456,11 @@ public final class PipelineCommand implements Callable<Integer> {
     // The TaskManagers pick their own device: the one this machine has does not matter.
     a.addAll(
         java.util.List.of("--device", job.device.device.name().toLowerCase(java.util.Locale.ROOT)));
+    // The key itself, not its path: the job's main() runs on the JobManager.
+    ModelSigning.Verifier verifier = modelVerifier();
+    if (verifier != null) {
+      a.addAll(java.util.List.of("--model-public-key", verifier.base64()));
+    }
     // Only when asked for: otherwise the cluster's execution.checkpointing.dir applies.
     if (spec.commandLine().getParseResult().hasMatchedOption("--checkpoint-dir")) {
       a.addAll(

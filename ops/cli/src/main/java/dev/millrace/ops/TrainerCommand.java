@@ -108,6 +108,8 @@ public final class TrainerCommand implements Callable<Integer> {
 
   @Mixin DeviceOption device = new DeviceOption();
 
+  @Mixin SigningKeyOption signing = new SigningKeyOption();
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -133,11 +135,12 @@ public final class TrainerCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(hook);
     service.startThread();
     out.printf(
-        "Trainer for %s: reading %s from %s, models to %s, history in %s%n",
+        "Trainer for %s: reading %s from %s, models to %s%s, history in %s%n",
         TopicRegistry.taskName(t),
         settings.topics().training(t).name(),
         settings.bootstrapServers(),
         settings.modelStore(),
+        settings.signingKey() == null ? "" : " (signed with " + signing.signingKey + ")",
         settings.historyDir().toAbsolutePath());
     if (metrics != null) {
       out.printf("Prometheus metrics: http://localhost:%d/metrics%n", metrics.port());
@@ -176,7 +179,8 @@ public final class TrainerCommand implements Callable<Integer> {
                 cluster.bootstrapServers, cluster.registry(), t, schema, store))
         .withRetrain(retrainEveryExamples, retrainEvery)
         .withHistoryDir(historyDir != null ? historyDir : TrainerSettings.defaultHistoryDir(store))
-        .withDevice(device.device);
+        .withDevice(device.device)
+        .withSigningKey(signing.signer());
   }
 
   private FeatureSchema featureSchema(Task t) {

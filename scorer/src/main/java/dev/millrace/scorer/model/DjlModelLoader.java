@@ -29,6 +29,11 @@ import org.slf4j.LoggerFactory;
  * #DEFAULT_MAX_ARTIFACT_BYTES} bytes, 512 MiB) is refused ({@link Reason#TOO_LARGE}) before it is
  * read: its size is checked first, and the read stops one byte past the cap whatever the size said,
  * so an announcement that points at a huge file never becomes an {@code OutOfMemoryError}.
+ *
+ * <p>With a {@link ModelSigning.Verifier} (the scorer's own public key, never one from the
+ * announcement) every artifact must also carry a valid Ed25519 signature over its bytes in {@code
+ * <artifact>.sig}: without one it is refused ({@link Reason#UNSIGNED}), with one that the key does
+ * not verify ({@link Reason#BAD_SIGNATURE}). Without a verifier signatures are not looked at.
  */
 public final class DjlModelLoader implements ModelLoader {
 
@@ -40,6 +45,7 @@ public final class DjlModelLoader implements ModelLoader {
 
   private final DeviceChoice device;
   private final long maxArtifactBytes;
+  private final ModelSigning.Verifier verifier;
 
   /** Models on a GPU when PyTorch sees one, else on the CPU; artifacts up to 512 MiB. */
   public DjlModelLoader() {
@@ -58,6 +64,16 @@ public final class DjlModelLoader implements ModelLoader {
 
   /** Models on {@code device}, artifacts up to {@code maxArtifactBytes}. */
   public DjlModelLoader(DeviceChoice device, long maxArtifactBytes) {
+    this(device, maxArtifactBytes, null);
+  }
+
+  /**
+   * Models on {@code device}, artifacts up to {@code maxArtifactBytes}, each signed under {@code
+   * verifier}'s key; a null {@code verifier} checks no signatures.
+   */
+  public DjlModelLoader(
+      DeviceChoice device, long maxArtifactBytes, ModelSigning.Verifier verifier) {
+    this.verifier = verifier;
     this.device = java.util.Objects.requireNonNull(device, "device");
     if (maxArtifactBytes <= 0 || maxArtifactBytes >= Integer.MAX_VALUE) {
       throw new IllegalArgumentException(
@@ -73,6 +89,16 @@ public final class DjlModelLoader implements ModelLoader {
   /** The largest artifact this loader reads, in bytes. */
   public long maxArtifactBytes() {
     return maxArtifactBytes;
+  }
+
+  /** The key signatures are verified with; null when they are not checked. */
+  public ModelSigning.Verifier verifier() {
+    return verifier;
+  }
+
+  /** This loader, verifying signatures with {@code newVerifier} (null: none). */
+  public DjlModelLoader withVerifier(ModelSigning.Verifier newVerifier) {
+    return new DjlModelLoader(device, maxArtifactBytes, newVerifier);
   }
 
   /** Starts PyTorch and resolves the device: {@code gpu} without a GPU fails here. */
@@ -145,6 +171,10 @@ public final class DjlModelLoader implements ModelLoader {
               + announcedSha);
     }
 
+    if (verifier != null) {
+      verifySignature(version, uri, bytes);
+    }
+
     ModelBundle bundle;
     try {
       bundle = ModelBundle.fromBytes(bytes);
@@ -205,15 +235,52 @@ public final class DjlModelLoader implements ModelLoader {
     try {
       TabularModel model = bundle.load(on);
       LOG.info(
-          "Loaded model {} of task {} ({} features) on {}",
+          "Loaded model {} of task {} ({} features) on {}{}",
           version,
           manifest.task(),
           manifest.featureNames().size(),
-          model.device());
+          model.device(),
+          verifier == null ? "" : ", signature verified");
       return model;
     } catch (IOException | RuntimeException e) {
       throw new ModelRefusedException(
           Reason.UNREADABLE, "model " + version + ": cannot build the net: " + e.getMessage(), e);
+    }
+  }
+
+  private void verifySignature(String version, URI uri, byte[] bytes) throws ModelRefusedException {
+    byte[] signature;
+    try {
+      signature = ModelStore.readSignature(uri);
+    } catch (FileNotFoundException | NoSuchFileException e) {
+      throw new ModelRefusedException(
+          Reason.UNSIGNED,
+          "model "
+              + version
+              + ": no signature at "
+              + ModelSigning.signatureOf(uri)
+              + " and this scorer only applies signed models",
+          e);
+    } catch (IllegalArgumentException e) {
+      throw new ModelRefusedException(
+          Reason.BAD_SIGNATURE,
+          "model " + version + ": the signature of " + uri + " is not Base64",
+          e);
+    } catch (IOException | RuntimeException e) {
+      throw new ModelRefusedException(
+          Reason.UNREADABLE,
+          "model " + version + ": cannot read the signature of " + uri + ": " + e.getMessage(),
+          e);
+    }
+    if (!verifier.verify(bytes, signature)) {
+      throw new ModelRefusedException(
+          Reason.BAD_SIGNATURE,
+          "model "
+              + version
+              + ": the signature of "
+              + uri
+              + " does not verify with the scorer's public key (signed by another key, or"
+              + " changed after signing)");
     }
   }
 

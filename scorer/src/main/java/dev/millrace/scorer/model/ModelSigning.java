@@ -94,17 +94,20 @@ public final class ModelSigning {
 
   /**
    * Writes a key pair as {@code <name>.key} (readable by the owner only) and {@code <name>.pub} in
-   * {@code dir}.
+   * {@code dir}, replacing files of those names.
    */
   public static void write(KeyPair pair, Path dir, String name) throws IOException {
     Files.createDirectories(dir);
     Path priv = dir.resolve(name + ".key");
-    Files.writeString(priv, pem(pair.getPrivate()), StandardCharsets.US_ASCII);
+    // Created owner-only before the key is written, so it is never readable by others.
+    Files.deleteIfExists(priv);
     try {
-      Files.setPosixFilePermissions(priv, PosixFilePermissions.fromString("rw-------"));
+      Files.createFile(
+          priv, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     } catch (UnsupportedOperationException e) {
-      // not a POSIX filesystem: nothing to restrict
+      Files.createFile(priv); // not a POSIX filesystem: nothing to restrict
     }
+    Files.writeString(priv, pem(pair.getPrivate()), StandardCharsets.US_ASCII);
     Files.writeString(dir.resolve(name + ".pub"), pem(pair.getPublic()), StandardCharsets.US_ASCII);
   }
 
@@ -147,6 +150,48 @@ public final class ModelSigning {
     }
   }
 
+  /** The text of a signature file: the signature in Base64 and a newline. */
+  public static String signatureText(byte[] signature) {
+    return Base64.getEncoder().encodeToString(signature) + "\n";
+  }
+
+  /**
+   * The signature in the text of a signature file.
+   *
+   * @throws IllegalArgumentException when the text is not Base64
+   */
+  public static byte[] parseSignature(String text) {
+    return Base64.getDecoder().decode(text.strip());
+  }
+
+  /**
+   * The trainer's private key: signs bundles. Its {@link #toString()} names the algorithm only, so
+   * settings that hold it can be logged.
+   */
+  public static final class Signer {
+    private final PrivateKey key;
+
+    public Signer(PrivateKey key) {
+      this.key = Objects.requireNonNull(key, "key");
+      ModelSigning.sign(key, new byte[0]); // an unusable key fails here, not at the first promotion
+    }
+
+    /** Reads a PKCS#8 PEM private key file ({@code openssl genpkey -algorithm ed25519}). */
+    public static Signer read(Path file) throws IOException {
+      return new Signer(readPrivateKey(file));
+    }
+
+    /** The signature of {@code bytes}. */
+    public byte[] sign(byte[] bytes) {
+      return ModelSigning.sign(key, bytes);
+    }
+
+    @Override
+    public String toString() {
+      return "Signer[" + ALGORITHM + "]";
+    }
+  }
+
   /**
    * A public key carried in a job's configuration: serialisable (PEM text), parsed once per
    * operator.
@@ -160,6 +205,52 @@ public final class ModelSigning {
     public Verifier(String pem) throws IOException {
       this.pem = Objects.requireNonNull(pem, "pem");
       this.key = publicKey(pem, "the model public key");
+    }
+
+    /** Reads an X.509 PEM public key file. */
+    public static Verifier read(Path file) throws IOException {
+      return new Verifier(pem(readPublicKey(file)));
+    }
+
+    /**
+     * A verifier from the Base64 of the key's X.509 encoding: the one line between the {@code
+     * BEGIN} and {@code END} lines of a PEM public key file (how a job's arguments carry it).
+     */
+    public static Verifier fromBase64(String base64) throws IOException {
+      String body = Objects.requireNonNull(base64, "base64").strip();
+      return new Verifier("-----BEGIN PUBLIC KEY-----\n" + body + "\n-----END PUBLIC KEY-----\n");
+    }
+
+    /** The Base64 of the key's X.509 encoding, one line; {@link #fromBase64} reads it back. */
+    public String base64() {
+      return Base64.getEncoder().encodeToString(key().getEncoded());
+    }
+
+    private PublicKey key() {
+      if (key == null) {
+        try {
+          key = publicKey(pem, "the model public key");
+        } catch (IOException e) {
+          throw new IllegalStateException(e.getMessage(), e);
+        }
+      }
+      return key;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Verifier v
+          && java.util.Arrays.equals(key().getEncoded(), v.key().getEncoded());
+    }
+
+    @Override
+    public int hashCode() {
+      return java.util.Arrays.hashCode(key().getEncoded());
+    }
+
+    @Override
+    public String toString() {
+      return "Verifier[" + ALGORITHM + " " + base64() + "]";
     }
 
     /** Whether {@code signature} (the raw bytes) signs {@code bundle}. */

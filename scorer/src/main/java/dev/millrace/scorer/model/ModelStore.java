@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.Serializable;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.UUID;
@@ -24,6 +25,9 @@ public final class ModelStore implements Serializable {
   private static final long serialVersionUID = 1L;
 
   private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
+
+  /** A signature file is about 90 bytes; anything past this is not read. */
+  private static final int MAX_SIGNATURE_FILE_BYTES = 4096;
 
   private final URI root;
 
@@ -53,13 +57,36 @@ public final class ModelStore implements Serializable {
    * @return the bundle's URI (to be announced)
    */
   public URI put(ModelBundle bundle) throws IOException {
+    return put(bundle, null);
+  }
+
+  /**
+   * As {@link #put(ModelBundle)}, and with a {@code signer} also signs the bundle's bytes: the
+   * signature goes to {@code <bundle>.sig} ({@link ModelSigning#SUFFIX}, Base64) before the bundle
+   * itself is renamed into place, so by the time the bundle can be announced its signature is
+   * there. A null {@code signer} writes no signature.
+   *
+   * @return the bundle's URI (to be announced)
+   */
+  public URI put(ModelBundle bundle, ModelSigning.Signer signer) throws IOException {
     ModelManifest m = bundle.manifest();
     Path target = new Path(locationOf(m.task(), m.version()));
+    byte[] bytes = bundle.toBytes();
+    if (signer != null) {
+      byte[] signature = signer.sign(bytes);
+      writeAtomically(
+          new Path(ModelSigning.signatureOf(target.toUri())),
+          ModelSigning.signatureText(signature).getBytes(StandardCharsets.US_ASCII));
+    }
+    writeAtomically(target, bytes);
+    return target.toUri();
+  }
+
+  private static void writeAtomically(Path target, byte[] bytes) throws IOException {
     FileSystem fs = target.getFileSystem();
     fs.mkdirs(target.getParent());
     Path tmp =
         new Path(target.getParent(), "." + target.getName() + "." + UUID.randomUUID() + ".tmp");
-    byte[] bytes = bundle.toBytes();
     try (OutputStream out = fs.create(tmp, WriteMode.NO_OVERWRITE)) {
       out.write(bytes);
     }
@@ -71,7 +98,30 @@ public final class ModelStore implements Serializable {
       fs.delete(tmp, false);
       throw e;
     }
-    return target.toUri();
+  }
+
+  /**
+   * The signature beside the bundle at {@code bundle} ({@code <bundle>.sig}), as raw bytes.
+   *
+   * @throws FileNotFoundException when the bundle has no signature file
+   * @throws IOException when it cannot be read or is larger than 4 KiB
+   * @throws IllegalArgumentException when it is not Base64
+   */
+  public static byte[] readSignature(URI bundle) throws IOException {
+    URI sig = ModelSigning.signatureOf(bundle);
+    Path path = new Path(sig);
+    FileSystem fs = path.getFileSystem();
+    if (!fs.exists(path)) {
+      throw new FileNotFoundException("no signature at " + sig);
+    }
+    byte[] text;
+    try (InputStream in = fs.open(path)) {
+      text = in.readNBytes(MAX_SIGNATURE_FILE_BYTES + 1);
+    }
+    if (text.length > MAX_SIGNATURE_FILE_BYTES) {
+      throw new IOException(sig + " is larger than " + MAX_SIGNATURE_FILE_BYTES + " bytes");
+    }
+    return ModelSigning.parseSignature(new String(text, StandardCharsets.US_ASCII));
   }
 
   /**
