@@ -165,17 +165,20 @@ public final class BacktestCommand implements Callable<Integer> {
 
   @Option(
       names = "--label-lead",
+      defaultValue = "1d",
       converter = DurationConverter.class,
       description =
-          "Publish each label this much event time before its label time (default: the label"
-              + " delay, i.e. right after its transaction). The job uses a label only from its"
-              + " label time on, so this changes no feature and no example; it makes sure the job"
-              + " has read every label before the transactions at its label time, so that the"
-              + " terminal risk features (and so the scores and the training data) do not depend"
-              + " on how far the job's events reader runs ahead of its labels reader. The report"
-              + " counts the labels that still came after their time ('labels after their"
-              + " time'); 0 publishes labels exactly at their label time, as 'millrace replay'"
-              + " does.")
+          "Publish each label this much event time before its label time (default"
+              + " ${DEFAULT-VALUE}). The job uses a label only from its label time on, so this"
+              + " changes no feature and no example; it makes sure the job has read a label before"
+              + " the transactions at its label time, so that the terminal risk features (and so"
+              + " the scores and the training data) do not depend on how far the job's events"
+              + " reader runs ahead of its labels reader. The report counts the labels that still"
+              + " came after their time. Keep it well below the label delay: while the replay"
+              + " holds, the events go idle and the label join's event time follows the labels"
+              + " alone; labels a week ahead made it mature examples before their scored events"
+              + " arrived (orphan labels, lost positives). 0 publishes labels at their label time,"
+              + " as 'millrace replay' does.")
   Duration labelLead;
 
   @Option(
@@ -281,7 +284,7 @@ public final class BacktestCommand implements Callable<Integer> {
                   topics,
                   FraudPublisher.Settings.defaults(bootstrap)
                       .withLabelDelay(pipeline.labelDelay())
-                      .withLabelLead(labelLead()));
+                      .withLabelLead(labelLead));
           FraudCsvReader reader = FraudCsvReader.open(file, replayFrom, to)) {
         String jobId = flink.job().getJobID().toString();
         status =
@@ -413,6 +416,8 @@ public final class BacktestCommand implements Callable<Integer> {
                 pipeline.labelDelay(),
                 evaluation.cardPrecisionK,
                 ModelVersionReporter.labelsAfterTheirTime(jobId),
+                ModelVersionReporter.labelCount(jobId, "lateLabels")
+                    + ModelVersionReporter.labelCount(jobId, "orphanLabels"),
                 (System.nanoTime() - wallStart) / 1e9);
         report.print(console);
         report.write(out);
@@ -447,7 +452,7 @@ public final class BacktestCommand implements Callable<Integer> {
     if (epochs != null && epochs < 1) {
       throw new UserError("--epochs must be at least 1, not " + epochs);
     }
-    if (labelLead().isNegative() || labelLead().compareTo(job.labelDelay) > 0) {
+    if (labelLead.isNegative() || labelLead.compareTo(job.labelDelay) > 0) {
       throw new UserError("--label-lead must be between 0 and --label-delay " + job.labelDelay);
     }
     if (maturitySlack.isNegative()) {
@@ -458,10 +463,6 @@ public final class BacktestCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }
-  }
-
-  private Duration labelLead() {
-    return labelLead != null ? labelLead : job.labelDelay;
   }
 
   private TrainerSettings trainerSettings(String bootstrap, TopicRegistry topics) {

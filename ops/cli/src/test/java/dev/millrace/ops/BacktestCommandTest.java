@@ -152,6 +152,7 @@ class BacktestCommandTest {
         .contains("0 missing, 0 duplicate")
         .contains("Labels after their time: 0 ");
     assertThat(report.get("labelsAfterTheirTime").asLong()).isZero();
+    assertThat(report.get("labelsWithoutExample").asLong()).isZero();
     assertThat(report.get("windowDigests"))
         .hasSize(report.get("runs").size())
         .allSatisfy(d -> assertThat(d.asText()).matches("[0-9a-f]{16}"));
@@ -162,6 +163,9 @@ class BacktestCommandTest {
     Path again = dir.resolve("again");
     assertThat(backtest(file, again)).as(out + "\n" + err).isZero();
     JsonNode second = new ObjectMapper().readTree(again.resolve("backtest.json").toFile());
+    System.out.println(out); // the second backtest's tables and runs
+    assertThat(second.get("labelsAfterTheirTime").asLong()).isZero();
+    assertThat(second.get("labelsWithoutExample").asLong()).isZero();
     assertThat(second.get("windowDigests")).isEqualTo(report.get("windowDigests"));
     assertThat(second.get("promotions")).isEqualTo(report.get("promotions"));
     for (int r = 0; r < report.get("runs").size(); r++) {
@@ -199,7 +203,6 @@ class BacktestCommandTest {
     }
     System.out.println("largest score difference between the two backtests: " + largest);
     assertThat(differing).as("scores that differ between the two backtests").isEmpty();
-    assertThat(second.get("labelsAfterTheirTime").asLong()).isZero();
   }
 
   private int backtest(Path file, Path results) {

@@ -68,6 +68,7 @@ public final class BacktestReport {
   private final Figures lastFourWeeks;
   private final List<BacktestRun> runs;
   private final long labelsAfterTheirTime;
+  private final long labelsWithoutExample;
   private final List<Promotion> promotions;
   private final long published;
   private final long missing;
@@ -88,8 +89,10 @@ public final class BacktestReport {
       Ledger.Snapshot ledger,
       Instant from,
       long labelsAfterTheirTime,
+      long labelsWithoutExample,
       double wallSeconds) {
     this.labelsAfterTheirTime = labelsAfterTheirTime;
+    this.labelsWithoutExample = labelsWithoutExample;
     this.weekly = weekly;
     this.handbookWeekly = handbookWeekly;
     this.byVersion = byVersion;
@@ -144,6 +147,7 @@ public final class BacktestReport {
       Duration labelDelay,
       int k,
       long labelsAfterTheirTime,
+      long labelsWithoutExample,
       double wallSeconds) {
     long fromMs = from.toEpochMilli();
     long toMs = to.toEpochMilli();
@@ -218,6 +222,7 @@ public final class BacktestReport {
         l,
         from,
         labelsAfterTheirTime,
+        labelsWithoutExample,
         wallSeconds);
   }
 
@@ -407,6 +412,10 @@ public final class BacktestReport {
             + " their label time on their terminal; 0: the features did not depend on which topic"
             + " the job read first)%n",
         labelsAfterTheirTime);
+    out.printf(
+        "Labels without an example: %d (late or orphan labels the label join dead-lettered; 0"
+            + " expected)%n",
+        labelsWithoutExample);
     out.flush();
   }
 
@@ -479,6 +488,7 @@ public final class BacktestReport {
       json.put("unknownScores", unknown);
       json.put("deadLettered", deadLettered);
       json.put("labelsAfterTheirTime", labelsAfterTheirTime);
+      json.put("labelsWithoutExample", labelsWithoutExample);
       json.put("wallSeconds", wallSeconds);
       json.put("weekly", weekly);
       json.put("handbookWeekly", handbookWeekly);

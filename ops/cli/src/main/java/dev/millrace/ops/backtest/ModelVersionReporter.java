@@ -34,8 +34,12 @@ public final class ModelVersionReporter implements MetricReporter {
   /** Gauges by job id, then by the metric's full scope (one per scoring subtask). */
   private static final Map<String, Map<String, Gauge<?>>> GAUGES = new ConcurrentHashMap<>();
 
-  /** Counters of late labels by job id, then by the metric's full scope (one per subtask). */
-  private static final Map<String, Map<String, Counter>> LATE_LABELS = new ConcurrentHashMap<>();
+  /** Label counters kept: the terminal features' and the label join's. */
+  public static final java.util.Set<String> LABEL_COUNTERS =
+      java.util.Set.of(TerminalFeatures.LABELS_AFTER_THEIR_TIME, "lateLabels", "orphanLabels");
+
+  /** Label counters by job id, then by the metric's full scope (one per subtask and name). */
+  private static final Map<String, Map<String, Counter>> LABELS = new ConcurrentHashMap<>();
 
   /** Adds this reporter to a MiniCluster configuration. */
   public static void configure(Configuration conf) {
@@ -57,8 +61,17 @@ public final class ModelVersionReporter implements MetricReporter {
    * summed over the job's subtasks (those running now).
    */
   public static long labelsAfterTheirTime(String jobId) {
-    return LATE_LABELS.getOrDefault(jobId, Map.of()).values().stream()
-        .mapToLong(Counter::getCount)
+    return labelCount(jobId, TerminalFeatures.LABELS_AFTER_THEIR_TIME);
+  }
+
+  /**
+   * One of {@link #LABEL_COUNTERS} summed over the job's subtasks: {@code lateLabels} and {@code
+   * orphanLabels} are the label join's labels that reached no example (dead-lettered).
+   */
+  public static long labelCount(String jobId, String counter) {
+    return LABELS.getOrDefault(jobId, Map.of()).entrySet().stream()
+        .filter(e -> e.getKey().endsWith("." + counter))
+        .mapToLong(e -> e.getValue().getCount())
         .sum();
   }
 
@@ -70,11 +83,10 @@ public final class ModelVersionReporter implements MetricReporter {
 
   @Override
   public void notifyOfAddedMetric(Metric metric, String metricName, MetricGroup group) {
-    if (TerminalFeatures.LABELS_AFTER_THEIR_TIME.equals(metricName)
-        && metric instanceof Counter counter) {
+    if (LABEL_COUNTERS.contains(metricName) && metric instanceof Counter counter) {
       String job = group.getAllVariables().get("<job_id>");
       if (job != null) {
-        LATE_LABELS
+        LABELS
             .computeIfAbsent(job, j -> new ConcurrentHashMap<>())
             .put(group.getMetricIdentifier(metricName), counter);
       }
