@@ -63,7 +63,9 @@ public final class TerminalFeatures
     long transactionId =
         Long.parseLong(vector.getAttributes().get(CustomerFeatures.TRANSACTION_ID));
     float[] features = FraudFeatures.toArray(vector.getFeatures());
-    FraudFeatures.setTerminal(features, h.observe(time, transactionId, allowedLatenessMs));
+    FraudFeatures.setTerminal(
+        features,
+        h.observe(time, transactionId, allowedLatenessMs, ctx.timerService().currentWatermark()));
     save(ctx, h);
     // The vector is this operator's own (deserialised from the keyBy): completed in place rather
     // than deep-copied through a builder.

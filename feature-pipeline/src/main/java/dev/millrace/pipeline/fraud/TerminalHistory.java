@@ -69,8 +69,23 @@ public class TerminalHistory {
    * and 30 days, delayed by 7 days) and then records the transaction.
    */
   public double[] observe(long time, long transactionId, long allowedLatenessMs) {
+    return observe(time, transactionId, allowedLatenessMs, Long.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #observe(long, long, long)}, for transactions that may arrive out of event-time order
+   * by more than the allowed lateness (partitions read at different speeds): entries are dropped
+   * only once they are older than the retention before {@code min(newest, eventTime)}, where {@code
+   * eventTime} is the stream's watermark (no transaction before it, less the lateness, is still to
+   * come), so an older transaction arriving after a newer one still finds its whole window. {@code
+   * Long.MIN_VALUE} (no watermark yet) drops nothing.
+   */
+  public double[] observe(long time, long transactionId, long allowedLatenessMs, long eventTime) {
     newest = Math.max(newest, time);
-    evictUpTo(newest - RETENTION_MS - allowedLatenessMs);
+    long horizon = Math.min(newest, eventTime);
+    if (horizon != Long.MIN_VALUE) {
+      evictUpTo(horizon - RETENTION_MS - allowedLatenessMs);
+    }
     long until = time - DELAY_MS; // inclusive
     // Entries in (until - w, until] for w = 1, 7, 30 days: [lo[i], hi), lo[2] <= lo[1] <= lo[0].
     int hi = upperBound(until);

@@ -114,4 +114,20 @@ class FraudFeatureEngineTest {
     assertThat(h.expire(99 * day + TerminalHistory.RETENTION_MS, 0)).isFalse();
     assertThat(h.expire(100 * day + TerminalHistory.RETENTION_MS, 0)).isTrue();
   }
+
+  @Test
+  void aTerminalKeepsWhatAnOlderTransactionArrivingLaterStillNeeds() {
+    long day = 24 * 3_600_000L;
+    TerminalHistory inOrder = new TerminalHistory();
+    TerminalHistory outOfOrder = new TerminalHistory();
+    for (long d = 2; d <= 20; d++) {
+      inOrder.observe(d * day, d, 0, d * day);
+      outOfOrder.observe(d * day, d, 0, d * day);
+    }
+    double[] expected = inOrder.observe(38 * day, 38, 0, 20 * day);
+    // A transaction 40 days in arrives first (its partition runs ahead); event time is at day 20.
+    outOfOrder.observe(40 * day, 40, 0, 20 * day);
+    assertThat(outOfOrder.observe(38 * day, 38, 0, 20 * day)).containsExactly(expected);
+    assertThat(expected[4]).as("30-day count of day 38: days 2..20").isEqualTo(19);
+  }
 }
