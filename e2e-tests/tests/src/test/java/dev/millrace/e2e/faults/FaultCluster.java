@@ -69,8 +69,10 @@ final class FaultCluster implements AutoCloseable {
 
   /** Where the children's classes come from, for the report. */
   String classPathSource() {
+    Path root = Path.of("../..").toAbsolutePath().normalize();
     return ClusterClasspath.millraceJar()
-        .map(j -> j + " and " + j.resolveSibling("lib") + "/*")
+        .map(j -> root.relativize(j.toAbsolutePath().normalize()))
+        .map(j -> "`" + j + "` and `" + j.resolveSibling("lib") + "/*`")
         .orElse("the test class path (millrace.jar not built)");
   }
 

@@ -442,23 +442,26 @@ class FaultSuiteTest {
       s.startPipeline();
       s.awaitScoredAfter(start);
       List<Double> recovery = new ArrayList<>();
-      List<String> down = new ArrayList<>();
+      List<String> restartedAfter = new ArrayList<>();
       for (int node = 1; node <= 3; node++) {
         Thread.sleep(3_000);
         Instant fault = Instant.now();
         cluster.stopBroker(node, hard, Duration.ofSeconds(120));
-        down.add(
-            String.format(
-                Locale.ROOT,
-                "%.0f",
-                Duration.between(fault, Instant.now()).toMillis() / 1000.0 + 3));
         Thread.sleep(3_000);
+        restartedAfter.add(
+            String.format(
+                Locale.ROOT, "%.0f", Duration.between(fault, Instant.now()).toMillis() / 1000.0));
         cluster.startBroker(node);
         cluster.awaitBrokers(3, Duration.ofMinutes(5));
         recovery.add(s.awaitScoredAfter(fault));
         cluster.awaitFullIsr(Duration.ofMinutes(5));
       }
-      s.notes.add("brokers 1, 2, 3 in turn, each down about " + String.join(", ", down) + " s");
+      s.notes.add(
+          "brokers 1, 2, 3 in turn, each started again "
+              + String.join(", ", restartedAfter)
+              + " s after the signal"
+              + (hard ? "" : " (after its controlled shutdown)")
+              + ", the next one once every replica was back in sync");
       Result r = s.finish();
       faultRow(
           hard
@@ -538,6 +541,11 @@ class FaultSuiteTest {
     b.append("- Date: ")
         .append(DateTimeFormatter.ISO_INSTANT.format(started.atOffset(ZoneOffset.UTC).toInstant()))
         .append(ALL ? "" : " (short form: the CI subset)")
+        .append(
+            String.format(
+                Locale.ROOT,
+                "; the suite ran %.0f min",
+                Duration.between(started, Instant.now()).toSeconds() / 60.0))
         .append('\n');
     b.append("- Machine: ").append(machine).append('\n');
     if (cluster != null) {
@@ -608,6 +616,21 @@ class FaultSuiteTest {
       letter, a poison record missed its dead letter or its reason, the job failed over on bad
       input, or the scenario did not complete. The CI build runs the first row once
       (`FaultSuiteTest` without the profile: one SIGKILL).
+
+      What these runs do and do not show:
+
+      - Recovery after a restart of the job is mostly the new JVM's start (a local MiniCluster,
+        RocksDB, DJL) on a shared two-core machine under load; a broker restart costs the job
+        seconds and no failover, as the producers and consumers move to the new leaders.
+      - The transaction-timeout row kills the job at a random moment. Output is lost only if the
+        kill falls between a checkpoint's completion and the commit of its transactions (a few
+        milliseconds per checkpoint) and the job stays down past the timeout; no run here hit that
+        window, so the README's remaining limit still stands (it is not forced here).
+      - Sabotage check: with the local pipeline's sinks switched to at-least-once, the short form
+        failed with 151 duplicated scores after one SIGKILL (0 lost).
+      - Not covered here: a corrupt model artifact (`TamperedModelTest`, in one JVM), an unwritable
+        checkpoint folder, full disks, network partitions, and the Flink session cluster's
+        stop-with-savepoint and lost TaskManager (`ClusterIT`).
       """;
 
   private static String machine() {
