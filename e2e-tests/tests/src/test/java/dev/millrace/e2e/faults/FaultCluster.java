@@ -73,7 +73,7 @@ final class FaultCluster implements AutoCloseable {
     return ClusterClasspath.millraceJar()
         .map(j -> root.relativize(j.toAbsolutePath().normalize()))
         .map(j -> "`" + j + "` and `" + j.resolveSibling("lib") + "/*`")
-        .orElse("the test class path (millrace.jar not built)");
+        .orElse("the test's class path (the reactor gave ops/cli's classes, not millrace.jar)");
   }
 
   Path dir() {
