@@ -279,7 +279,11 @@ public final class KafkaFraudJob {
         .stateBackend(
             StateBackendChoice.parse(p.get("state-backend", d.stateBackend().flinkName())))
         .checkpointDir(p.get("checkpoint-dir", d.checkpointDir()))
-        .checkpointTimeout(duration(p, "checkpoint-timeout", d.checkpointTimeout()))
+        // Unset, it follows the transaction timeout (half of a short one), not the default's.
+        .checkpointTimeout(
+            p.has("checkpoint-timeout")
+                ? duration(p, "checkpoint-timeout", d.checkpointTimeout())
+                : null)
         .minPauseBetweenCheckpoints(
             duration(p, "min-pause-between-checkpoints", d.minPauseBetweenCheckpoints()))
         .restartAttempts(p.getInt("restart-attempts", d.restartAttempts()))

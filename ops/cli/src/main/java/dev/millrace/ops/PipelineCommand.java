@@ -170,6 +170,18 @@ public final class PipelineCommand implements Callable<Integer> {
     Duration checkpointInterval;
 
     @Option(
+        names = "--transaction-timeout",
+        defaultValue = "15m",
+        converter = DurationConverter.class,
+        description =
+            "Kafka transaction.timeout.ms of the exactly-once sinks: longer than the checkpoint"
+                + " interval, at most the broker's transaction.max.timeout.ms (15 min). A job down"
+                + " for longer right between a checkpoint and its commit loses that checkpoint's"
+                + " output, since the broker aborts the open transactions (default"
+                + " ${DEFAULT-VALUE}).")
+    Duration transactionTimeout;
+
+    @Option(
         names = "--batch-size",
         defaultValue = "64",
         description = "Scoring micro-batch size (default ${DEFAULT-VALUE}).")
@@ -260,6 +272,7 @@ public final class PipelineCommand implements Callable<Integer> {
           .topics(topics)
           .parallelism(parallelism)
           .checkpointInterval(checkpointInterval)
+          .transactionTimeout(transactionTimeout)
           .stateBackend(stateBackend)
           .checkpointDir(checkpointDir.toString())
           .restartAttempts(restartAttempts)
@@ -376,11 +389,20 @@ public final class PipelineCommand implements Callable<Integer> {
 
   /** The job's settings, as the local MiniCluster runs it. */
   FraudPipelineSettings settings() {
-    return job
-        .fraudSettings(cluster.bootstrapServers, cluster.registry(), jobCheckpointDir())
-        .toBuilder()
-        .modelVerifier(modelVerifier())
-        .build();
+    FraudPipelineSettings.Builder b =
+        job
+            .fraudSettings(cluster.bootstrapServers, cluster.registry(), jobCheckpointDir())
+            .toBuilder()
+            .modelVerifier(modelVerifier());
+    String ns = cluster.namespace == null ? "" : cluster.namespace.trim();
+    if (!ns.isEmpty()) {
+      // Pipelines of two namespaces on one Kafka cluster must not share a consumer group or
+      // transactional ids: the second would fence the first's transactions.
+      FraudPipelineSettings d = b.build();
+      b.consumerGroupId(ns + "." + d.consumerGroupId())
+          .transactionalIdPrefix(ns + "." + d.transactionalIdPrefix());
+    }
+    return b.build();
   }
 
   /** {@code --submit}: upload and run the job jar on a Flink cluster, or stop a job there. */
@@ -442,10 +464,14 @@ public final class PipelineCommand implements Callable<Integer> {
     a.addAll(java.util.List.of("--bootstrap-servers", cluster.bootstrapServers));
     String ns = cluster.namespace == null ? "" : cluster.namespace.trim();
     if (!ns.isEmpty()) {
+      FraudPipelineSettings s = settings();
       a.addAll(java.util.List.of("--topic-namespace", ns));
+      a.addAll(java.util.List.of("--group-id", s.consumerGroupId()));
+      a.addAll(java.util.List.of("--transactional-id-prefix", s.transactionalIdPrefix()));
     }
     a.addAll(java.util.List.of("--parallelism", String.valueOf(job.parallelism)));
     a.addAll(java.util.List.of("--checkpoint-interval", millis(job.checkpointInterval)));
+    a.addAll(java.util.List.of("--transaction-timeout", millis(job.transactionTimeout)));
     a.addAll(java.util.List.of("--batch-size", String.valueOf(job.batchSize)));
     a.addAll(java.util.List.of("--batch-max-wait", millis(job.batchMaxWait)));
     a.addAll(java.util.List.of("--label-delay", millis(job.labelDelay)));

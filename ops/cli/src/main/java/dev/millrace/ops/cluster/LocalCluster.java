@@ -169,13 +169,14 @@ public final class LocalCluster {
 
   /**
    * Stops the processes: SIGTERM to all of a group at once, SIGKILL to whatever still runs after
-   * {@code timeout}. Groups go in order (trainer, TaskManagers, JobManager, brokers).
+   * {@code timeout}. Groups go in order (trainer, local pipelines, TaskManagers, JobManager,
+   * brokers).
    *
    * @return one line per process saying how it ended
    */
   public List<String> stop(List<Proc> procs, Duration timeout) {
     List<String> lines = new ArrayList<>();
-    for (String role : List.of("trainer", "taskmanager", "jobmanager", "kafka")) {
+    for (String role : List.of("trainer", "pipeline", "taskmanager", "jobmanager", "kafka")) {
       List<Proc> group = procs.stream().filter(p -> p.role().equals(role)).toList();
       List<ProcessHandle> running = new ArrayList<>();
       for (Proc p : group) {

@@ -1,0 +1,165 @@
+package dev.millrace.e2e.faults;
+
+import dev.millrace.schemas.DeadLetter;
+import dev.millrace.schemas.ScoreRecord;
+import dev.millrace.schemas.Task;
+import dev.millrace.schemas.Topic;
+import dev.millrace.schemas.TopicRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * The independent checker: a {@code read_committed} consumer of the scores and dead-letter topics
+ * that runs for the whole scenario, across every fault, in the test JVM. It decodes the records
+ * with the schemas' serdes (the topic contract), never with the job's classes, and keeps: how many
+ * scores each event id got, when each score became visible to it, and every dead letter's source
+ * partition, offset and reason code.
+ */
+final class OutputChecker implements AutoCloseable {
+
+  /** A score as the checker saw it: the event, when it was scored, when it became visible. */
+  record Seen(String eventId, long scoredAtMillis, long visibleAtMillis) {}
+
+  /** A dead letter: where its record came from, and why it was rejected. */
+  record Letter(String sourceTopic, int partition, long offset, String reasonCode) {}
+
+  private final Topic<String, ScoreRecord> scores;
+  private final Topic<byte[], DeadLetter> dlq;
+  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final Map<String, Integer> perId = new ConcurrentHashMap<>();
+  private final List<Seen> seen = new CopyOnWriteArrayList<>();
+  private final List<Letter> letters = new CopyOnWriteArrayList<>();
+  private final AtomicLong lastRecordAt = new AtomicLong(System.currentTimeMillis());
+  private final AtomicReference<Throwable> error = new AtomicReference<>();
+  private final Thread thread;
+  private volatile boolean stopped;
+
+  OutputChecker(String bootstrapServers, TopicRegistry topics) {
+    this.scores = topics.scores(Task.FRAUD);
+    this.dlq = topics.dlq(Task.FRAUD);
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.CLIENT_ID_CONFIG, "fault-suite-checker");
+    this.consumer =
+        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    List<TopicPartition> partitions = new ArrayList<>();
+    for (String topic : List.of(scores.name(), dlq.name())) {
+      consumer
+          .partitionsFor(topic, Duration.ofSeconds(60))
+          .forEach(i -> partitions.add(new TopicPartition(i.topic(), i.partition())));
+    }
+    consumer.assign(partitions);
+    consumer.seekToBeginning(partitions);
+    this.thread = new Thread(this::run, "fault-suite-checker");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  private void run() {
+    try {
+      while (!stopped) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          long now = System.currentTimeMillis();
+          lastRecordAt.set(now);
+          if (r.topic().equals(scores.name())) {
+            ScoreRecord s = scores.valueSerde().deserializer().deserialize(r.topic(), r.value());
+            String id = s.getEventId();
+            perId.merge(id, 1, Integer::sum);
+            seen.add(new Seen(id, s.getScoringTime().toEpochMilli(), now));
+          } else {
+            DeadLetter d = dlq.valueSerde().deserializer().deserialize(r.topic(), r.value());
+            letters.add(
+                new Letter(
+                    d.getSourceTopic(),
+                    d.getSourcePartition() == null ? -1 : d.getSourcePartition(),
+                    d.getSourceOffset() == null ? -1 : d.getSourceOffset(),
+                    d.getReasonCode()));
+          }
+        }
+      }
+    } catch (org.apache.kafka.common.errors.WakeupException e) {
+      // closing
+    } catch (Throwable t) {
+      error.set(t);
+    } finally {
+      consumer.close(Duration.ofSeconds(5));
+    }
+  }
+
+  private void requireRunning() {
+    Throwable t = error.get();
+    if (t != null) {
+      throw new IllegalStateException("the checker's consumer failed: " + t, t);
+    }
+  }
+
+  /** Scores per event id so far. */
+  Map<String, Integer> perId() {
+    requireRunning();
+    return perId;
+  }
+
+  List<Letter> letters() {
+    requireRunning();
+    return letters;
+  }
+
+  /**
+   * When the first score computed after {@code fault} became visible to this read_committed reader:
+   * the end of the outage as a consumer of the scores sees it; null when none yet.
+   */
+  Instant firstVisibleScoredAfter(Instant fault) {
+    requireRunning();
+    long t = fault.toEpochMilli();
+    return seen.stream()
+        .filter(s -> s.scoredAtMillis() > t)
+        .mapToLong(Seen::visibleAtMillis)
+        .min()
+        .stream()
+        .mapToObj(Instant::ofEpochMilli)
+        .findFirst()
+        .orElse(null);
+  }
+
+  /** Waits until {@code condition} holds; false after {@code timeout}. */
+  boolean await(java.util.function.BooleanSupplier condition, Duration timeout)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      requireRunning();
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      Thread.sleep(200);
+    }
+    return true;
+  }
+
+  /** Milliseconds since the last record arrived. */
+  long quietMillis() {
+    return System.currentTimeMillis() - lastRecordAt.get();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    stopped = true;
+    consumer.wakeup();
+    thread.join(10_000);
+  }
+}
