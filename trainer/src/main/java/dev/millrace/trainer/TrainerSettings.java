@@ -10,6 +10,7 @@ import dev.millrace.trainer.model.TrainSettings;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -34,6 +35,9 @@ import java.util.Objects;
  * @param historyDir folder of the JSON-lines training history
  * @param consumerGroup the service's own consumer group
  * @param device where models are trained and the champion is scored ({@code --device})
+ * @param kafkaProperties client properties merged into every Kafka client of the trainer
+ *     (consumers, producers, admin), e.g. SASL_SSL security from {@code --kafka-config}; its own
+ *     settings (bootstrap servers, group, isolation level) win
  */
 public record TrainerSettings(
     String bootstrapServers,
@@ -53,7 +57,8 @@ public record TrainerSettings(
     TrainSettings trainSettings,
     Path historyDir,
     String consumerGroup,
-    DeviceChoice device) {
+    DeviceChoice device,
+    Map<String, String> kafkaProperties) {
 
   public static final long DEFAULT_RETRAIN_EVERY_EXAMPLES = 50_000;
   public static final Duration DEFAULT_RETRAIN_EVERY = Duration.ofMinutes(10);
@@ -75,6 +80,7 @@ public record TrainerSettings(
     Objects.requireNonNull(historyDir, "historyDir");
     Objects.requireNonNull(consumerGroup, "consumerGroup");
     Objects.requireNonNull(device, "device");
+    kafkaProperties = Map.copyOf(kafkaProperties);
     if (retrainEveryExamples < 1) {
       throw new IllegalArgumentException("retrain-every-examples must be >= 1");
     }
@@ -129,7 +135,8 @@ public record TrainerSettings(
         TrainSettings.defaults(),
         defaultHistoryDir(modelStore),
         "millrace-trainer-" + TopicRegistry.taskName(task),
-        DeviceChoice.AUTO);
+        DeviceChoice.AUTO,
+        Map.of());
   }
 
   /** {@code <store>/history} for a {@code file:} store, else {@code .millrace/history}. */
@@ -159,7 +166,8 @@ public record TrainerSettings(
         trainSettings,
         historyDir,
         consumerGroup,
-        device);
+        device,
+        kafkaProperties);
   }
 
   public TrainerSettings withWindow(int rows, double evalFraction, int minTrainRows) {
@@ -181,7 +189,8 @@ public record TrainerSettings(
         trainSettings,
         historyDir,
         consumerGroup,
-        device);
+        device,
+        kafkaProperties);
   }
 
   public TrainerSettings withPromotion(PromotionMetric metric, double margin, int k) {
@@ -203,7 +212,8 @@ public record TrainerSettings(
         trainSettings,
         historyDir,
         consumerGroup,
-        device);
+        device,
+        kafkaProperties);
   }
 
   public TrainerSettings withEvaluation(EvalSettings e) {
@@ -225,7 +235,8 @@ public record TrainerSettings(
         trainSettings,
         historyDir,
         consumerGroup,
-        device);
+        device,
+        kafkaProperties);
   }
 
   public TrainerSettings withTrainSettings(TrainSettings settings) {
@@ -247,7 +258,8 @@ public record TrainerSettings(
         settings,
         historyDir,
         consumerGroup,
-        device);
+        device,
+        kafkaProperties);
   }
 
   public TrainerSettings withHistoryDir(Path dir) {
@@ -269,7 +281,32 @@ public record TrainerSettings(
         trainSettings,
         dir,
         consumerGroup,
-        device);
+        device,
+        kafkaProperties);
+  }
+
+  /** These settings with these Kafka client properties (e.g. a {@code --kafka-config} file). */
+  public TrainerSettings withKafkaProperties(Map<String, String> properties) {
+    return new TrainerSettings(
+        bootstrapServers,
+        topics,
+        task,
+        featureSchema,
+        modelStore,
+        retrainEveryExamples,
+        retrainEvery,
+        windowRows,
+        evalFraction,
+        minTrainRows,
+        promotionMetric,
+        promotionMargin,
+        cardPrecisionK,
+        evaluation,
+        trainSettings,
+        historyDir,
+        consumerGroup,
+        device,
+        properties);
   }
 
   public String taskName() {
@@ -296,6 +333,7 @@ public record TrainerSettings(
         trainSettings,
         historyDir,
         consumerGroup,
-        newDevice);
+        newDevice,
+        kafkaProperties);
   }
 }

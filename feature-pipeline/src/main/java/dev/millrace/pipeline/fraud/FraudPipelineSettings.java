@@ -9,6 +9,7 @@ import dev.millrace.schemas.TopicRegistry;
 import dev.millrace.scorer.DeviceChoice;
 import dev.millrace.scorer.flink.ScoringSettings;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -70,6 +71,8 @@ import java.util.Objects;
  *     job fails instead of restarting again; restarts back off exponentially
  * @param restartMaxDelay the longest back-off between two restarts
  * @param device where the scoring operator runs models ({@code --device auto|cpu|gpu})
+ * @param kafkaProperties client properties merged into every Kafka source and sink of the job (e.g.
+ *     SASL_SSL security from {@code --kafka-config}); the job's own settings win
  */
 public record FraudPipelineSettings(
     TopicRegistry topics,
@@ -97,7 +100,8 @@ public record FraudPipelineSettings(
     Duration minPauseBetweenCheckpoints,
     int restartAttempts,
     Duration restartMaxDelay,
-    DeviceChoice device) {
+    DeviceChoice device,
+    Map<String, String> kafkaProperties) {
 
   /** The broker's default {@code transaction.max.timeout.ms}. */
   public static final Duration MAX_TRANSACTION_TIMEOUT = Duration.ofMinutes(15);
@@ -107,6 +111,7 @@ public record FraudPipelineSettings(
 
   public FraudPipelineSettings {
     Objects.requireNonNull(topics, "topics");
+    kafkaProperties = Map.copyOf(kafkaProperties);
     Objects.requireNonNull(consumerGroupId, "consumerGroupId");
     Objects.requireNonNull(transactionalIdPrefix, "transactionalIdPrefix");
     positive(checkpointInterval, "checkpointInterval");
@@ -202,6 +207,7 @@ public record FraudPipelineSettings(
     b.restartAttempts = restartAttempts;
     b.restartMaxDelay = restartMaxDelay;
     b.device = device;
+    b.kafkaProperties = kafkaProperties;
     return b;
   }
 
@@ -247,6 +253,7 @@ public record FraudPipelineSettings(
     private int restartAttempts = 8;
     private Duration restartMaxDelay = Duration.ofSeconds(30);
     private DeviceChoice device = DeviceChoice.AUTO;
+    private Map<String, String> kafkaProperties = Map.of();
 
     private Builder(String bootstrapServers) {
       this.bootstrapServers = bootstrapServers;
@@ -385,6 +392,11 @@ public record FraudPipelineSettings(
       return this;
     }
 
+    public Builder kafkaProperties(Map<String, String> v) {
+      kafkaProperties = v;
+      return this;
+    }
+
     public FraudPipelineSettings build() {
       return new FraudPipelineSettings(
           topics,
@@ -412,7 +424,8 @@ public record FraudPipelineSettings(
           minPauseBetweenCheckpoints,
           restartAttempts,
           restartMaxDelay,
-          device);
+          device,
+          kafkaProperties);
     }
   }
 }

@@ -21,7 +21,15 @@ final class PublishRun {
    * missing; a broker that cannot be reached is a user error.
    */
   static void ensureTopics(String bootstrapServers, TopicRegistry topics) {
-    try (TopicAdmin admin = new TopicAdmin(bootstrapServers)) {
+    ensureTopics(bootstrapServers, java.util.Map.of(), topics);
+  }
+
+  /** As above, with {@code --kafka-config} client properties. */
+  static void ensureTopics(
+      String bootstrapServers,
+      java.util.Map<String, String> kafkaProperties,
+      TopicRegistry topics) {
+    try (TopicAdmin admin = new TopicAdmin(bootstrapServers, kafkaProperties)) {
       admin.ensure(topics.forTask(Task.FRAUD));
       admin.ensure(List.of(topics.control()));
     } catch (IllegalStateException e) {

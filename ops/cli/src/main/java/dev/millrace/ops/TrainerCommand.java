@@ -176,7 +176,8 @@ public final class TrainerCommand implements Callable<Integer> {
                 cluster.bootstrapServers, cluster.registry(), t, schema, store))
         .withRetrain(retrainEveryExamples, retrainEvery)
         .withHistoryDir(historyDir != null ? historyDir : TrainerSettings.defaultHistoryDir(store))
-        .withDevice(device.device);
+        .withDevice(device.device)
+        .withKafkaProperties(cluster.kafkaProperties());
   }
 
   private FeatureSchema featureSchema(Task t) {
