@@ -29,7 +29,8 @@ import org.apache.kafka.common.resource.ResourceType;
  *   <caption>Who may do what</caption>
  *   <tr><th>principal</th><th>reads</th><th>writes</th><th>also</th></tr>
  *   <tr><td>{@code User:job} (the Flink job)</td><td>{@code T.events}, {@code T.labels}, {@code
- *       millrace.models}</td><td>{@code T.scores}, {@code T.training}, {@code T.quality}, {@code
+ *       millrace.models}, and what it writes (its exactly-once sink calls DescribeProducers on its
+ *       output partitions, which needs READ)</td><td>{@code T.scores}, {@code T.training}, {@code T.quality}, {@code
  *       T.dlq}, {@code millrace.control}</td><td>its consumer groups and transactional ids (by
  *       prefix)</td></tr>
  *   <tr><td>{@code User:trainer}</td><td>{@code T.training}, {@code millrace.control}, {@code
@@ -83,14 +84,18 @@ public final class MillraceAcls {
     List<AclBinding> acls = new ArrayList<>();
     for (Task task : tasks) {
       allow(acls, JOB, AclOperation.READ, topics.events(task), topics.labels(task));
-      allow(
-          acls,
-          JOB,
-          AclOperation.WRITE,
-          topics.scores(task),
-          topics.training(task),
-          topics.quality(task),
-          topics.dlq(task));
+      for (AclOperation op : List.of(AclOperation.WRITE, AclOperation.READ)) {
+        // READ too: Flink's exactly-once sink asks DescribeProducers of its output partitions at
+        // start (to abort lingering transactions), which needs READ on the topic.
+        allow(
+            acls,
+            JOB,
+            op,
+            topics.scores(task),
+            topics.training(task),
+            topics.quality(task),
+            topics.dlq(task));
+      }
 
       allow(acls, TRAINER, AclOperation.READ, topics.training(task));
       allow(acls, TRAINER, AclOperation.WRITE, topics.dlq(task));
@@ -106,6 +111,7 @@ public final class MillraceAcls {
     }
     allow(acls, JOB, AclOperation.READ, topics.models());
     allow(acls, JOB, AclOperation.WRITE, topics.control());
+    allow(acls, JOB, AclOperation.READ, topics.control());
     prefixed(acls, JOB, ResourceType.GROUP, prefixes.jobGroups(), AclOperation.READ);
     prefixed(
         acls,
