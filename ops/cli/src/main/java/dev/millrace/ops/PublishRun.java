@@ -33,6 +33,16 @@ final class PublishRun {
       admin.ensure(topics.forTask(Task.FRAUD));
       admin.ensure(List.of(topics.control()));
     } catch (IllegalStateException e) {
+      if (e.getCause() instanceof java.util.concurrent.ExecutionException x
+          && x.getCause() instanceof org.apache.kafka.common.errors.AuthorizationException) {
+        throw new UserError(
+            "Kafka at "
+                + bootstrapServers
+                + " refused to create the topics ("
+                + x.getCause().getMessage()
+                + "): create them as an administrator, e.g. 'millrace broker --secure"
+                + " --create-topics fraud'");
+      }
       throw new UserError(
           "cannot reach Kafka at "
               + bootstrapServers
