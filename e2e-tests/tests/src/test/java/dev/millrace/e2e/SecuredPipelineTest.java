@@ -11,6 +11,7 @@ import dev.millrace.kafka.BrokerSettings;
 import dev.millrace.kafka.EmbeddedKafkaBroker;
 import dev.millrace.kafka.MillraceAcls;
 import dev.millrace.kafka.TopicAdmin;
+import dev.millrace.pipeline.fraud.FraudFeatures;
 import dev.millrace.pipeline.fraud.FraudPipelineSettings;
 import dev.millrace.pipeline.fraud.KafkaFraudJob;
 import dev.millrace.schemas.ModelAnnouncement;
@@ -21,6 +22,9 @@ import dev.millrace.schemas.TopicRegistry;
 import dev.millrace.scorer.model.ModelStore;
 import dev.millrace.testkit.FlinkTestCluster;
 import dev.millrace.trainer.ModelAnnouncements;
+import dev.millrace.trainer.TrainerService;
+import dev.millrace.trainer.TrainerSettings;
+import dev.millrace.trainer.TrainerStatus;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -120,6 +124,33 @@ class SecuredPipelineTest {
         assertThat(FraudE2e.scoresPerVersion(scores)).containsKey("fraud-secured-1");
       } finally {
         running.cancel().get();
+      }
+
+      // The trainer service as User:trainer: it creates/reads its topics, finds the champion on
+      // millrace.models and consumes fraud.training in its own group.
+      TrainerSettings trainerSettings =
+          TrainerSettings.defaults(
+                  bootstrap, topics, Task.FRAUD, FraudFeatures.SCHEMA, store.root())
+              .withTrainSettings(TestModels.FAST)
+              .withHistoryDir(dir.resolve("history"));
+      try (TrainerService service =
+          new TrainerService(trainerSettings.withKafkaProperties(trainer)).startThread()) {
+        assertThat(service.awaitStarted(WAIT)).isTrue();
+        assertThat(service.status().state()).isEqualTo(TrainerStatus.State.RUNNING);
+        assertThat(service.champion())
+            .map(ModelAnnouncement::getVersion)
+            .contains("fraud-secured-1");
+        Thread.sleep(3_000); // its consumer joins the group and polls
+        assertThat(service.status().state()).isEqualTo(TrainerStatus.State.RUNNING);
+      }
+      // The same service with the command line's file is refused (no group, no CREATE right).
+      try (TrainerService service =
+          new TrainerService(trainerSettings.withKafkaProperties(cli)).startThread()) {
+        assertThat(
+                FraudE2e.await(() -> service.status().state() == TrainerStatus.State.FAILED, WAIT))
+            .as("trainer as User:cli fails: %s", service.status())
+            .isTrue();
+        assertThat(service.status().lastError()).contains("Authorization");
       }
     }
   }
