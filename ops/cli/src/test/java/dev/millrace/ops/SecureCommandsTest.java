@@ -28,6 +28,7 @@ class SecureCommandsTest {
 
   private static BrokerCommand.LocalKafka kafka;
   private static BrokerSecurity security;
+  private static final StringWriter CONSOLE = new StringWriter();
 
   private final StringWriter out = new StringWriter();
   private final StringWriter err = new StringWriter();
@@ -35,7 +36,7 @@ class SecureCommandsTest {
   @BeforeAll
   static void startSecuredBroker() {
     security = BrokerSecurity.millrace(dir.resolve("kafka-security"));
-    PrintWriter console = new PrintWriter(new StringWriter(), true);
+    PrintWriter console = new PrintWriter(CONSOLE, true);
     kafka =
         BrokerCommand.LocalKafka.start(
             BrokerSettings.ephemeral(dir.resolve("kafka")).withSecurity(security), console);
@@ -65,6 +66,15 @@ class SecureCommandsTest {
 
   private static String config(String user) {
     return security.clientConfig(user).toString();
+  }
+
+  @Test
+  void theBrokerSaysWhereTheClientFilesAreAndHowManyAclsItMade() {
+    assertThat(CONSOLE.toString())
+        .contains("(SASL_SSL, SCRAM-SHA-512, ACLs)")
+        .contains("Client configuration of User:cli: --kafka-config " + config("cli"))
+        .contains("Client configuration of User:trainer: --kafka-config " + config("trainer"))
+        .contains("ACLs ready: 79 bindings for User:job, User:trainer, User:cli");
   }
 
   @Test
