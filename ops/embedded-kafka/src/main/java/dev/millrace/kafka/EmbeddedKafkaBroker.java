@@ -305,12 +305,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       // The credentials take effect once the broker has applied the metadata record; wait until
       // describe shows each one, so that a client right after start() can log in.
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (admin
-              .describeUserScramCredentials(List.copyOf(security.passwords().keySet()))
-              .all()
-              .get(10, TimeUnit.SECONDS)
-              .size()
-          < upserts.size()) {
+      while (!scramUsersVisible(admin, upserts.size())) {
         if (System.nanoTime() > deadline) {
           throw new BrokerStartException("SCRAM users did not appear within 30 s");
         }
@@ -322,6 +317,22 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     } catch (Exception e) {
       close();
       throw new BrokerStartException("cannot create the SCRAM users: " + e.getMessage(), e);
+    }
+  }
+
+  private boolean scramUsersVisible(Admin admin, int users) throws Exception {
+    try {
+      return admin
+              .describeUserScramCredentials(List.copyOf(security.passwords().keySet()))
+              .all()
+              .get(10, TimeUnit.SECONDS)
+              .size()
+          >= users;
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof org.apache.kafka.common.errors.ResourceNotFoundException) {
+        return false; // not applied yet
+      }
+      throw e;
     }
   }
 

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.acl.AclPermissionType;
 import org.apache.kafka.common.resource.PatternType;
@@ -129,10 +130,25 @@ public final class MillraceAcls {
     return acls;
   }
 
-  /** Creates the bindings on the cluster (creating an existing binding is a no-op). */
+  /**
+   * Creates the bindings on the cluster (creating an existing binding is a no-op) and waits until
+   * the broker answers with all of them: the controller commits them first and the broker's
+   * authorizer applies them a moment later, and a client let in before that would be refused.
+   */
   public static void apply(Admin admin, Collection<AclBinding> acls) {
     try {
       admin.createAcls(acls).all().get(30, TimeUnit.SECONDS);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!admin
+          .describeAcls(AclBindingFilter.ANY)
+          .values()
+          .get(30, TimeUnit.SECONDS)
+          .containsAll(acls)) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("the broker did not show the new ACLs within 30 s");
+        }
+        Thread.sleep(50);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while creating ACLs", e);
