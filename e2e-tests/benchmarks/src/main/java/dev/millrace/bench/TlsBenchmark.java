@@ -110,7 +110,8 @@ public final class TlsBenchmark implements Callable<Integer> {
               MillraceAcls.bindings(
                   topics,
                   List.of(Task.FRAUD),
-                  new MillraceAcls.Prefixes("bench-job", "bench-job", "bench-trainer")));
+                  new MillraceAcls.Prefixes(
+                      "bench-job", "bench-job", "bench-trainer", "bench-validator")));
         }
       }
       Map<String, Object> client =

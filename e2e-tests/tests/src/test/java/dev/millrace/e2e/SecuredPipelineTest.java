@@ -77,7 +77,8 @@ class SecuredPipelineTest {
                 new MillraceAcls.Prefixes(
                     defaults.consumerGroupId(),
                     defaults.transactionalIdPrefix(),
-                    "millrace-trainer-")));
+                    "millrace-trainer-",
+                    "millrace-fraud-validator")));
       }
       Map<String, String> job = broker.clientProperties(MillraceAcls.JOB);
       Map<String, String> trainer = broker.clientProperties(MillraceAcls.TRAINER);

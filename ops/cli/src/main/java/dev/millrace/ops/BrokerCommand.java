@@ -134,7 +134,10 @@ public final class BrokerCommand implements Callable<Integer> {
   static MillraceAcls.Prefixes aclPrefixes() {
     FraudPipelineSettings job = FraudPipelineSettings.builder("unused").build();
     return new MillraceAcls.Prefixes(
-        job.consumerGroupId(), job.transactionalIdPrefix(), TRAINER_GROUP_PREFIX);
+        job.consumerGroupId(),
+        job.transactionalIdPrefix(),
+        TRAINER_GROUP_PREFIX,
+        dev.millrace.ingest.fraud.FraudValidatorApp.Settings.defaults("unused").applicationId());
   }
 
   /** {@code TrainerSettings.defaults}' group is this plus the task name. */
@@ -200,8 +203,13 @@ public final class BrokerCommand implements Callable<Integer> {
             MillraceAcls.bindings(TopicRegistry.standard(), tasks, aclPrefixes());
         MillraceAcls.apply(admin.admin(), acls);
         out.printf(
-            "ACLs ready: %d bindings for User:%s, User:%s, User:%s (%s)%n",
-            acls.size(), MillraceAcls.JOB, MillraceAcls.TRAINER, MillraceAcls.CLI, describe(tasks));
+            "ACLs ready: %d bindings for User:%s, User:%s, User:%s, User:%s (%s)%n",
+            acls.size(),
+            MillraceAcls.JOB,
+            MillraceAcls.TRAINER,
+            MillraceAcls.CLI,
+            MillraceAcls.VALIDATOR,
+            describe(tasks));
         out.flush();
       }
     }

@@ -74,7 +74,7 @@ class SecureCommandsTest {
         .contains("(SASL_SSL, SCRAM-SHA-512, ACLs)")
         .contains("Client configuration of User:cli: --kafka-config " + config("cli"))
         .contains("Client configuration of User:trainer: --kafka-config " + config("trainer"))
-        .contains("ACLs ready: 79 bindings for User:job, User:trainer, User:cli");
+        .contains("ACLs ready: 90 bindings for User:job, User:trainer, User:cli, User:validator");
   }
 
   @Test
@@ -153,6 +153,7 @@ class SecureCommandsTest {
     MillraceAcls.Prefixes p = BrokerCommand.aclPrefixes();
     assertThat(p.jobGroups()).isEqualTo("millrace-fraud-pipeline");
     assertThat(p.jobTransactionalIds()).isEqualTo("millrace-fraud");
+    assertThat(p.validatorApplicationId()).isEqualTo("millrace-fraud-validator");
     assertThat(
             dev.millrace.trainer.TrainerSettings.defaults(
                     "x",

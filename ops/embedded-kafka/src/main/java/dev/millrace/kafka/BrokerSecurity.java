@@ -71,7 +71,7 @@ public record BrokerSecurity(Path dir, List<String> users) {
     }
   }
 
-  /** The users of {@link MillraceAcls}: {@code job}, {@code trainer} and {@code cli}. */
+  /** The users of {@link MillraceAcls}: {@code job}, {@code trainer}, {@code cli}, {@code validator}. */
   public static BrokerSecurity millrace(Path dir) {
     return new BrokerSecurity(dir, MillraceAcls.USERS);
   }

@@ -21,7 +21,7 @@ import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourceType;
 
 /**
- * The least privileges of Millrace's three principals, as Kafka ACLs for a broker that denies
+ * The least privileges of Millrace's four principals, as Kafka ACLs for a broker that denies
  * whatever no ACL allows ({@code allow.everyone.if.no.acl.found=false}). Topic names come from the
  * {@link TopicRegistry} (so a namespace applies); every binding is a literal topic or a prefixed
  * group / transactional id.
@@ -38,6 +38,9 @@ import org.apache.kafka.common.resource.ResourceType;
  *       millrace.models}</td><td>{@code millrace.models} (the only writer), {@code T.dlq}</td>
  *       <td>creates {@code millrace.models} and {@code millrace.control}; its consumer groups</td>
  *   </tr>
+ *   <tr><td>{@code User:validator} (Kafka Streams)</td><td>{@code T.raw}</td><td>{@code
+ *       T.events}, {@code T.dlq}</td><td>its application id as group and transactional-id
+ *       prefix</td></tr>
  *   <tr><td>{@code User:cli} (replay, generate, dashboards)</td><td>every topic of the task,
  *       {@code millrace.models}, {@code millrace.control}</td><td>{@code T.raw}, {@code
  *       T.events}, {@code T.labels}</td><td></td></tr>
@@ -57,8 +60,11 @@ public final class MillraceAcls {
   /** The command line's principal name (publishers, dashboards). */
   public static final String CLI = "cli";
 
-  /** All three. */
-  public static final List<String> USERS = List.of(JOB, TRAINER, CLI);
+  /** The Kafka Streams validator's principal name ({@code fraud.raw} to {@code fraud.events}). */
+  public static final String VALIDATOR = "validator";
+
+  /** All four. */
+  public static final List<String> USERS = List.of(JOB, TRAINER, CLI, VALIDATOR);
 
   /**
    * The id prefixes the principals use.
@@ -68,12 +74,19 @@ public final class MillraceAcls {
    * @param jobTransactionalIds prefix of the job's transactional ids ({@code
    *     FraudPipelineSettings.transactionalIdPrefix()})
    * @param trainerGroups prefix of the trainer's consumer groups ({@code millrace-trainer-})
+   * @param validatorApplicationId the validator's Kafka Streams application id (its consumer group
+   *     and the prefix of its transactional ids)
    */
-  public record Prefixes(String jobGroups, String jobTransactionalIds, String trainerGroups) {
+  public record Prefixes(
+      String jobGroups,
+      String jobTransactionalIds,
+      String trainerGroups,
+      String validatorApplicationId) {
     public Prefixes {
       Objects.requireNonNull(jobGroups, "jobGroups");
       Objects.requireNonNull(jobTransactionalIds, "jobTransactionalIds");
       Objects.requireNonNull(trainerGroups, "trainerGroups");
+      Objects.requireNonNull(validatorApplicationId, "validatorApplicationId");
     }
   }
 
@@ -109,6 +122,9 @@ public final class MillraceAcls {
           topics.raw(task),
           topics.events(task),
           topics.labels(task));
+
+      allow(acls, VALIDATOR, AclOperation.READ, topics.raw(task));
+      allow(acls, VALIDATOR, AclOperation.WRITE, topics.events(task), topics.dlq(task));
     }
     allow(acls, JOB, AclOperation.READ, topics.models());
     allow(acls, JOB, AclOperation.WRITE, topics.control());
@@ -127,6 +143,15 @@ public final class MillraceAcls {
     prefixed(acls, TRAINER, ResourceType.GROUP, prefixes.trainerGroups(), AclOperation.READ);
 
     allow(acls, CLI, AclOperation.READ, topics.models(), topics.control());
+
+    prefixed(
+        acls, VALIDATOR, ResourceType.GROUP, prefixes.validatorApplicationId(), AclOperation.READ);
+    prefixed(
+        acls,
+        VALIDATOR,
+        ResourceType.TRANSACTIONAL_ID,
+        prefixes.validatorApplicationId(),
+        AclOperation.WRITE);
     return acls;
   }
 

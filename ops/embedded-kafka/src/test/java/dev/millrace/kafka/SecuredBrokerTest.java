@@ -41,7 +41,8 @@ class SecuredBrokerTest {
 
   private static final TopicRegistry TOPICS = TopicRegistry.standard();
   private static final MillraceAcls.Prefixes PREFIXES =
-      new MillraceAcls.Prefixes("millrace-fraud-pipeline", "millrace-fraud", "millrace-trainer-");
+      new MillraceAcls.Prefixes(
+          "millrace-fraud-pipeline", "millrace-fraud", "millrace-trainer-", "millrace-fraud-validator");
   private static EmbeddedKafkaBroker broker;
 
   @BeforeAll
