@@ -71,7 +71,10 @@ public record BrokerSecurity(Path dir, List<String> users) {
     }
   }
 
-  /** The users of {@link MillraceAcls}: {@code job}, {@code trainer}, {@code cli}, {@code validator}. */
+  /**
+   * The users of {@link MillraceAcls}: {@code job}, {@code trainer}, {@code cli}, {@code
+   * validator}.
+   */
   public static BrokerSecurity millrace(Path dir) {
     return new BrokerSecurity(dir, MillraceAcls.USERS);
   }

@@ -42,7 +42,10 @@ class SecuredBrokerTest {
   private static final TopicRegistry TOPICS = TopicRegistry.standard();
   private static final MillraceAcls.Prefixes PREFIXES =
       new MillraceAcls.Prefixes(
-          "millrace-fraud-pipeline", "millrace-fraud", "millrace-trainer-", "millrace-fraud-validator");
+          "millrace-fraud-pipeline",
+          "millrace-fraud",
+          "millrace-trainer-",
+          "millrace-fraud-validator");
   private static EmbeddedKafkaBroker broker;
 
   @BeforeAll
