@@ -60,9 +60,9 @@ public final class BrokerCommand implements Callable<Integer> {
       names = "--secure",
       description =
           "Serve clients on SASL_SSL only (self-signed TLS certificate, SCRAM-SHA-512 users job,"
-              + " trainer, cli and validator), with the KRaft StandardAuthorizer and Millrace's ACLs: no ACL,"
-              + " no access; only the trainer may write millrace.models. Writes one Kafka client"
-              + " file per user for --kafka-config.")
+              + " trainer, cli and validator), with the KRaft StandardAuthorizer and Millrace's"
+              + " ACLs: no ACL, no access; only the trainer may write millrace.models. Writes one"
+              + " Kafka client file per user for --kafka-config.")
   boolean secure;
 
   @Option(
