@@ -141,7 +141,30 @@ class SecuredPipelineTest {
         assertThat(service.champion())
             .map(ModelAnnouncement::getVersion)
             .contains("fraud-secured-1");
-        Thread.sleep(3_000); // its consumer joins the group and polls
+        // Its training consumer logged in and joined its group (seen by the broker's super user).
+        try (TopicAdmin admin = new TopicAdmin(bootstrap, broker.adminClientProperties())) {
+          String group = trainerSettings.consumerGroup();
+          assertThat(
+                  FraudE2e.await(
+                      () -> {
+                        try {
+                          return admin
+                                  .admin()
+                                  .describeConsumerGroups(List.of(group))
+                                  .all()
+                                  .get()
+                                  .get(group)
+                                  .members()
+                                  .size()
+                              == 1;
+                        } catch (Exception e) {
+                          return false;
+                        }
+                      },
+                      WAIT))
+              .as("the trainer's consumer is a member of %s", group)
+              .isTrue();
+        }
         assertThat(service.status().state()).isEqualTo(TrainerStatus.State.RUNNING);
       }
       // The same service with the command line's file is refused (no group, no CREATE right).
