@@ -28,6 +28,7 @@ public final class ControlRequests implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ControlRequests.class);
 
   private final String bootstrapServers;
+  private final Map<String, String> kafkaProperties;
   private final Topic<String, RetrainRequest> topic;
   private final Task task;
   private final AvroSerde<RetrainRequest> serde = AvroSerde.of(RetrainRequest.class);
@@ -35,7 +36,17 @@ public final class ControlRequests implements AutoCloseable {
   private long skipped;
 
   public ControlRequests(String bootstrapServers, Topic<String, RetrainRequest> topic, Task task) {
+    this(bootstrapServers, Map.of(), topic, task);
+  }
+
+  /** With client properties merged into its consumer and admin client (e.g. SASL_SSL). */
+  public ControlRequests(
+      String bootstrapServers,
+      Map<String, String> kafkaProperties,
+      Topic<String, RetrainRequest> topic,
+      Task task) {
     this.bootstrapServers = bootstrapServers;
+    this.kafkaProperties = Map.copyOf(kafkaProperties);
     this.topic = topic;
     this.task = task;
   }
@@ -47,6 +58,7 @@ public final class ControlRequests implements AutoCloseable {
   public void start(Duration timeout) {
     ensureTopic(timeout);
     Properties p = new Properties();
+    p.putAll(kafkaProperties);
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -93,7 +105,7 @@ public final class ControlRequests implements AutoCloseable {
   }
 
   private void ensureTopic(Duration timeout) {
-    TopicCreation.ensure(bootstrapServers, topic, timeout);
+    TopicCreation.ensure(bootstrapServers, kafkaProperties, topic, timeout);
   }
 
   @Override

@@ -35,11 +35,22 @@ public final class ModelAnnouncements implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ModelAnnouncements.class);
 
   private final String bootstrapServers;
+  private final Map<String, String> kafkaProperties;
   private final Topic<String, ModelAnnouncement> topic;
   private KafkaProducer<String, ModelAnnouncement> producer;
 
   public ModelAnnouncements(String bootstrapServers, TopicRegistry topics) {
+    this(bootstrapServers, Map.of(), topics);
+  }
+
+  /**
+   * @param kafkaProperties client properties merged into its consumer, producer and admin client
+   *     (e.g. SASL_SSL security)
+   */
+  public ModelAnnouncements(
+      String bootstrapServers, Map<String, String> kafkaProperties, TopicRegistry topics) {
     this.bootstrapServers = bootstrapServers;
+    this.kafkaProperties = Map.copyOf(kafkaProperties);
     this.topic = topics.models();
   }
 
@@ -51,7 +62,7 @@ public final class ModelAnnouncements implements AutoCloseable {
    * Creates the compacted models topic when it does not exist yet (so it is never auto-created).
    */
   public void ensureTopic(Duration timeout) {
-    TopicCreation.ensure(bootstrapServers, topic, timeout);
+    TopicCreation.ensure(bootstrapServers, kafkaProperties, topic, timeout);
   }
 
   /**
@@ -60,6 +71,7 @@ public final class ModelAnnouncements implements AutoCloseable {
    */
   public Optional<ModelAnnouncement> currentChampion(Task task, Duration timeout) {
     Properties p = new Properties();
+    p.putAll(kafkaProperties);
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -117,6 +129,7 @@ public final class ModelAnnouncements implements AutoCloseable {
   public synchronized void announce(ModelAnnouncement announcement, Duration timeout) {
     if (producer == null) {
       Properties p = new Properties();
+      p.putAll(kafkaProperties);
       p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
       p.put(ProducerConfig.ACKS_CONFIG, "all");
       p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);

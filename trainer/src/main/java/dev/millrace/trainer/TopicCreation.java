@@ -3,6 +3,7 @@ package dev.millrace.trainer;
 import dev.millrace.schemas.Topic;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -26,7 +27,16 @@ final class TopicCreation {
   private TopicCreation() {}
 
   static void ensure(String bootstrapServers, Topic<?, ?> topic, Duration timeout) {
+    ensure(bootstrapServers, Map.of(), topic, timeout);
+  }
+
+  static void ensure(
+      String bootstrapServers,
+      Map<String, String> kafkaProperties,
+      Topic<?, ?> topic,
+      Duration timeout) {
     Properties p = new Properties();
+    p.putAll(kafkaProperties);
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     try (Admin admin = Admin.create(p)) {
       NewTopic t =

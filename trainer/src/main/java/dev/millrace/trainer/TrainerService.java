@@ -114,7 +114,9 @@ public final class TrainerService implements Runnable, AutoCloseable {
     this.policy =
         new RetrainPolicy(settings.retrainEveryExamples(), settings.retrainEvery(), clock);
     this.history = TrainingHistory.inDirectory(settings.historyDir(), settings.task());
-    this.announcements = new ModelAnnouncements(settings.bootstrapServers(), settings.topics());
+    this.announcements =
+        new ModelAnnouncements(
+            settings.bootstrapServers(), settings.kafkaProperties(), settings.topics());
     this.clock = clock;
     this.retrainRun =
         new RetrainRun(
@@ -126,7 +128,10 @@ public final class TrainerService implements Runnable, AutoCloseable {
     this.fingerprint = settings.featureSchema().fingerprint();
     this.control =
         new ControlRequests(
-            settings.bootstrapServers(), settings.topics().control(), settings.task());
+            settings.bootstrapServers(),
+            settings.kafkaProperties(),
+            settings.topics().control(),
+            settings.task());
     this.trainingThread =
         Executors.newSingleThreadExecutor(
             r -> {
@@ -269,6 +274,7 @@ public final class TrainerService implements Runnable, AutoCloseable {
 
   private void consume() {
     Properties p = new Properties();
+    p.putAll(settings.kafkaProperties());
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
     p.put(ConsumerConfig.GROUP_ID_CONFIG, settings.consumerGroup());
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -403,6 +409,7 @@ public final class TrainerService implements Runnable, AutoCloseable {
       Topic<byte[], DeadLetter> dlq = settings.topics().dlq(settings.task());
       if (dlqProducer == null) {
         Properties p = new Properties();
+        p.putAll(settings.kafkaProperties());
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "millrace-trainer-dlq-" + settings.taskName());

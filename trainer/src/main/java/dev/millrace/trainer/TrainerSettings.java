@@ -11,6 +11,7 @@ import dev.millrace.trainer.model.TrainSettings;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -37,6 +38,9 @@ import java.util.Objects;
  * @param device where models are trained and the champion is scored ({@code --device})
  * @param signingKey the private key promoted bundles are signed with ({@code <bundle>.sig}, written
  *     before the announcement); null writes no signatures ({@code --signing-key})
+ * @param kafkaProperties client properties merged into every Kafka client of the trainer
+ *     (consumers, producers, admin), e.g. SASL_SSL security from {@code --kafka-config}; its own
+ *     settings (bootstrap servers, group, isolation level) win
  */
 public record TrainerSettings(
     String bootstrapServers,
@@ -57,7 +61,8 @@ public record TrainerSettings(
     Path historyDir,
     String consumerGroup,
     DeviceChoice device,
-    ModelSigning.Signer signingKey) {
+    ModelSigning.Signer signingKey,
+    Map<String, String> kafkaProperties) {
 
   public static final long DEFAULT_RETRAIN_EVERY_EXAMPLES = 50_000;
   public static final Duration DEFAULT_RETRAIN_EVERY = Duration.ofMinutes(10);
@@ -79,6 +84,7 @@ public record TrainerSettings(
     Objects.requireNonNull(historyDir, "historyDir");
     Objects.requireNonNull(consumerGroup, "consumerGroup");
     Objects.requireNonNull(device, "device");
+    kafkaProperties = Map.copyOf(kafkaProperties);
     if (retrainEveryExamples < 1) {
       throw new IllegalArgumentException("retrain-every-examples must be >= 1");
     }
@@ -134,7 +140,8 @@ public record TrainerSettings(
         defaultHistoryDir(modelStore),
         "millrace-trainer-" + TopicRegistry.taskName(task),
         DeviceChoice.AUTO,
-        null);
+        null,
+        Map.of());
   }
 
   /** {@code <store>/history} for a {@code file:} store, else {@code .millrace/history}. */
@@ -165,7 +172,8 @@ public record TrainerSettings(
         historyDir,
         consumerGroup,
         device,
-        signingKey);
+        signingKey,
+        kafkaProperties);
   }
 
   public TrainerSettings withWindow(int rows, double evalFraction, int minTrainRows) {
@@ -188,7 +196,8 @@ public record TrainerSettings(
         historyDir,
         consumerGroup,
         device,
-        signingKey);
+        signingKey,
+        kafkaProperties);
   }
 
   public TrainerSettings withPromotion(PromotionMetric metric, double margin, int k) {
@@ -211,7 +220,8 @@ public record TrainerSettings(
         historyDir,
         consumerGroup,
         device,
-        signingKey);
+        signingKey,
+        kafkaProperties);
   }
 
   public TrainerSettings withEvaluation(EvalSettings e) {
@@ -234,7 +244,8 @@ public record TrainerSettings(
         historyDir,
         consumerGroup,
         device,
-        signingKey);
+        signingKey,
+        kafkaProperties);
   }
 
   public TrainerSettings withTrainSettings(TrainSettings settings) {
@@ -257,7 +268,8 @@ public record TrainerSettings(
         historyDir,
         consumerGroup,
         device,
-        signingKey);
+        signingKey,
+        kafkaProperties);
   }
 
   public TrainerSettings withHistoryDir(Path dir) {
@@ -280,7 +292,33 @@ public record TrainerSettings(
         dir,
         consumerGroup,
         device,
-        signingKey);
+        signingKey,
+        kafkaProperties);
+  }
+
+  /** These settings with these Kafka client properties (e.g. a {@code --kafka-config} file). */
+  public TrainerSettings withKafkaProperties(Map<String, String> properties) {
+    return new TrainerSettings(
+        bootstrapServers,
+        topics,
+        task,
+        featureSchema,
+        modelStore,
+        retrainEveryExamples,
+        retrainEvery,
+        windowRows,
+        evalFraction,
+        minTrainRows,
+        promotionMetric,
+        promotionMargin,
+        cardPrecisionK,
+        evaluation,
+        trainSettings,
+        historyDir,
+        consumerGroup,
+        device,
+        signingKey,
+        properties);
   }
 
   public String taskName() {
@@ -308,7 +346,8 @@ public record TrainerSettings(
         historyDir,
         consumerGroup,
         device,
-        key);
+        key,
+        kafkaProperties);
   }
 
   /** These settings training on {@code device}. */
@@ -332,6 +371,7 @@ public record TrainerSettings(
         historyDir,
         consumerGroup,
         newDevice,
-        signingKey);
+        signingKey,
+        kafkaProperties);
   }
 }

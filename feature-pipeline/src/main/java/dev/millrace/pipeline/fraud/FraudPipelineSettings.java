@@ -10,6 +10,7 @@ import dev.millrace.scorer.DeviceChoice;
 import dev.millrace.scorer.flink.ScoringSettings;
 import dev.millrace.scorer.model.ModelSigning;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -74,6 +75,8 @@ import java.util.Objects;
  * @param modelVerifier the public key every model bundle must be signed with ({@code
  *     <bundle>.sig}); an unsigned or wrongly signed bundle is refused. Null: signatures are not
  *     checked ({@code --model-public-key})
+ * @param kafkaProperties client properties merged into every Kafka source and sink of the job (e.g.
+ *     SASL_SSL security from {@code --kafka-config}); the job's own settings win
  */
 public record FraudPipelineSettings(
     TopicRegistry topics,
@@ -102,7 +105,8 @@ public record FraudPipelineSettings(
     int restartAttempts,
     Duration restartMaxDelay,
     DeviceChoice device,
-    ModelSigning.Verifier modelVerifier) {
+    ModelSigning.Verifier modelVerifier,
+    Map<String, String> kafkaProperties) {
 
   /** The broker's default {@code transaction.max.timeout.ms}. */
   public static final Duration MAX_TRANSACTION_TIMEOUT = Duration.ofMinutes(15);
@@ -112,6 +116,7 @@ public record FraudPipelineSettings(
 
   public FraudPipelineSettings {
     Objects.requireNonNull(topics, "topics");
+    kafkaProperties = Map.copyOf(kafkaProperties);
     Objects.requireNonNull(consumerGroupId, "consumerGroupId");
     Objects.requireNonNull(transactionalIdPrefix, "transactionalIdPrefix");
     positive(checkpointInterval, "checkpointInterval");
@@ -208,6 +213,7 @@ public record FraudPipelineSettings(
     b.restartMaxDelay = restartMaxDelay;
     b.device = device;
     b.modelVerifier = modelVerifier;
+    b.kafkaProperties = kafkaProperties;
     return b;
   }
 
@@ -254,6 +260,7 @@ public record FraudPipelineSettings(
     private Duration restartMaxDelay = Duration.ofSeconds(30);
     private DeviceChoice device = DeviceChoice.AUTO;
     private ModelSigning.Verifier modelVerifier;
+    private Map<String, String> kafkaProperties = Map.of();
 
     private Builder(String bootstrapServers) {
       this.bootstrapServers = bootstrapServers;
@@ -398,6 +405,12 @@ public record FraudPipelineSettings(
       return this;
     }
 
+    /** Kafka client properties merged into every source and sink (e.g. SASL_SSL security). */
+    public Builder kafkaProperties(Map<String, String> v) {
+      kafkaProperties = v;
+      return this;
+    }
+
     public FraudPipelineSettings build() {
       return new FraudPipelineSettings(
           topics,
@@ -426,7 +439,8 @@ public record FraudPipelineSettings(
           restartAttempts,
           restartMaxDelay,
           device,
-          modelVerifier);
+          modelVerifier,
+          kafkaProperties);
     }
   }
 }

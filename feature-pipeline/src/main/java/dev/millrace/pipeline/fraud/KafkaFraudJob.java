@@ -19,6 +19,7 @@ import dev.millrace.scorer.ModelLoader;
 import dev.millrace.scorer.model.DjlModelLoader;
 import dev.millrace.scorer.model.ModelSigning;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.connector.source.Source;
@@ -232,7 +233,10 @@ public final class KafkaFraudJob {
    * {@code --device auto|cpu|gpu} (durations like {@code 10s}, {@code 5 min}, {@code 7d}), {@code
    * --model-public-key BASE64} (the one line between the {@code BEGIN} and {@code END} lines of the
    * PEM public key: only models signed with its private key are applied). Resume with {@code flink
-   * run -s <checkpoint-dir>/<job id>/chk-<n>}.
+   * run -s <checkpoint-dir>/<job id>/chk-<n>}. {@code --device auto|cpu|gpu}, {@code --kafka-config
+   * FILE} (Kafka client properties merged into every source and sink, e.g. {@code
+   * security.protocol=SASL_SSL}) (durations like {@code 10s}, {@code 5 min}, {@code 7d}). Resume
+   * with {@code flink run -s <checkpoint-dir>/<job id>/chk-<n>}.
    */
   public static FraudPipelineSettings settings(String[] args) {
     ParameterTool p = ParameterTool.fromArgs(args);
@@ -290,6 +294,7 @@ public final class KafkaFraudJob {
         .restartMaxDelay(duration(p, "restart-max-delay", d.restartMaxDelay()))
         .device(p.has("device") ? DeviceChoice.parse(p.get("device")) : d.device())
         .modelVerifier(modelVerifier(p.get("model-public-key")))
+        .kafkaProperties(p.has("kafka-config") ? loadKafkaConfig(p.get("kafka-config")) : Map.of())
         .build();
   }
 
@@ -330,6 +335,7 @@ public final class KafkaFraudJob {
       FraudPipelineSettings settings, String topic, String name, AvroParser<T> parser) {
     KafkaSourceBuilder<Either<T, DeadLetter>> builder =
         KafkaSource.<Either<T, DeadLetter>>builder()
+            .setProperties(kafkaProperties(settings))
             .setBootstrapServers(settings.bootstrapServers())
             .setTopics(topic)
             .setGroupId(settings.consumerGroupId() + "-" + name)
@@ -347,6 +353,7 @@ public final class KafkaFraudJob {
     // Compacted topic: always read it from the start to find the current champion.
     KafkaSourceBuilder<ModelAnnouncement> builder =
         KafkaSource.<ModelAnnouncement>builder()
+            .setProperties(kafkaProperties(settings))
             .setBootstrapServers(settings.bootstrapServers())
             .setTopics(settings.topics().models().name())
             .setGroupId(settings.consumerGroupId() + "-models")
@@ -359,9 +366,30 @@ public final class KafkaFraudJob {
     return builder.build();
   }
 
+  /** The settings' extra client properties (security), below what the job sets itself. */
+  private static Properties kafkaProperties(FraudPipelineSettings settings) {
+    Properties p = new Properties();
+    p.putAll(settings.kafkaProperties());
+    return p;
+  }
+
+  /** A Kafka client properties file ({@code --kafka-config}) as a map. */
+  static Map<String, String> loadKafkaConfig(String file) {
+    Properties p = new Properties();
+    try (java.io.InputStream in = java.nio.file.Files.newInputStream(java.nio.file.Path.of(file))) {
+      p.load(in);
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException(
+          "--kafka-config: cannot read " + file + ": " + e.getMessage(), e);
+    }
+    Map<String, String> m = new java.util.TreeMap<>();
+    p.stringPropertyNames().forEach(k -> m.put(k, p.getProperty(k)));
+    return m;
+  }
+
   static <T> KafkaSink<T> sink(
       FraudPipelineSettings settings, String name, KafkaRecordSerializationSchema<T> serializer) {
-    Properties producer = new Properties();
+    Properties producer = kafkaProperties(settings);
     boolean exactlyOnce = settings.deliveryGuarantee() == DeliveryGuarantee.EXACTLY_ONCE;
     if (exactlyOnce) {
       producer.setProperty(

@@ -59,6 +59,7 @@ public final class DeadLetterProductionExceptionHandler implements ProductionExc
 
   private String dlqTopic;
   private String bootstrapServers;
+  private final Map<String, String> security = new java.util.HashMap<>();
   private KafkaProducer<byte[], byte[]> producer;
 
   @Override
@@ -70,11 +71,24 @@ public final class DeadLetterProductionExceptionHandler implements ProductionExc
     dlqTopic = topic.toString();
     Object servers = configs.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
     bootstrapServers = servers == null ? null : servers.toString();
+    // The app's own security settings (SASL_SSL from --kafka-config) for the dead-letter producer.
+    configs.forEach(
+        (k, v) -> {
+          if (v != null
+              && (k.startsWith("security.") || k.startsWith("sasl.") || k.startsWith("ssl."))) {
+            security.put(
+                k,
+                v instanceof org.apache.kafka.common.config.types.Password pw
+                    ? pw.value()
+                    : v.toString());
+          }
+        });
   }
 
   private synchronized KafkaProducer<byte[], byte[]> producer() {
     if (producer == null) {
       Properties p = new Properties();
+      p.putAll(security);
       p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
       p.put(ProducerConfig.ACKS_CONFIG, "all");
       p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);

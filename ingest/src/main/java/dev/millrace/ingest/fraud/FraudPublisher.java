@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.Iterator;
+import java.util.Map;
 import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.Properties;
@@ -171,10 +172,20 @@ public final class FraudPublisher implements AutoCloseable {
   private long sequence;
 
   public FraudPublisher(TopicRegistry topics, Settings settings) {
+    this(topics, settings, Map.of());
+  }
+
+  /**
+   * A publisher whose producer also gets these client properties (e.g. SASL_SSL security from
+   * {@code --kafka-config}); the publisher's own producer settings win.
+   */
+  public FraudPublisher(
+      TopicRegistry topics, Settings settings, Map<String, String> kafkaProperties) {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.events = topics.fraudEvents();
     this.labels = topics.fraudLabels();
     Properties p = new Properties();
+    p.putAll(kafkaProperties);
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     p.put(ProducerConfig.ACKS_CONFIG, "all");

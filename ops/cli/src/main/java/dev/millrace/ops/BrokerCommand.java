@@ -1,7 +1,10 @@
 package dev.millrace.ops;
 
+import dev.millrace.kafka.BrokerSecurity;
 import dev.millrace.kafka.EmbeddedKafkaBroker;
+import dev.millrace.kafka.MillraceAcls;
 import dev.millrace.kafka.TopicAdmin;
+import dev.millrace.pipeline.fraud.FraudPipelineSettings;
 import dev.millrace.schemas.Task;
 import dev.millrace.schemas.TopicRegistry;
 import java.io.PrintWriter;
@@ -53,6 +56,23 @@ public final class BrokerCommand implements Callable<Integer> {
       description = "The cluster id every node of the --quorum is formatted with (base64 UUID).")
   String clusterId;
 
+  @Option(
+      names = "--secure",
+      description =
+          "Serve clients on SASL_SSL only (self-signed TLS certificate, SCRAM-SHA-512 users job,"
+              + " trainer, cli and validator), with the KRaft StandardAuthorizer and Millrace's"
+              + " ACLs: no ACL, no access; only the trainer may write millrace.models. Writes one"
+              + " Kafka client file per user for --kafka-config.")
+  boolean secure;
+
+  @Option(
+      names = "--security-dir",
+      paramLabel = "DIR",
+      description =
+          "With --secure: where the key material, passwords and client files live, kept across"
+              + " restarts (default: <data-dir>-security beside the data directory).")
+  java.nio.file.Path securityDir;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -77,9 +97,21 @@ public final class BrokerCommand implements Callable<Integer> {
         throw new UserError(e.getMessage());
       }
     }
+    if (secure) {
+      try {
+        settings = settings.withSecurity(BrokerSecurity.millrace(securityDir(settings)));
+      } catch (IllegalArgumentException e) {
+        throw new UserError(e.getMessage());
+      }
+    } else if (securityDir != null) {
+      throw new UserError("--security-dir needs --secure");
+    }
     try (LocalKafka kafka = LocalKafka.start(settings, out)) {
       if (!tasks.isEmpty()) {
         kafka.createTopics(tasks);
+      }
+      if (secure) {
+        kafka.grantAcls(List.of(Task.values()));
       }
       out.println("Press Ctrl-C to stop.");
       out.flush();
@@ -87,6 +119,29 @@ public final class BrokerCommand implements Callable<Integer> {
     }
     return 0;
   }
+
+  private java.nio.file.Path securityDir(dev.millrace.kafka.BrokerSettings settings) {
+    if (securityDir != null) {
+      return securityDir;
+    }
+    // Beside the data directory, not in it: Kafka takes every folder in its log dir for a
+    // partition.
+    java.nio.file.Path data = settings.dataDir().toAbsolutePath().normalize();
+    return data.resolveSibling(data.getFileName() + "-security");
+  }
+
+  /** The prefixes of the job's and trainer's group and transactional ids, from their defaults. */
+  static MillraceAcls.Prefixes aclPrefixes() {
+    FraudPipelineSettings job = FraudPipelineSettings.builder("unused").build();
+    return new MillraceAcls.Prefixes(
+        job.consumerGroupId(),
+        job.transactionalIdPrefix(),
+        TRAINER_GROUP_PREFIX,
+        dev.millrace.ingest.fraud.FraudValidatorApp.Settings.defaults("unused").applicationId());
+  }
+
+  /** {@code TrainerSettings.defaults}' group is this plus the task name. */
+  static final String TRAINER_GROUP_PREFIX = "millrace-trainer-";
 
   /** A started broker that stops on Ctrl-C (shutdown hook) or on close. */
   static final class LocalKafka implements AutoCloseable {
@@ -107,8 +162,18 @@ public final class BrokerCommand implements Callable<Integer> {
       long t0 = System.nanoTime();
       EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(settings);
       out.printf(
-          "Kafka broker listening on %s (started in %.1f s)%n",
-          broker.bootstrapServers(), (System.nanoTime() - t0) / 1e9);
+          "Kafka broker listening on %s%s (started in %.1f s)%n",
+          broker.bootstrapServers(),
+          broker.secured() ? " (SASL_SSL, SCRAM-SHA-512, ACLs)" : "",
+          (System.nanoTime() - t0) / 1e9);
+      if (broker.secured()) {
+        BrokerSecurity security = settings.security();
+        for (String user : security.users()) {
+          out.printf(
+              "Client configuration of User:%s: --kafka-config %s%n",
+              user, security.clientConfig(user));
+        }
+      }
       out.flush();
       return new LocalKafka(broker, out);
     }
@@ -119,7 +184,8 @@ public final class BrokerCommand implements Callable<Integer> {
 
     void createTopics(List<Task> tasks) {
       TopicRegistry registry = TopicRegistry.standard();
-      try (TopicAdmin admin = new TopicAdmin(broker.bootstrapServers())) {
+      try (TopicAdmin admin =
+          new TopicAdmin(broker.bootstrapServers(), broker.adminClientProperties())) {
         List<String> created = admin.ensure(registry.all(tasks));
         int total = registry.all(tasks).size();
         out.printf(
@@ -127,6 +193,30 @@ public final class BrokerCommand implements Callable<Integer> {
             created.size(), total - created.size(), describe(tasks));
         out.flush();
       }
+    }
+
+    /** Creates {@link MillraceAcls} for these tasks' topics (as the broker's super user). */
+    void grantAcls(List<Task> tasks) {
+      try (TopicAdmin admin =
+          new TopicAdmin(broker.bootstrapServers(), broker.adminClientProperties())) {
+        List<org.apache.kafka.common.acl.AclBinding> acls =
+            MillraceAcls.bindings(TopicRegistry.standard(), tasks, aclPrefixes());
+        MillraceAcls.apply(admin.admin(), acls);
+        out.printf(
+            "ACLs ready: %d bindings for User:%s, User:%s, User:%s, User:%s (%s)%n",
+            acls.size(),
+            MillraceAcls.JOB,
+            MillraceAcls.TRAINER,
+            MillraceAcls.CLI,
+            MillraceAcls.VALIDATOR,
+            describe(tasks));
+        out.flush();
+      }
+    }
+
+    /** Client properties of the broker's super user (empty unless secured). */
+    java.util.Map<String, String> adminClientProperties() {
+      return broker.adminClientProperties();
     }
 
     private static String describe(List<Task> tasks) {

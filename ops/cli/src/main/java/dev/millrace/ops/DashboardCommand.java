@@ -89,10 +89,25 @@ public final class DashboardCommand implements Callable<Integer> {
     /** Starts the dashboard; a port in use is a one-line {@link UserError}. */
     DashboardServer start(
         String bootstrapServers, dev.millrace.schemas.TopicRegistry topics, Path historyDir) {
+      return start(bootstrapServers, java.util.Map.of(), topics, historyDir);
+    }
+
+    /** As above, with {@code --kafka-config} client properties for its Kafka consumer. */
+    DashboardServer start(
+        String bootstrapServers,
+        java.util.Map<String, String> kafkaProperties,
+        dev.millrace.schemas.TopicRegistry topics,
+        Path historyDir) {
       try {
         return DashboardServer.start(
             new DashboardSettings(
-                bootstrapServers, topics, List.of(Task.values()), historyDir, host, port));
+                bootstrapServers,
+                topics,
+                List.of(Task.values()),
+                historyDir,
+                host,
+                port,
+                kafkaProperties));
       } catch (DashboardPortInUseException e) {
         throw new UserError(e.getMessage());
       }
@@ -106,7 +121,8 @@ public final class DashboardCommand implements Callable<Integer> {
     CountDownLatch stop = new CountDownLatch(1);
     Thread hook = new Thread(stop::countDown, "millrace-dashboard-stop");
     try (DashboardServer server =
-        dashboard.start(cluster.bootstrapServers, cluster.registry(), historyDir)) {
+        dashboard.start(
+            cluster.bootstrapServers, cluster.kafkaProperties(), cluster.registry(), historyDir)) {
       out.printf(
           "Dashboard on %s (Kafka %s, history in %s); press Ctrl-C to stop.%n",
           server.taskUri(Task.FRAUD), cluster.bootstrapServers, historyDir.toAbsolutePath());

@@ -102,10 +102,11 @@ public final class GenerateCommand implements Callable<Integer> {
         new FraudGenerator(new FraudGenerator.Settings(seed, customers, terminals, start, driftAt));
     FraudPublisher.Settings settings = publishing.settings(cluster.bootstrapServers, pacing, seed);
     TopicRegistry topics = cluster.registry();
-    PublishRun.ensureTopics(cluster.bootstrapServers, topics);
+    PublishRun.ensureTopics(cluster.bootstrapServers, cluster.kafkaProperties(), topics);
     Iterator<LabeledTransaction> source = count > 0 ? generator.take(count) : generator;
     long t0 = System.nanoTime();
-    try (FraudPublisher publisher = new FraudPublisher(topics, settings)) {
+    try (FraudPublisher publisher =
+        new FraudPublisher(topics, settings, cluster.kafkaProperties())) {
       FraudPublisher.Counts counts;
       if (publishing.noProgress) {
         counts = PublishRun.publish(publisher, source, FraudPublisher.Listener.NONE);

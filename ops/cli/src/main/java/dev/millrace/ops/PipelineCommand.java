@@ -268,7 +268,16 @@ public final class PipelineCommand implements Callable<Integer> {
 
     FraudPipelineSettings fraudSettings(
         String bootstrapServers, TopicRegistry topics, Path checkpointDir) {
+      return fraudSettings(bootstrapServers, topics, checkpointDir, java.util.Map.of());
+    }
+
+    FraudPipelineSettings fraudSettings(
+        String bootstrapServers,
+        TopicRegistry topics,
+        Path checkpointDir,
+        java.util.Map<String, String> kafkaProperties) {
       return FraudPipelineSettings.builder(bootstrapServers)
+          .kafkaProperties(kafkaProperties)
           .topics(topics)
           .parallelism(parallelism)
           .checkpointInterval(checkpointInterval)
@@ -300,7 +309,8 @@ public final class PipelineCommand implements Callable<Integer> {
     job.device.checked();
     FraudPipelineSettings settings = settings();
     PrintWriter out = spec.commandLine().getOut();
-    PublishRun.ensureTopics(cluster.bootstrapServers, cluster.registry());
+    PublishRun.ensureTopics(
+        cluster.bootstrapServers, cluster.kafkaProperties(), cluster.registry());
     Optional<Checkpoints.Retained> resume = resumePoint(settings.checkpointDir(), out);
     CountDownLatch stop = new CountDownLatch(1);
     Consumer<String> console =
@@ -391,7 +401,11 @@ public final class PipelineCommand implements Callable<Integer> {
   FraudPipelineSettings settings() {
     FraudPipelineSettings.Builder b =
         job
-            .fraudSettings(cluster.bootstrapServers, cluster.registry(), jobCheckpointDir())
+            .fraudSettings(
+                cluster.bootstrapServers,
+                cluster.registry(),
+                jobCheckpointDir(),
+                cluster.kafkaProperties())
             .toBuilder()
             .modelVerifier(modelVerifier());
     String ns = cluster.namespace == null ? "" : cluster.namespace.trim();
@@ -431,7 +445,8 @@ public final class PipelineCommand implements Callable<Integer> {
                           "no job jar found (feature-pipeline/target/"
                               + "millrace-feature-pipeline-*-job.jar): build it with ./millrace"
                               + " or pass --job-jar"));
-      PublishRun.ensureTopics(cluster.bootstrapServers, cluster.registry());
+      PublishRun.ensureTopics(
+          cluster.bootstrapServers, cluster.kafkaProperties(), cluster.registry());
       String jarId = rest.upload(jar);
       String jobId =
           rest.run(
@@ -462,6 +477,13 @@ public final class PipelineCommand implements Callable<Integer> {
   java.util.List<String> programArgs() {
     java.util.List<String> a = new java.util.ArrayList<>();
     a.addAll(java.util.List.of("--bootstrap-servers", cluster.bootstrapServers));
+    if (cluster.kafkaConfig != null && !cluster.kafkaConfig.isBlank()) {
+      // Read by the job's main on the JobManager: the file must be there at the same path.
+      a.addAll(
+          java.util.List.of(
+              "--kafka-config",
+              java.nio.file.Path.of(cluster.kafkaConfig.trim()).toAbsolutePath().toString()));
+    }
     String ns = cluster.namespace == null ? "" : cluster.namespace.trim();
     if (!ns.isEmpty()) {
       FraudPipelineSettings s = settings();

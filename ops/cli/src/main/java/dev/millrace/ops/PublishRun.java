@@ -21,10 +21,28 @@ final class PublishRun {
    * missing; a broker that cannot be reached is a user error.
    */
   static void ensureTopics(String bootstrapServers, TopicRegistry topics) {
-    try (TopicAdmin admin = new TopicAdmin(bootstrapServers)) {
+    ensureTopics(bootstrapServers, java.util.Map.of(), topics);
+  }
+
+  /** As above, with {@code --kafka-config} client properties. */
+  static void ensureTopics(
+      String bootstrapServers,
+      java.util.Map<String, String> kafkaProperties,
+      TopicRegistry topics) {
+    try (TopicAdmin admin = new TopicAdmin(bootstrapServers, kafkaProperties)) {
       admin.ensure(topics.forTask(Task.FRAUD));
       admin.ensure(List.of(topics.control()));
     } catch (IllegalStateException e) {
+      if (e.getCause() instanceof java.util.concurrent.ExecutionException x
+          && x.getCause() instanceof org.apache.kafka.common.errors.AuthorizationException) {
+        throw new UserError(
+            "Kafka at "
+                + bootstrapServers
+                + " refused to create the topics ("
+                + x.getCause().getMessage()
+                + "): create them as an administrator, e.g. 'millrace broker --secure"
+                + " --create-topics fraud'");
+      }
       throw new UserError(
           "cannot reach Kafka at "
               + bootstrapServers

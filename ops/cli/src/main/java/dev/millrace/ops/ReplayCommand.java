@@ -85,10 +85,11 @@ public final class ReplayCommand implements Callable<Integer> {
     FraudPublisher.Settings settings =
         publishing.settings(cluster.bootstrapServers, Pacing.parseSpeed(speed), 1);
     TopicRegistry topics = cluster.registry();
-    PublishRun.ensureTopics(cluster.bootstrapServers, topics);
+    PublishRun.ensureTopics(cluster.bootstrapServers, cluster.kafkaProperties(), topics);
     long t0 = System.nanoTime();
     try (FraudCsvReader reader = FraudCsvReader.open(file, from, to);
-        FraudPublisher publisher = new FraudPublisher(topics, settings)) {
+        FraudPublisher publisher =
+            new FraudPublisher(topics, settings, cluster.kafkaProperties())) {
       FraudPublisher.Counts counts;
       if (publishing.noProgress) {
         counts =

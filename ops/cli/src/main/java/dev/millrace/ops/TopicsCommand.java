@@ -42,8 +42,24 @@ public final class TopicsCommand implements Runnable {
         description = "Prefix for every topic name, e.g. 'staging' (env MILLRACE_NAMESPACE).")
     String namespace;
 
+    @Option(
+        names = "--kafka-config",
+        paramLabel = "FILE",
+        defaultValue = "${env:MILLRACE_KAFKA_CONFIG:-}",
+        description =
+            "Kafka client properties merged into every Kafka client of the command, e.g. the"
+                + " SASL_SSL settings of a user that 'millrace broker --secure' wrote"
+                + " (security.protocol, sasl.mechanism, sasl.jaas.config, ssl.truststore.*;"
+                + " env MILLRACE_KAFKA_CONFIG).")
+    String kafkaConfig;
+
     TopicRegistry registry() {
       return TopicRegistry.namespaced(namespace);
+    }
+
+    /** The {@code --kafka-config} file's properties; empty without one. */
+    java.util.Map<String, String> kafkaProperties() {
+      return KafkaConfigFile.load(kafkaConfig);
     }
   }
 
@@ -68,7 +84,7 @@ public final class TopicsCommand implements Runnable {
       List<Task> tasks = TopicRegistry.tasks(task);
       List<Topic<?, ?>> wanted = cluster.registry().all(tasks);
       PrintWriter out = spec.commandLine().getOut();
-      try (TopicAdmin admin = new TopicAdmin(cluster.bootstrapServers)) {
+      try (TopicAdmin admin = new TopicAdmin(cluster.bootstrapServers, cluster.kafkaProperties())) {
         Set<String> created = Set.copyOf(admin.ensure(wanted));
         for (Topic<?, ?> topic : wanted) {
           out.printf(
@@ -98,7 +114,7 @@ public final class TopicsCommand implements Runnable {
 
     @Override
     public Integer call() {
-      try (TopicAdmin admin = new TopicAdmin(cluster.bootstrapServers)) {
+      try (TopicAdmin admin = new TopicAdmin(cluster.bootstrapServers, cluster.kafkaProperties())) {
         admin.names().stream().sorted().forEach(spec.commandLine().getOut()::println);
       } catch (IllegalStateException e) {
         throw new UserError(

@@ -180,7 +180,8 @@ public final class TrainerCommand implements Callable<Integer> {
         .withRetrain(retrainEveryExamples, retrainEvery)
         .withHistoryDir(historyDir != null ? historyDir : TrainerSettings.defaultHistoryDir(store))
         .withDevice(device.device)
-        .withSigningKey(signing.signer());
+        .withSigningKey(signing.signer())
+        .withKafkaProperties(cluster.kafkaProperties());
   }
 
   private FeatureSchema featureSchema(Task t) {

@@ -68,7 +68,7 @@ public final class ValidatorCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     PublishRun.fraudOnly(task, "validator");
     TopicRegistry topics = cluster.registry();
-    PublishRun.ensureTopics(cluster.bootstrapServers, topics);
+    PublishRun.ensureTopics(cluster.bootstrapServers, cluster.kafkaProperties(), topics);
     FraudValidatorApp.Settings settings =
         new FraudValidatorApp.Settings(
             cluster.bootstrapServers,
@@ -77,7 +77,9 @@ public final class ValidatorCommand implements Callable<Integer> {
             new ValidationRules(earliest, maxAhead));
     PrintWriter out = spec.commandLine().getOut();
     CountDownLatch stopped = new CountDownLatch(1);
-    FraudValidatorApp app = new FraudValidatorApp(topics, settings);
+    java.util.Properties security = new java.util.Properties();
+    security.putAll(cluster.kafkaProperties());
+    FraudValidatorApp app = new FraudValidatorApp(topics, settings, security);
     Thread hook =
         new Thread(
             () -> {

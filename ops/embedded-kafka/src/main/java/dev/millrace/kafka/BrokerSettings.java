@@ -14,6 +14,7 @@ import java.util.Objects;
  * @param dataDir where logs and metadata live; reused across restarts
  * @param overrides extra broker properties, applied last
  * @param quorum this node's place in a multi-node cluster; null for a single node
+ * @param security the secured listener (SASL_SSL, SCRAM users, ACLs); null for a PLAINTEXT one
  */
 public record BrokerSettings(
     String host,
@@ -21,7 +22,8 @@ public record BrokerSettings(
     int controllerPort,
     Path dataDir,
     Map<String, String> overrides,
-    Quorum quorum) {
+    Quorum quorum,
+    BrokerSecurity security) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 9092;
@@ -41,12 +43,32 @@ public record BrokerSettings(
               + "'s entry in the quorum "
               + quorum.voters());
     }
+    if (quorum != null && security != null) {
+      throw new IllegalArgumentException(
+          "a secured listener is only supported on a single node, not with a quorum");
+    }
+  }
+
+  /** A node of a quorum (or a single node when {@code quorum} is null) on a PLAINTEXT listener. */
+  public BrokerSettings(
+      String host,
+      int port,
+      int controllerPort,
+      Path dataDir,
+      Map<String, String> overrides,
+      Quorum quorum) {
+    this(host, port, controllerPort, dataDir, overrides, quorum, null);
   }
 
   /** A single-node broker. */
   public BrokerSettings(
       String host, int port, int controllerPort, Path dataDir, Map<String, String> overrides) {
-    this(host, port, controllerPort, dataDir, overrides, null);
+    this(host, port, controllerPort, dataDir, overrides, null, null);
+  }
+
+  /** The same broker with a secured listener ({@link BrokerSecurity}). */
+  public BrokerSettings withSecurity(BrokerSecurity newSecurity) {
+    return new BrokerSettings(host, port, controllerPort, dataDir, overrides, quorum, newSecurity);
   }
 
   /** The KRaft node id: the quorum's, else 1. */

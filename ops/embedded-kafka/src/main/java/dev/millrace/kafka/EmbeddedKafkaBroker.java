@@ -19,7 +19,11 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.FeatureUpdate;
 import org.apache.kafka.clients.admin.FinalizedVersionRange;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
 import org.apache.kafka.clients.admin.UpdateFeaturesOptions;
+import org.apache.kafka.clients.admin.UserScramCredentialAlteration;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
@@ -52,12 +56,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   private final BrokerSettings settings;
   private final int port;
   private final KafkaRaftServer server;
+  private final BrokerSecurity.Material security; // null: PLAINTEXT
   private volatile boolean stopped;
 
-  private EmbeddedKafkaBroker(BrokerSettings settings, int port, KafkaRaftServer server) {
+  private EmbeddedKafkaBroker(
+      BrokerSettings settings, int port, KafkaRaftServer server, BrokerSecurity.Material security) {
     this.settings = settings;
     this.port = port;
     this.server = server;
+    this.security = security;
   }
 
   /**
@@ -74,7 +81,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     requireFree(settings.host(), port, "--port");
     requireFree(settings.host(), controllerPort, "--controller-port");
 
-    Properties props = brokerProperties(settings, dataDir, port, controllerPort);
+    BrokerSecurity.Material security =
+        settings.security() == null ? null : settings.security().prepare(settings.host());
+    Properties props = brokerProperties(settings, dataDir, port, controllerPort, security);
     KafkaConfig config = KafkaConfig.fromProps(props, false);
     format(dataDir, settings);
     KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
@@ -84,9 +93,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       server.shutdown();
       throw new BrokerStartException("Kafka broker failed to start: " + e.getMessage(), e);
     }
-    EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(settings, port, server);
+    EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(settings, port, server, security);
     // A node of a quorum is ready once a majority of its voters runs: allow for their start too.
     broker.awaitReady(Duration.ofSeconds(settings.quorum() == null ? 60 : 300));
+    if (security != null) {
+      broker.upsertScramUsers();
+    }
     LOG.info("Kafka broker listening on {} (data in {})", broker.bootstrapServers(), dataDir);
     return broker;
   }
@@ -94,6 +106,32 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   /** {@code host:port} for clients' {@code bootstrap.servers}. */
   public String bootstrapServers() {
     return settings.host() + ":" + port;
+  }
+
+  /** Whether the client listener is SASL_SSL with ACLs (else PLAINTEXT, open to everyone). */
+  public boolean secured() {
+    return security != null;
+  }
+
+  /**
+   * Client properties of the broker's own super user ({@value BrokerSecurity#BROKER_USER}): what
+   * admin clients (topic creation, ACLs) need on a secured broker; empty on a PLAINTEXT one.
+   */
+  public Map<String, String> adminClientProperties() {
+    return security == null ? Map.of() : security.brokerClientProperties();
+  }
+
+  /**
+   * Client properties of one of the {@link BrokerSecurity#users()}: SASL_SSL, SCRAM-SHA-512, the
+   * truststore (the content of {@link BrokerSecurity#clientConfig(String)}).
+   *
+   * @throws IllegalStateException on a PLAINTEXT broker
+   */
+  public Map<String, String> clientProperties(String user) {
+    if (security == null) {
+      throw new IllegalStateException("the broker has no secured listener");
+    }
+    return security.clientProperties(user);
   }
 
   public Path dataDir() {
@@ -118,6 +156,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
   static Properties brokerProperties(
       BrokerSettings settings, Path dataDir, int port, int controllerPort) {
+    return brokerProperties(settings, dataDir, port, controllerPort, null);
+  }
+
+  static Properties brokerProperties(
+      BrokerSettings settings,
+      Path dataDir,
+      int port,
+      int controllerPort,
+      BrokerSecurity.Material security) {
     String host = settings.host();
     int nodeId = settings.nodeId();
     // One replica per node; a write needs all but one of them (2 of 3), so one node may be down.
@@ -131,13 +178,22 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         settings.quorum() == null
             ? nodeId + "@" + host + ":" + controllerPort
             : settings.quorum().voters());
+    // Secured: one SASL_SSL listener for clients and the broker itself, and the controller
+    // listener on SASL_SSL too, so that no port of the node accepts an unauthenticated client.
+    String listener = security == null ? "PLAINTEXT" : "SASL_SSL";
+    String controllerProtocol = security == null ? "PLAINTEXT" : "SASL_SSL";
     p.put(
         "listeners",
-        "PLAINTEXT://" + host + ":" + port + ",CONTROLLER://" + host + ":" + controllerPort);
-    p.put("advertised.listeners", "PLAINTEXT://" + host + ":" + port);
-    p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        listener + "://" + host + ":" + port + ",CONTROLLER://" + host + ":" + controllerPort);
+    p.put("advertised.listeners", listener + "://" + host + ":" + port);
+    p.put(
+        "listener.security.protocol.map",
+        listener + ":" + listener + ",CONTROLLER:" + controllerProtocol);
     p.put("controller.listener.names", "CONTROLLER");
-    p.put("inter.broker.listener.name", "PLAINTEXT");
+    p.put("inter.broker.listener.name", listener);
+    if (security != null) {
+      p.putAll(security.brokerProperties());
+    }
     p.put("log.dirs", dataDir.toString());
     p.put("metadata.log.dir", dataDir.toString());
     p.put("num.partitions", "1");
@@ -218,12 +274,70 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
   }
 
+  private Map<String, Object> adminConfig() {
+    Map<String, Object> conf = new java.util.HashMap<>(adminClientProperties());
+    conf.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+    conf.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
+    conf.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000);
+    return conf;
+  }
+
+  /**
+   * Creates or updates the SCRAM-SHA-512 credential of every user (KRaft keeps them in the metadata
+   * log; an upsert on each start also covers users added after the first one).
+   */
+  private void upsertScramUsers() {
+    List<UserScramCredentialAlteration> upserts = new java.util.ArrayList<>();
+    security
+        .passwords()
+        .forEach(
+            (user, password) ->
+                upserts.add(
+                    new UserScramCredentialUpsertion(
+                        user,
+                        new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192),
+                        password)));
+    if (upserts.isEmpty()) {
+      return;
+    }
+    try (Admin admin = Admin.create(adminConfig())) {
+      admin.alterUserScramCredentials(upserts).all().get(30, TimeUnit.SECONDS);
+      // The credentials take effect once the broker has applied the metadata record; wait until
+      // describe shows each one, so that a client right after start() can log in.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!scramUsersVisible(admin, upserts.size())) {
+        if (System.nanoTime() > deadline) {
+          throw new BrokerStartException("SCRAM users did not appear within 30 s");
+        }
+        sleep(50);
+      }
+    } catch (BrokerStartException e) {
+      close();
+      throw e;
+    } catch (Exception e) {
+      close();
+      throw new BrokerStartException("cannot create the SCRAM users: " + e.getMessage(), e);
+    }
+  }
+
+  private boolean scramUsersVisible(Admin admin, int users) throws Exception {
+    try {
+      return admin
+              .describeUserScramCredentials(List.copyOf(security.passwords().keySet()))
+              .all()
+              .get(10, TimeUnit.SECONDS)
+              .size()
+          >= users;
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof org.apache.kafka.common.errors.ResourceNotFoundException) {
+        return false; // not applied yet
+      }
+      throw e;
+    }
+  }
+
   private void awaitReady(Duration timeout) {
-    Map<String, Object> conf =
-        Map.of(
-            AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-            AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000,
-            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000);
+    Map<String, Object> conf = adminConfig();
     long deadline = System.nanoTime() + timeout.toNanos();
     try (Admin admin = Admin.create(conf)) {
       while (true) {

@@ -19,13 +19,23 @@ public final class TopicAdmin implements AutoCloseable {
   private final Admin admin;
 
   public TopicAdmin(String bootstrapServers) {
-    this.admin =
-        Admin.create(
-            Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrapServers,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
-                30_000));
+    this(bootstrapServers, Map.of());
+  }
+
+  /**
+   * An admin client with extra client properties, e.g. a secured broker's {@link
+   * EmbeddedKafkaBroker#adminClientProperties()} or a {@code --kafka-config} file.
+   */
+  public TopicAdmin(String bootstrapServers, Map<String, String> clientProperties) {
+    Map<String, Object> conf = new java.util.HashMap<>(clientProperties);
+    conf.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    conf.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+    this.admin = Admin.create(conf);
+  }
+
+  /** The admin client itself, e.g. for {@link MillraceAcls#apply}. */
+  public Admin admin() {
+    return admin;
   }
 
   /**

@@ -83,7 +83,9 @@ public final class DashboardServer implements AutoCloseable {
             });
     server.setExecutor(executor);
     server.createContext("/", this::handle);
-    this.feed = new TopicFeed(settings.bootstrapServers(), settings.topics(), states);
+    this.feed =
+        new TopicFeed(
+            settings.bootstrapServers(), settings.kafkaProperties(), settings.topics(), states);
   }
 
   /** Binds the port (a port in use throws {@link DashboardPortInUseException}) and starts. */

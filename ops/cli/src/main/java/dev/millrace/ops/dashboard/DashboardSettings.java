@@ -4,6 +4,7 @@ import dev.millrace.schemas.Task;
 import dev.millrace.schemas.TopicRegistry;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -16,6 +17,8 @@ import java.util.Objects;
  * @param historyDir folder of the trainers' JSON-lines histories ({@code <task>-history.jsonl})
  * @param host address to listen on
  * @param port port to listen on; 0 picks a free one
+ * @param kafkaProperties client properties of its Kafka consumer (e.g. SASL_SSL from {@code
+ *     --kafka-config})
  */
 public record DashboardSettings(
     String bootstrapServers,
@@ -23,7 +26,8 @@ public record DashboardSettings(
     List<Task> tasks,
     Path historyDir,
     String host,
-    int port) {
+    int port,
+    Map<String, String> kafkaProperties) {
 
   /** Default dashboard port. */
   public static final int DEFAULT_PORT = 8080;
@@ -34,12 +38,24 @@ public record DashboardSettings(
     Objects.requireNonNull(historyDir, "historyDir");
     Objects.requireNonNull(host, "host");
     tasks = List.copyOf(tasks);
+    kafkaProperties = Map.copyOf(kafkaProperties);
     if (tasks.isEmpty()) {
       throw new IllegalArgumentException("the dashboard needs at least one task");
     }
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("dashboard port " + port + " is not in 0..65535");
     }
+  }
+
+  /** Without extra Kafka client properties. */
+  public DashboardSettings(
+      String bootstrapServers,
+      TopicRegistry topics,
+      List<Task> tasks,
+      Path historyDir,
+      String host,
+      int port) {
+    this(bootstrapServers, topics, tasks, historyDir, host, port, Map.of());
   }
 
   /** Every task, on {@code 127.0.0.1:port}. */

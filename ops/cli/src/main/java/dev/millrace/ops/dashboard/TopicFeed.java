@@ -60,7 +60,11 @@ final class TopicFeed implements AutoCloseable {
 
   private record Route(Kind kind, Task task) {}
 
-  TopicFeed(String bootstrapServers, TopicRegistry topics, Map<Task, TaskState> states) {
+  TopicFeed(
+      String bootstrapServers,
+      Map<String, String> kafkaProperties,
+      TopicRegistry topics,
+      Map<Task, TaskState> states) {
     this.states = states;
     for (Task task : states.keySet()) {
       String scores = topics.scores(task).name();
@@ -72,6 +76,7 @@ final class TopicFeed implements AutoCloseable {
     routes.put(topics.models().name(), new Route(Kind.MODELS, null));
     routes.put(topics.control().name(), new Route(Kind.CONTROL, null));
     Properties p = new Properties();
+    p.putAll(kafkaProperties);
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
