@@ -254,10 +254,14 @@ public final class LocalCluster {
     }
   }
 
-  /** Whether nothing listens on {@code host:port} (a server socket binds there now). */
+  /**
+   * Whether nothing listens on {@code host:port}: a server socket binds there now, with {@code
+   * SO_REUSEADDR} as Kafka's and Flink's servers bind, so that the connections a cluster just
+   * stopped leaves in TIME_WAIT do not count as busy.
+   */
   public static boolean isFree(String host, int port) {
     try (java.net.ServerSocket s = new java.net.ServerSocket()) {
-      s.setReuseAddress(false);
+      s.setReuseAddress(true);
       s.bind(new java.net.InetSocketAddress(host, port));
       return true;
     } catch (IOException busy) {
