@@ -8,6 +8,7 @@ import dev.millrace.ops.cluster.LocalCluster.KafkaLayout;
 import dev.millrace.ops.cluster.LocalCluster.Proc;
 import dev.millrace.ops.cluster.LocalCluster.State;
 import dev.millrace.schemas.TopicRegistry;
+import dev.millrace.scorer.flink.Scoring;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -492,7 +493,9 @@ public final class ClusterCommand implements Runnable {
   @Command(
       name = "status",
       mixinStandardHelpOptions = true,
-      description = "Each process (alive, ports, log), Flink's overview and the broker count.")
+      description =
+          "Each process (alive, ports, log), Flink's overview with each running job's scoring"
+              + " subtasks (TaskManager, model version), and the broker count.")
   static final class Status implements Callable<Integer> {
     @CommandLine.Mixin DirOption dir;
 
@@ -526,6 +529,21 @@ public final class ClusterCommand implements Runnable {
         out.printf(
             "Flink %s: %d TaskManagers, %d/%d slots free, %d running jobs%n",
             s.restAddress(), o.taskManagers(), o.slotsAvailable(), o.slotsTotal(), o.jobsRunning());
+        FlinkRest rest = new FlinkRest(s.restAddress());
+        for (FlinkRest.JobSummary job : rest.jobs()) {
+          if (!job.state().equals("RUNNING")) {
+            continue;
+          }
+          out.printf("  job %s %s (%s)%n", job.id(), job.state(), job.name());
+          for (FlinkRest.Subtask st : rest.subtasks(job.id(), Scoring.NAME, "modelVersion")) {
+            out.printf(
+                "    scoring subtask %d on %s: %s, model %s%n",
+                st.index(),
+                st.taskManager(),
+                st.status(),
+                st.metric() == null ? "(not reported yet)" : st.metric());
+          }
+        }
       } catch (IOException e) {
         out.println("Flink " + s.restAddress() + ": not answering (" + e.getMessage() + ")");
       }

@@ -168,6 +168,19 @@ class ClusterIT {
           .as("TaskManagers of the scoring subtasks that applied %s", version)
           .hasSize(2);
       System.out.println("model " + version + " applied by scoring subtasks on " + scoringTms);
+      // cluster status shows the same: each scoring subtask, its TaskManager and its model.
+      String withJob =
+          millrace(jar, Duration.ofMinutes(1), "cluster", "status", "--dir", dir.toString());
+      for (Map.Entry<Integer, String> st : scoringTms.entrySet()) {
+        assertThat(withJob)
+            .contains(
+                "scoring subtask "
+                    + st.getKey()
+                    + " on "
+                    + st.getValue()
+                    + ": RUNNING, model "
+                    + version);
+      }
 
       List<String> batch2 = publish(bootstrap, limit(transactions, BATCH), Pacing.max());
       perId = awaitScores(bootstrap, scores, 2 * BATCH, Duration.ofMinutes(4));
