@@ -490,6 +490,14 @@ public final class ClusterCommand implements Runnable {
     }
   }
 
+  private static void sleepQuietly(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   @Command(
       name = "status",
       mixinStandardHelpOptions = true,
@@ -535,7 +543,13 @@ public final class ClusterCommand implements Runnable {
             continue;
           }
           out.printf("  job %s %s (%s)%n", job.id(), job.state(), job.name());
-          for (FlinkRest.Subtask st : rest.subtasks(job.id(), Scoring.NAME, "modelVersion")) {
+          // Flink's REST API fetches metrics every 10 s: wait that long for a subtask's first one.
+          List<FlinkRest.Subtask> subtasks = rest.subtasks(job.id(), Scoring.NAME, "modelVersion");
+          for (int i = 0; i < 10 && subtasks.stream().anyMatch(st -> st.metric() == null); i++) {
+            sleepQuietly(1000);
+            subtasks = rest.subtasks(job.id(), Scoring.NAME, "modelVersion");
+          }
+          for (FlinkRest.Subtask st : subtasks) {
             out.printf(
                 "    scoring subtask %d on %s: %s, model %s%n",
                 st.index(),
