@@ -8,6 +8,7 @@ import dev.millrace.ops.cluster.LocalCluster.KafkaLayout;
 import dev.millrace.ops.cluster.LocalCluster.Proc;
 import dev.millrace.ops.cluster.LocalCluster.State;
 import dev.millrace.schemas.TopicRegistry;
+import dev.millrace.scorer.flink.Scoring;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -167,6 +168,7 @@ public final class ClusterCommand implements Runnable {
       }
       String clusterId = cluster.existingClusterId().orElse(Uuid.randomUuid().toString());
       KafkaLayout kafka = new KafkaLayout("127.0.0.1", kafkaPort, controllerPort, 3);
+      requireFreePorts(kafka);
       List<Proc> procs = new ArrayList<>();
       String restAddress = "http://localhost:" + restPort;
       try {
@@ -310,9 +312,50 @@ public final class ClusterCommand implements Runnable {
       }
     }
 
+    /**
+     * Every port the cluster binds, checked before anything starts: a busy one fails {@code up} at
+     * once with the option that moves it, rather than a node exiting minutes later.
+     */
+    private void requireFreePorts(KafkaLayout kafka) {
+      Map<Integer, String> wanted = new java.util.LinkedHashMap<>();
+      for (int n = 1; n <= kafka.nodes(); n++) {
+        claim(wanted, kafka.port(n), "--kafka-port (broker " + n + ")");
+        claim(wanted, kafka.controllerPort(n), "--controller-port (controller " + n + ")");
+      }
+      claim(wanted, restPort, "--rest-port (Flink REST and web UI)");
+      claim(wanted, rpcPort, "--rpc-port (JobManager RPC)");
+      List<String> busy = new ArrayList<>();
+      for (Map.Entry<Integer, String> e : wanted.entrySet()) {
+        if (!LocalCluster.isFree(kafka.host(), e.getKey())) {
+          busy.add(e.getKey() + " " + e.getValue());
+        }
+      }
+      if (!busy.isEmpty()) {
+        throw new UserError(
+            "port"
+                + (busy.size() > 1 ? "s " : " ")
+                + String.join(", ", busy)
+                + (busy.size() > 1 ? " are" : " is")
+                + " in use on "
+                + kafka.host()
+                + " ('ss -ltnp' shows by what); move them with the options named");
+      }
+    }
+
+    private static void claim(Map<Integer, String> wanted, int port, String what) {
+      if (port < 1 || port > 65535) {
+        throw new UserError(what + ": port " + port + " is out of range");
+      }
+      String other = wanted.putIfAbsent(port, what);
+      if (other != null) {
+        throw new UserError("port " + port + " is wanted twice: by " + other + " and " + what);
+      }
+    }
+
     private int awaitBrokers(String bootstrap, int wanted, List<Proc> procs, LocalCluster cluster)
         throws InterruptedException {
       long deadline = System.nanoTime() + timeout.toNanos();
+      int seen = 0;
       try (Admin admin =
           Admin.create(
               Map.of(
@@ -323,6 +366,7 @@ public final class ClusterCommand implements Runnable {
           requireAlive(procs, cluster);
           try {
             int n = admin.describeCluster().nodes().get(10, TimeUnit.SECONDS).size();
+            seen = Math.max(seen, n);
             if (n >= wanted) {
               return n;
             }
@@ -331,7 +375,15 @@ public final class ClusterCommand implements Runnable {
           }
           if (System.nanoTime() > deadline) {
             throw new UserError(
-                "the Kafka brokers did not form a cluster within " + timeout.toSeconds() + " s");
+                "the Kafka brokers did not form a cluster within "
+                    + timeout.toSeconds()
+                    + " s ("
+                    + seen
+                    + " of "
+                    + wanted
+                    + " registered; the logs in "
+                    + cluster.dir().resolve("logs")
+                    + " say why; a slow machine may need a longer --timeout)");
           }
           Thread.sleep(500);
         }
@@ -341,10 +393,12 @@ public final class ClusterCommand implements Runnable {
     private FlinkRest.Overview awaitFlink(FlinkRest rest, List<Proc> procs, LocalCluster cluster)
         throws InterruptedException {
       long deadline = System.nanoTime() + timeout.toNanos();
+      FlinkRest.Overview last = null;
       while (true) {
         requireAlive(procs, cluster);
         try {
           FlinkRest.Overview o = rest.overview();
+          last = o;
           if (o.taskManagers() >= taskManagers && o.slotsTotal() >= taskManagers * slots) {
             return o;
           }
@@ -357,16 +411,36 @@ public final class ClusterCommand implements Runnable {
                   + taskManagers
                   + " TaskManagers within "
                   + timeout.toSeconds()
-                  + " s");
+                  + " s ("
+                  + (last == null
+                      ? "its REST API at http://localhost:" + restPort + " never answered"
+                      : last.taskManagers() + " registered")
+                  + "; see the logs in "
+                  + cluster.dir().resolve("logs")
+                  + ")");
         }
         Thread.sleep(500);
       }
     }
 
+    /** A Flink process's stdout (JVM errors before its log starts), when there is one. */
+    private static String outputOf(Proc p) {
+      Path out = Path.of(p.log().replaceAll("\\.log$", ".out"));
+      return out.toString().equals(p.log()) || !Files.isRegularFile(out)
+          ? ""
+          : "\nthe end of " + out + ":\n" + LocalCluster.tail(out, 10);
+    }
+
     private static void requireAlive(List<Proc> procs, LocalCluster cluster) {
       for (Proc p : procs) {
         if (!p.alive(cluster.dir())) {
-          throw new UserError(p.name() + " exited while starting; see " + p.log());
+          throw new UserError(
+              p.name()
+                  + " exited while starting; the end of "
+                  + p.log()
+                  + ":\n"
+                  + LocalCluster.tail(Path.of(p.log()), 15)
+                  + outputOf(p));
         }
       }
     }
@@ -416,10 +490,20 @@ public final class ClusterCommand implements Runnable {
     }
   }
 
+  private static void sleepQuietly(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   @Command(
       name = "status",
       mixinStandardHelpOptions = true,
-      description = "Each process (alive, ports, log), Flink's overview and the broker count.")
+      description =
+          "Each process (alive, ports, log), Flink's overview with each running job's scoring"
+              + " subtasks (TaskManager, model version), and the broker count.")
   static final class Status implements Callable<Integer> {
     @CommandLine.Mixin DirOption dir;
 
@@ -453,6 +537,27 @@ public final class ClusterCommand implements Runnable {
         out.printf(
             "Flink %s: %d TaskManagers, %d/%d slots free, %d running jobs%n",
             s.restAddress(), o.taskManagers(), o.slotsAvailable(), o.slotsTotal(), o.jobsRunning());
+        FlinkRest rest = new FlinkRest(s.restAddress());
+        for (FlinkRest.JobSummary job : rest.jobs()) {
+          if (!job.state().equals("RUNNING")) {
+            continue;
+          }
+          out.printf("  job %s %s (%s)%n", job.id(), job.state(), job.name());
+          // Flink's REST API fetches metrics every 10 s: wait that long for a subtask's first one.
+          List<FlinkRest.Subtask> subtasks = rest.subtasks(job.id(), Scoring.NAME, "modelVersion");
+          for (int i = 0; i < 10 && subtasks.stream().anyMatch(st -> st.metric() == null); i++) {
+            sleepQuietly(1000);
+            subtasks = rest.subtasks(job.id(), Scoring.NAME, "modelVersion");
+          }
+          for (FlinkRest.Subtask st : subtasks) {
+            out.printf(
+                "    scoring subtask %d on %s: %s, model %s%n",
+                st.index(),
+                st.taskManager(),
+                st.status(),
+                st.metric() == null ? "(not reported yet)" : st.metric());
+          }
+        }
       } catch (IOException e) {
         out.println("Flink " + s.restAddress() + ": not answering (" + e.getMessage() + ")");
       }

@@ -111,6 +111,68 @@ public final class FlinkRest {
     return get("jobs/" + jobId).path("state").asText();
   }
 
+  /** A job as {@code /jobs/overview} lists it. */
+  public record JobSummary(String id, String name, String state) {}
+
+  /** {@code /jobs/overview}: every job the cluster knows, running or not. */
+  public List<JobSummary> jobs() throws IOException {
+    List<JobSummary> jobs = new java.util.ArrayList<>();
+    for (JsonNode j : get("jobs/overview").path("jobs")) {
+      jobs.add(
+          new JobSummary(
+              j.path("jid").asText(), j.path("name").asText(), j.path("state").asText()));
+    }
+    return jobs;
+  }
+
+  /** One parallel instance of a vertex: where it runs and, when reported, a metric's value. */
+  public record Subtask(int index, String taskManager, String status, String metric) {}
+
+  /**
+   * The subtasks of the job's first vertex whose name contains {@code vertexName} (e.g. the scoring
+   * operator's), each with its TaskManager and the value of its metric whose name ends in {@code
+   * .metricName} ({@code /jobs/{id}/vertices/{vid}/subtasks/{i}/metrics}; null while Flink has not
+   * fetched it yet). Empty when the job has no such vertex.
+   */
+  public List<Subtask> subtasks(String jobId, String vertexName, String metricName)
+      throws IOException {
+    String vertex = null;
+    for (JsonNode v : job(jobId).path("vertices")) {
+      if (v.path("name").asText().contains(vertexName)) {
+        vertex = v.path("id").asText();
+        break;
+      }
+    }
+    if (vertex == null) {
+      return List.of();
+    }
+    String path = "jobs/" + jobId + "/vertices/" + vertex;
+    List<Subtask> out = new java.util.ArrayList<>();
+    for (JsonNode st : get(path).path("subtasks")) {
+      int i = st.path("subtask").asInt();
+      String value = null;
+      for (JsonNode m : get(path + "/subtasks/" + i + "/metrics")) {
+        String id = m.path("id").asText();
+        if (id.endsWith("." + metricName)) {
+          JsonNode got =
+              get(
+                  path
+                      + "/subtasks/"
+                      + i
+                      + "/metrics?get="
+                      + java.net.URLEncoder.encode(id, StandardCharsets.UTF_8));
+          value =
+              got.path(0).path("value").isMissingNode() ? null : got.path(0).path("value").asText();
+          break;
+        }
+      }
+      out.add(
+          new Subtask(
+              i, st.path("taskmanager-id").asText("?"), st.path("status").asText("?"), value));
+    }
+    return out;
+  }
+
   /** {@code GET /jobs/{id}}: vertices with their subtasks' TaskManagers etc. */
   public JsonNode job(String jobId) throws IOException {
     return get("jobs/" + jobId);

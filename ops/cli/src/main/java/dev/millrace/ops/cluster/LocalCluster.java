@@ -13,7 +13,9 @@ import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -172,43 +174,110 @@ public final class LocalCluster {
    * {@code timeout}. Groups go in order (trainer, local pipelines, TaskManagers, JobManager,
    * brokers).
    *
+   * <p>A KRaft node's broker waits for the controller quorum to approve its controlled shutdown.
+   * Once only a minority of the nodes still runs there is no quorum left to approve it, and the
+   * last nodes would wait out Kafka's five minutes: they get {@link #NO_QUORUM_GRACE} and are then
+   * killed (their logs are recovered at the next start, as after a crash).
+   *
    * @return one line per process saying how it ended
    */
   public List<String> stop(List<Proc> procs, Duration timeout) {
     List<String> lines = new ArrayList<>();
     for (String role : List.of("trainer", "pipeline", "taskmanager", "jobmanager", "kafka")) {
       List<Proc> group = procs.stream().filter(p -> p.role().equals(role)).toList();
-      List<ProcessHandle> running = new ArrayList<>();
+      Map<Proc, ProcessHandle> running = new LinkedHashMap<>();
       for (Proc p : group) {
         Optional<ProcessHandle> h = p.handle(dir);
         if (h.isEmpty()) {
           lines.add(p.name() + " (pid " + p.pid() + ") was not running");
         } else {
           h.get().destroy();
-          running.add(h.get());
+          running.put(p, h.get());
         }
       }
       long deadline = System.nanoTime() + timeout.toNanos();
-      for (int i = 0; i < running.size(); i++) {
-        ProcessHandle h = running.get(i);
-        Proc p = group.stream().filter(g -> g.pid() == h.pid()).findFirst().orElseThrow();
-        long left = Math.max(0, deadline - System.nanoTime());
+      long noQuorumSince = -1;
+      while (!running.isEmpty()) {
+        for (var it = running.entrySet().iterator(); it.hasNext(); ) {
+          var e = it.next();
+          if (!e.getValue().isAlive()) {
+            lines.add(e.getKey().name() + " (pid " + e.getKey().pid() + ") stopped");
+            it.remove();
+          }
+        }
+        if (running.isEmpty()) {
+          break;
+        }
+        boolean quorumLost = role.equals("kafka") && running.size() <= group.size() / 2;
+        if (quorumLost && noQuorumSince < 0) {
+          noQuorumSince = System.nanoTime();
+        }
+        boolean timedOut = System.nanoTime() > deadline;
+        boolean graceOver =
+            quorumLost && System.nanoTime() - noQuorumSince > NO_QUORUM_GRACE.toNanos();
+        if (timedOut || graceOver) {
+          for (var e : running.entrySet()) {
+            e.getValue().destroyForcibly();
+            awaitExit(e.getValue());
+            lines.add(
+                e.getKey().name()
+                    + " (pid "
+                    + e.getKey().pid()
+                    + ") "
+                    + (timedOut
+                        ? "did not stop within " + timeout.toSeconds() + " s of SIGTERM: killed"
+                        : "left without a KRaft quorum to approve its controlled shutdown:"
+                            + " killed (its logs are recovered at the next start)"));
+          }
+          running.clear();
+          break;
+        }
         try {
-          h.onExit().get(left, java.util.concurrent.TimeUnit.NANOSECONDS);
-          lines.add(p.name() + " (pid " + p.pid() + ") stopped");
-        } catch (Exception e) {
-          h.destroyForcibly();
-          lines.add(
-              p.name()
-                  + " (pid "
-                  + p.pid()
-                  + ") did not stop within "
-                  + timeout.toSeconds()
-                  + " s of SIGTERM: killed");
+          Thread.sleep(200);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          running.values().forEach(ProcessHandle::destroyForcibly);
+          throw new IllegalStateException("interrupted while stopping the cluster", e);
         }
       }
     }
     return lines;
+  }
+
+  /** How long the last KRaft nodes, without a quorum, get before SIGKILL. */
+  static final Duration NO_QUORUM_GRACE = Duration.ofSeconds(5);
+
+  private static void awaitExit(ProcessHandle h) {
+    try {
+      h.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (Exception e) {
+      // reported by status if it still runs
+    }
+  }
+
+  /**
+   * Whether nothing listens on {@code host:port}: a server socket binds there now, with {@code
+   * SO_REUSEADDR} as Kafka's and Flink's servers bind, so that the connections a cluster just
+   * stopped leaves in TIME_WAIT do not count as busy.
+   */
+  public static boolean isFree(String host, int port) {
+    try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+      s.setReuseAddress(true);
+      s.bind(new java.net.InetSocketAddress(host, port));
+      return true;
+    } catch (IOException busy) {
+      return false;
+    }
+  }
+
+  /** The last {@code n} lines of a log, for an error message; empty when it cannot be read. */
+  public static String tail(Path log, int n) {
+    try {
+      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - n), lines.size()));
+    } catch (IOException | RuntimeException e) {
+      return "";
+    }
   }
 
   /** Removes the whole cluster folder (data, logs, checkpoints). */

@@ -60,4 +60,21 @@ class LocalClusterTest {
             "-Xmx" + (LocalCluster.TM_FRAMEWORK_HEAP_MB + LocalCluster.TM_TASK_HEAP_MB) + "m");
     assertThat(Duration.ofSeconds(1)).isPositive();
   }
+
+  @Test
+  void aPortIsBusyWhileListenedOnAndFreeWithOnlyTimeWaitConnectionsLeft() throws Exception {
+    int port;
+    try (java.net.ServerSocket server =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+      port = server.getLocalPort();
+      assertThat(LocalCluster.isFree("127.0.0.1", port)).as("listened on").isFalse();
+      // The server side closes first, so its end of the connection stays in TIME_WAIT on port,
+      // as a stopped broker's connections do.
+      try (java.net.Socket client = new java.net.Socket("127.0.0.1", port)) {
+        server.accept().close();
+        assertThat(client.getInputStream().read()).isEqualTo(-1);
+      }
+    }
+    assertThat(LocalCluster.isFree("127.0.0.1", port)).as("after the listener closed").isTrue();
+  }
 }
