@@ -2,13 +2,20 @@ package dev.millrace.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.millrace.ingest.fraud.FraudGenerator;
+import dev.millrace.ingest.fraud.FraudPublisher;
 import dev.millrace.ingest.fraud.LabeledTransaction;
 import dev.millrace.pipeline.fraud.FraudFeatures;
 import dev.millrace.pipeline.fraud.FraudPipelineSettings;
+import dev.millrace.pipeline.fraud.KafkaFraudJob;
+import dev.millrace.schemas.ModelAnnouncement;
 import dev.millrace.schemas.ScoreRecord;
 import dev.millrace.schemas.Task;
 import dev.millrace.schemas.Topic;
+import dev.millrace.scorer.flink.Scoring;
+import dev.millrace.testkit.FlinkTestCluster;
 import dev.millrace.testkit.TestKafka;
+import dev.millrace.trainer.ModelAnnouncements;
 import dev.millrace.trainer.RunDecision;
 import dev.millrace.trainer.TrainerService;
 import dev.millrace.trainer.TrainerSettings;
@@ -28,6 +35,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.apache.flink.api.common.JobID;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Metric;
@@ -36,6 +44,7 @@ import org.apache.flink.runtime.executiongraph.AccessExecutionGraph;
 import org.apache.flink.runtime.executiongraph.AccessExecutionVertex;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -263,5 +272,88 @@ final class FraudE2e {
       }
     }
     return serving >= subtasks;
+  }
+
+  /**
+   * The refusal scenario of the tampered- and signed-model tests: the job under {@code settings}
+   * (at {@code settings.parallelism()}) applies {@code good} on every scoring subtask and scores
+   * {@code batch} generated transactions with it; then each of {@code bad} is announced and every
+   * subtask refuses it; a second batch is still scored by {@code good} alone, exactly once per
+   * transaction, with no restart.
+   */
+  static void assertBadModelsRefusedWhileTheGoodOneScores(
+      TestKafka kafka,
+      MiniCluster cluster,
+      InMemoryReporter metrics,
+      FraudPipelineSettings settings,
+      ModelAnnouncement good,
+      List<ModelAnnouncement> bad,
+      int batch,
+      Duration wait)
+      throws Exception {
+    int parallelism = settings.parallelism();
+    String goodVersion = good.getVersion().toString();
+    StreamExecutionEnvironment env =
+        StreamExecutionEnvironment.getExecutionEnvironment(FlinkTestCluster.configuration());
+    JobClient job = KafkaFraudJob.start(env, settings);
+    JobID jobId = job.getJobID();
+    Limited source =
+        new Limited(
+            new FraudGenerator(FraudGenerator.Settings.defaults().withSize(500, 1000)), batch);
+    try (ModelAnnouncements announcements =
+            new ModelAnnouncements(kafka.bootstrapServers(), kafka.topics());
+        FraudPublisher publisher =
+            new FraudPublisher(
+                kafka.topics(), FraudPublisher.Settings.defaults(kafka.bootstrapServers()))) {
+
+      // 1. The good model is applied by every scoring subtask, then a first batch is scored.
+      announcements.announce(good, wait);
+      assertThat(
+              await(
+                  () ->
+                      everySubtaskCounted(
+                          metrics, jobId, Scoring.NAME, "modelsApplied", parallelism, 1),
+                  wait))
+          .as("every scoring subtask applied %s", goodVersion)
+          .isTrue();
+      publisher.publish(source, FraudPublisher.Listener.NONE);
+      List<ConsumerRecord<String, ScoreRecord>> first =
+          kafka.readCommitted(
+              kafka.topics().scores(Task.FRAUD), batch, wait, Duration.ofMillis(500));
+      assertExactlyOneScorePerTransaction(first, batch);
+      assertThat(scoresPerVersion(first)).containsOnlyKeys(goodVersion);
+
+      // 2. The bad announcements arrive; every subtask refuses each.
+      for (ModelAnnouncement a : bad) {
+        announcements.announce(a, wait);
+      }
+      assertThat(
+              await(
+                  () ->
+                      everySubtaskCounted(
+                          metrics, jobId, Scoring.NAME, "modelsRefused", parallelism, bad.size()),
+                  wait))
+          .as("every scoring subtask refused all %d bad models", bad.size())
+          .isTrue();
+      assertThat(operatorCounter(metrics, jobId, Scoring.NAME, "modelsApplied"))
+          .as("models applied per subtask: only the good one")
+          .containsOnly(1L);
+
+      // 3. Transactions sent after the refusals are still scored by the good model.
+      source.limit(2L * batch);
+      publisher.publish(source, FraudPublisher.Listener.NONE);
+      List<ConsumerRecord<String, ScoreRecord>> all =
+          kafka.readCommitted(
+              kafka.topics().scores(Task.FRAUD), 2 * batch, wait, Duration.ofSeconds(2));
+      assertExactlyOneScorePerTransaction(all, 2L * batch);
+      assertThat(scoresPerVersion(all))
+          .as("scores per model version")
+          .containsOnlyKeys(goodVersion);
+      assertThat(operatorCounter(metrics, jobId, Scoring.NAME, "modelsRefused"))
+          .containsOnly((long) bad.size());
+      assertNeverRestarted(cluster, jobId);
+    } finally {
+      job.cancel().get();
+    }
   }
 }

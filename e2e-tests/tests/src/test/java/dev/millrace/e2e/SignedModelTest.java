@@ -1,23 +1,15 @@
 package dev.millrace.e2e;
 
-import static dev.millrace.e2e.FraudE2e.await;
-import static dev.millrace.e2e.FraudE2e.everySubtaskCounted;
-import static dev.millrace.e2e.FraudE2e.operatorCounter;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.millrace.e2e.FraudE2e.Limited;
-import dev.millrace.ingest.fraud.FraudGenerator;
-import dev.millrace.ingest.fraud.FraudPublisher;
 import dev.millrace.pipeline.fraud.FraudFeatures;
 import dev.millrace.pipeline.fraud.FraudPipelineSettings;
 import dev.millrace.pipeline.fraud.KafkaFraudJob;
 import dev.millrace.schemas.ModelAnnouncement;
-import dev.millrace.schemas.ScoreRecord;
 import dev.millrace.schemas.Task;
 import dev.millrace.scorer.ModelRefusedException;
 import dev.millrace.scorer.ModelRefusedException.Reason;
-import dev.millrace.scorer.flink.Scoring;
 import dev.millrace.scorer.model.DjlModelLoader;
 import dev.millrace.scorer.model.ModelBundle;
 import dev.millrace.scorer.model.ModelSigning;
@@ -25,21 +17,16 @@ import dev.millrace.scorer.model.ModelStore;
 import dev.millrace.testkit.FlinkTestCluster;
 import dev.millrace.testkit.KafkaExtension;
 import dev.millrace.testkit.TestKafka;
-import dev.millrace.trainer.ModelAnnouncements;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -107,66 +94,8 @@ class SignedModelTest {
             ModelRefusedException.class,
             e -> assertThat(e.reason()).isEqualTo(Reason.BAD_SIGNATURE));
 
-    StreamExecutionEnvironment env =
-        StreamExecutionEnvironment.getExecutionEnvironment(FlinkTestCluster.configuration());
-    JobClient job = KafkaFraudJob.start(env, settings);
-    JobID jobId = job.getJobID();
-    Limited source =
-        new Limited(
-            new FraudGenerator(FraudGenerator.Settings.defaults().withSize(500, 1000)), BATCH);
-    try (ModelAnnouncements announcements =
-            new ModelAnnouncements(kafka.bootstrapServers(), kafka.topics());
-        FraudPublisher publisher =
-            new FraudPublisher(
-                kafka.topics(), FraudPublisher.Settings.defaults(kafka.bootstrapServers()))) {
-
-      // 1. The signed model is applied by every scoring subtask, then a first batch is scored.
-      announcements.announce(good, WAIT);
-      assertThat(
-              await(
-                  () ->
-                      everySubtaskCounted(
-                          METRICS, jobId, Scoring.NAME, "modelsApplied", PARALLELISM, 1),
-                  WAIT))
-          .as("every scoring subtask applied the signed model")
-          .isTrue();
-      publisher.publish(source, FraudPublisher.Listener.NONE);
-      List<ConsumerRecord<String, ScoreRecord>> first =
-          kafka.readCommitted(
-              kafka.topics().scores(Task.FRAUD), BATCH, WAIT, Duration.ofMillis(500));
-      FraudE2e.assertExactlyOneScorePerTransaction(first, BATCH);
-      assertThat(FraudE2e.scoresPerVersion(first)).containsOnlyKeys("fraud-signed-1");
-
-      // 2. The unsigned and the foreign-signed models arrive; every subtask refuses both.
-      announcements.announce(unsigned, WAIT);
-      announcements.announce(foreign, WAIT);
-      assertThat(
-              await(
-                  () ->
-                      everySubtaskCounted(
-                          METRICS, jobId, Scoring.NAME, "modelsRefused", PARALLELISM, 2),
-                  WAIT))
-          .as("every scoring subtask refused the unsigned and the foreign-signed model")
-          .isTrue();
-      assertThat(operatorCounter(METRICS, jobId, Scoring.NAME, "modelsApplied"))
-          .as("models applied per subtask: only the signed one")
-          .containsOnly(1L);
-
-      // 3. Transactions sent after the refusals are still scored by the signed model.
-      source.limit(2 * BATCH);
-      publisher.publish(source, FraudPublisher.Listener.NONE);
-      List<ConsumerRecord<String, ScoreRecord>> all =
-          kafka.readCommitted(
-              kafka.topics().scores(Task.FRAUD), 2 * BATCH, WAIT, Duration.ofSeconds(2));
-      FraudE2e.assertExactlyOneScorePerTransaction(all, 2 * BATCH);
-      assertThat(FraudE2e.scoresPerVersion(all))
-          .as("scores per model version")
-          .containsOnlyKeys("fraud-signed-1");
-      assertThat(operatorCounter(METRICS, jobId, Scoring.NAME, "modelsRefused")).containsOnly(2L);
-      FraudE2e.assertNeverRestarted(cluster, jobId);
-    } finally {
-      job.cancel().get();
-    }
+    FraudE2e.assertBadModelsRefusedWhileTheGoodOneScores(
+        kafka, cluster, METRICS, settings, good, List.of(unsigned, foreign), BATCH, WAIT);
   }
 
   /** Stores the bundle, signed by {@code signer} unless null; its announcement, true SHA-256. */
