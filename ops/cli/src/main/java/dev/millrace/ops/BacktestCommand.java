@@ -91,6 +91,9 @@ public final class BacktestCommand implements Callable<Integer> {
   /** Wall-clock wait for the job to catch up at a hold before the backtest gives up. */
   private static final Duration CATCH_UP_TIMEOUT = Duration.ofMinutes(15);
 
+  /** The events' idleness in a backtest: longer than any hold. */
+  static final Duration BACKTEST_EVENTS_IDLENESS = Duration.ofHours(6);
+
   /** How often a hold says what it waits for. */
   private static final Duration STATUS_EVERY = Duration.ofSeconds(30);
 
@@ -237,8 +240,14 @@ public final class BacktestCommand implements Callable<Integer> {
     try (BrokerCommand.LocalKafka kafka = BrokerCommand.LocalKafka.start(brokerSettings, console)) {
       kafka.createTopics(List.of(Task.FRAUD));
       String bootstrap = kafka.bootstrapServers();
+      // The events never go idle: while the replay holds (minutes of training), idle events
+      // would let the labels, published --label-lead ahead, carry the job's event time past the
+      // transactions still to come, and the terminal features' cleanup and the label join would
+      // act on it. Every partition of a replayed file has records, so nothing waits for them.
       FraudPipelineSettings pipeline =
-          job.fraudSettings(bootstrap, topics, out.resolve("checkpoints"));
+          job.fraudSettings(bootstrap, topics, out.resolve("checkpoints")).toBuilder()
+              .idleness(BACKTEST_EVENTS_IDLENESS)
+              .build();
       Duration lag = pipeline.labelDelay().plus(pipeline.labelGrace()).plus(maturitySlack);
       TrainerSettings trainer = trainerSettings(bootstrap, topics);
       Ledger ledger = new Ledger();
