@@ -33,6 +33,7 @@ import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
+import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
@@ -46,7 +47,7 @@ import org.apache.flink.util.OutputTag;
  * <pre>
  * events source: decode + validate, watermarks per split (valid records only) ─(bad)┐
  *   → keyBy customer → CustomerFeatures                                            │
- *   → keyBy terminal → TerminalOrder ⋈ labels by terminal → TerminalFeatures       │
+ *   → keyBy terminal (→ TerminalOrder) ⋈ labels by terminal → TerminalFeatures     │
  *   → Scoring (scorer's operator, models broadcast) → ScoredFeatures               │
  *       ├→ ScoreRecord → scores                                                    │
  *       ├→ DriftSample → DriftBinning ⋈ models → keyBy task → DriftMonitor → control  │
@@ -201,19 +202,29 @@ public final class FraudPipeline {
 
     KeySelector<FeatureVector, String> terminal =
         v -> v.getAttributes().get(CustomerFeatures.TERMINAL_ID);
-    SingleOutputStreamOperator<FeatureVector> terminalOrder =
+    SingleOutputStreamOperator<FeatureVector> customerFeatures =
         transactions
             .keyBy(FraudTransaction::getCustomerId, Types.STRING)
             .process(new CustomerFeatures(lateness))
             .uid(UID_CUSTOMER_FEATURES)
-            .name("Customer features")
-            .keyBy(terminal, Types.STRING)
-            .process(new TerminalOrder(FraudFeatures.TERMINAL_DELAY))
-            .uid(UID_TERMINAL_ORDER)
-            .name("Terminal order");
-    // Already partitioned by terminal: TerminalFeatures follows on the same subtask, in order.
+            .name("Customer features");
+    KeyedStream<FeatureVector, String> byTerminal;
+    if (settings.terminalOrder()) {
+      // Already partitioned by terminal: TerminalFeatures follows on the same subtask, in order.
+      byTerminal =
+          DataStreamUtils.reinterpretAsKeyedStream(
+              customerFeatures
+                  .keyBy(terminal, Types.STRING)
+                  .process(new TerminalOrder(FraudFeatures.TERMINAL_DELAY))
+                  .uid(UID_TERMINAL_ORDER)
+                  .name("Terminal order"),
+              terminal,
+              Types.STRING);
+    } else {
+      byTerminal = customerFeatures.keyBy(terminal, Types.STRING);
+    }
     DataStream<FeatureVector> features =
-        DataStreamUtils.reinterpretAsKeyedStream(terminalOrder, terminal, Types.STRING)
+        byTerminal
             .connect(fraudLabels.keyBy(FraudLabel::getTerminalId, Types.STRING))
             .process(new TerminalFeatures(lateness))
             .uid(UID_TERMINAL_FEATURES)

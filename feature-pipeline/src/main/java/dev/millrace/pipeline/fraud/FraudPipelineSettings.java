@@ -77,6 +77,11 @@ import java.util.Objects;
  *     checked ({@code --model-public-key})
  * @param kafkaProperties client properties merged into every Kafka source and sink of the job (e.g.
  *     SASL_SSL security from {@code --kafka-config}); the job's own settings win
+ * @param terminalOrder hold each transaction until the events' watermark reaches its delayed
+ *     terminal windows ({@link TerminalOrder}), so that the terminal features do not depend on
+ *     which partition is read first; on in {@code millrace backtest}, off by default (see the
+ *     README: with idle events and labels ahead it delayed scored events past their labels'
+ *     maturity)
  */
 public record FraudPipelineSettings(
     TopicRegistry topics,
@@ -106,7 +111,8 @@ public record FraudPipelineSettings(
     Duration restartMaxDelay,
     DeviceChoice device,
     ModelSigning.Verifier modelVerifier,
-    Map<String, String> kafkaProperties) {
+    Map<String, String> kafkaProperties,
+    boolean terminalOrder) {
 
   /** The broker's default {@code transaction.max.timeout.ms}. */
   public static final Duration MAX_TRANSACTION_TIMEOUT = Duration.ofMinutes(15);
@@ -214,6 +220,7 @@ public record FraudPipelineSettings(
     b.device = device;
     b.modelVerifier = modelVerifier;
     b.kafkaProperties = kafkaProperties;
+    b.terminalOrder = terminalOrder;
     return b;
   }
 
@@ -261,6 +268,7 @@ public record FraudPipelineSettings(
     private DeviceChoice device = DeviceChoice.AUTO;
     private ModelSigning.Verifier modelVerifier;
     private Map<String, String> kafkaProperties = Map.of();
+    private boolean terminalOrder;
 
     private Builder(String bootstrapServers) {
       this.bootstrapServers = bootstrapServers;
@@ -406,6 +414,12 @@ public record FraudPipelineSettings(
     }
 
     /** Kafka client properties merged into every source and sink (e.g. SASL_SSL security). */
+    /** Whether {@link TerminalOrder} holds transactions for their delayed windows. */
+    public Builder terminalOrder(boolean v) {
+      terminalOrder = v;
+      return this;
+    }
+
     public Builder kafkaProperties(Map<String, String> v) {
       kafkaProperties = v;
       return this;
@@ -440,7 +454,8 @@ public record FraudPipelineSettings(
           restartMaxDelay,
           device,
           modelVerifier,
-          kafkaProperties);
+          kafkaProperties,
+          terminalOrder);
     }
   }
 }

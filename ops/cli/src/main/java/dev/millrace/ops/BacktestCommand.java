@@ -244,9 +244,11 @@ public final class BacktestCommand implements Callable<Integer> {
       // would let the labels, published --label-lead ahead, carry the job's event time past the
       // transactions still to come, and the terminal features' cleanup and the label join would
       // act on it. Every partition of a replayed file has records, so nothing waits for them.
+      // TerminalOrder makes the terminal features independent of which partition is read first.
       FraudPipelineSettings pipeline =
           job.fraudSettings(bootstrap, topics, out.resolve("checkpoints")).toBuilder()
               .idleness(BACKTEST_EVENTS_IDLENESS)
+              .terminalOrder(true)
               .build();
       Duration lag = pipeline.labelDelay().plus(pipeline.labelGrace()).plus(maturitySlack);
       TrainerSettings trainer = trainerSettings(bootstrap, topics);

@@ -220,6 +220,11 @@ class BacktestCommandTest {
         "3",
         "--maturity-slack",
         "2d",
+        // The generated file has ~500 transactions a day, so a day of lead is a few hundred
+        // records, which the events reader can outrun at the start; the labels go out with their
+        // transactions here (the backtest's events never go idle, so that is safe).
+        "--label-lead",
+        "7d",
         "--label-idleness",
         "2s",
         "--checkpoint-interval",
