@@ -134,23 +134,16 @@ class FraudSoakTest {
                   FraudPublisher.Settings.defaults(kafka.bootstrapServers())
                       .withLabelDelay(LABEL_DELAY)
                       .withPacing(pacing))) {
-        Iterator<LabeledTransaction> recording =
-            new Iterator<>() {
-              @Override
-              public boolean hasNext() {
-                return reader.hasNext();
-              }
-
-              @Override
-              public LabeledTransaction next() {
-                LabeledTransaction tx = reader.next();
-                String id = Long.toString(tx.tx().getTransactionId());
-                fraudById.put(id, tx.fraud());
-                timeById.put(id, tx.eventTime());
-                return tx;
-              }
-            };
-        counts = publisher.publish(recording, FraudPublisher.Listener.NONE);
+        counts =
+            publisher.publish(
+                recording(
+                    reader,
+                    tx -> {
+                      String id = Long.toString(tx.tx().getTransactionId());
+                      fraudById.put(id, tx.fraud());
+                      timeById.put(id, tx.eventTime());
+                    }),
+                FraudPublisher.Listener.NONE);
       }
       double publishSeconds = (System.nanoTime() - started) / 1e9;
       LOG.info(
@@ -238,21 +231,10 @@ class FraudSoakTest {
                   kafka.topics(),
                   FraudPublisher.Settings.defaults(kafka.bootstrapServers())
                       .withLabelDelay(LABEL_DELAY))) {
-        Iterator<LabeledTransaction> recording =
-            new Iterator<>() {
-              @Override
-              public boolean hasNext() {
-                return reader.hasNext();
-              }
-
-              @Override
-              public LabeledTransaction next() {
-                LabeledTransaction tx = reader.next();
-                nextDay.put(Long.toString(tx.tx().getTransactionId()), tx.fraud());
-                return tx;
-              }
-            };
-        publisher.publish(recording, FraudPublisher.Listener.NONE);
+        publisher.publish(
+            recording(
+                reader, tx -> nextDay.put(Long.toString(tx.tx().getTransactionId()), tx.fraud())),
+            FraudPublisher.Listener.NONE);
       }
       assertThat(nextDay).as("transactions of the day after").isNotEmpty();
       List<ConsumerRecord<String, ScoreRecord>> allScores =
@@ -320,6 +302,24 @@ class FraudSoakTest {
       trainer.close();
       job.cancel().get();
     }
+  }
+
+  /** The reader's transactions, each handed to {@code seen} as the publisher takes it. */
+  private static Iterator<LabeledTransaction> recording(
+      FraudCsvReader reader, java.util.function.Consumer<LabeledTransaction> seen) {
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return reader.hasNext();
+      }
+
+      @Override
+      public LabeledTransaction next() {
+        LabeledTransaction tx = reader.next();
+        seen.accept(tx);
+        return tx;
+      }
+    };
   }
 
   /** Each id of {@code expected} exactly once in {@code ids}, nothing else. */
