@@ -211,6 +211,11 @@ class ClusterIT {
               "--stop-with-savepoint",
               job);
       String savepoint = match(stopped, "Savepoint: (\\S+)");
+      // The REST answer with the savepoint can come a moment before the job shows FINISHED.
+      long finishBy = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (!"FINISHED".equals(state(rest, job)) && System.nanoTime() < finishBy) {
+        Thread.sleep(250);
+      }
       assertThat(state(rest, job)).isEqualTo("FINISHED");
 
       List<String> batch3 = publish(bootstrap, limit(transactions, BATCH), Pacing.max());
