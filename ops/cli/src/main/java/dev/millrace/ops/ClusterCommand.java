@@ -176,29 +176,13 @@ public final class ClusterCommand implements Runnable {
         String fullCp = ClusterClasspath.join(ClusterClasspath.full());
         for (int node = 1; node <= kafka.nodes(); node++) {
           procs.add(
-              cluster.start(
+              cluster.startBroker(
                   "kafka-" + node,
-                  "kafka",
+                  kafka,
+                  node,
+                  clusterId,
                   List.of("-Xms256m", "-Xmx512m"),
-                  fullCp,
-                  Millrace.class.getName(),
-                  List.of(
-                      "broker",
-                      "--node-id",
-                      String.valueOf(node),
-                      "--quorum",
-                      kafka.voters(),
-                      "--cluster-id",
-                      clusterId,
-                      "--host",
-                      kafka.host(),
-                      "--port",
-                      String.valueOf(kafka.port(node)),
-                      "--controller-port",
-                      String.valueOf(kafka.controllerPort(node)),
-                      "--data-dir",
-                      cluster.dir().resolve("kafka/node-" + node).toString()),
-                  List.of(kafka.port(node), kafka.controllerPort(node))));
+                  fullCp));
           cluster.write(new State(clusterId, kafka.bootstrapServers(), restAddress, procs));
         }
         out.printf(

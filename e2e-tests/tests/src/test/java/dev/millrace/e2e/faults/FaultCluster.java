@@ -95,29 +95,8 @@ final class FaultCluster implements AutoCloseable {
   void startBroker(int node) throws IOException {
     String name = "kafka-" + node + (brokers[node] == null ? "" : "-restart-" + (++restarts));
     Proc p =
-        cluster.start(
-            name,
-            "kafka",
-            List.of("-Xms256m", "-Xmx512m", LOG4J),
-            classPath,
-            Millrace.class.getName(),
-            List.of(
-                "broker",
-                "--node-id",
-                String.valueOf(node),
-                "--quorum",
-                kafka.voters(),
-                "--cluster-id",
-                clusterId,
-                "--host",
-                kafka.host(),
-                "--port",
-                String.valueOf(kafka.port(node)),
-                "--controller-port",
-                String.valueOf(kafka.controllerPort(node)),
-                "--data-dir",
-                cluster.dir().resolve("kafka/node-" + node).toString()),
-            List.of(kafka.port(node), kafka.controllerPort(node)));
+        cluster.startBroker(
+            name, kafka, node, clusterId, List.of("-Xms256m", "-Xmx512m", LOG4J), classPath);
     brokers[node] = p;
     started.add(p);
   }

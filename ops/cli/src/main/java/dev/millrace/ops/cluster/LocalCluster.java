@@ -3,6 +3,7 @@ package dev.millrace.ops.cluster;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.millrace.kafka.BrokerSettings;
+import dev.millrace.ops.Millrace;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -114,6 +115,43 @@ public final class LocalCluster {
   /** The cluster id the brokers' data was formatted with, if there is data. */
   public Optional<String> existingClusterId() {
     return state().map(State::clusterId).filter(id -> Files.isDirectory(dir.resolve("kafka")));
+  }
+
+  /**
+   * Starts KRaft node {@code node} of {@code kafka} ({@code millrace broker --node-id N --quorum
+   * ...}) as process {@code name}, its data in {@code kafka/node-N} of this folder.
+   */
+  public Proc startBroker(
+      String name,
+      KafkaLayout kafka,
+      int node,
+      String clusterId,
+      List<String> jvmOpts,
+      String classPath)
+      throws IOException {
+    return start(
+        name,
+        "kafka",
+        jvmOpts,
+        classPath,
+        Millrace.class.getName(),
+        List.of(
+            "broker",
+            "--node-id",
+            String.valueOf(node),
+            "--quorum",
+            kafka.voters(),
+            "--cluster-id",
+            clusterId,
+            "--host",
+            kafka.host(),
+            "--port",
+            String.valueOf(kafka.port(node)),
+            "--controller-port",
+            String.valueOf(kafka.controllerPort(node)),
+            "--data-dir",
+            dir.resolve("kafka/node-" + node).toString()),
+        List.of(kafka.port(node), kafka.controllerPort(node)));
   }
 
   /** Starts {@code java [jvmOpts] -cp classPath main args}, output to {@code logs/NAME.log}. */
