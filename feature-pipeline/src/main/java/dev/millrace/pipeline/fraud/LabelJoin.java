@@ -58,6 +58,15 @@ public final class LabelJoin
     extends KeyedCoProcessFunction<String, ScoredFeatures, FraudLabel, TrainingExample> {
 
   private static final long serialVersionUID = 1L;
+
+  /**
+   * Counter of labels dead-lettered as late ({@link #LATE_LABEL}, {@link #LABEL_AFTER_MATURITY}).
+   */
+  public static final String LATE_LABELS_COUNTER = "lateLabels";
+
+  /** Counter of labels dead-lettered as orphans ({@link #ORPHAN_LABEL}). */
+  public static final String ORPHAN_LABELS_COUNTER = "orphanLabels";
+
   private static final Logger LOG = LoggerFactory.getLogger(LabelJoin.class);
 
   /** Stage name in dead letters. */
@@ -106,8 +115,8 @@ public final class LabelJoin
     label =
         getRuntimeContext()
             .getState(new ValueStateDescriptor<>("label", TypeInformation.of(FraudLabel.class)));
-    lateLabels = getRuntimeContext().getMetricGroup().counter("lateLabels");
-    orphanLabels = getRuntimeContext().getMetricGroup().counter("orphanLabels");
+    lateLabels = getRuntimeContext().getMetricGroup().counter(LATE_LABELS_COUNTER);
+    orphanLabels = getRuntimeContext().getMetricGroup().counter(ORPHAN_LABELS_COUNTER);
     examples = getRuntimeContext().getMetricGroup().counter("trainingExamples");
     serde = AvroSerde.of(FraudLabel.class);
   }

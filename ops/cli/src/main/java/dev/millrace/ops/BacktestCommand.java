@@ -14,6 +14,7 @@ import dev.millrace.ops.backtest.TrainingLog;
 import dev.millrace.ops.local.LocalFlink;
 import dev.millrace.pipeline.fraud.FraudFeatures;
 import dev.millrace.pipeline.fraud.FraudPipelineSettings;
+import dev.millrace.pipeline.fraud.LabelJoin;
 import dev.millrace.schemas.ModelAnnouncement;
 import dev.millrace.schemas.RetrainRequest;
 import dev.millrace.schemas.Task;
@@ -427,8 +428,8 @@ public final class BacktestCommand implements Callable<Integer> {
                 pipeline.labelDelay(),
                 evaluation.cardPrecisionK,
                 ModelVersionReporter.labelsAfterTheirTime(jobId),
-                ModelVersionReporter.labelCount(jobId, "lateLabels")
-                    + ModelVersionReporter.labelCount(jobId, "orphanLabels"),
+                ModelVersionReporter.labelCount(jobId, LabelJoin.LATE_LABELS_COUNTER)
+                    + ModelVersionReporter.labelCount(jobId, LabelJoin.ORPHAN_LABELS_COUNTER),
                 (System.nanoTime() - wallStart) / 1e9);
         report.print(console);
         report.write(out);

@@ -1,5 +1,6 @@
 package dev.millrace.ops.backtest;
 
+import dev.millrace.pipeline.fraud.LabelJoin;
 import dev.millrace.pipeline.fraud.TerminalFeatures;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +37,10 @@ public final class ModelVersionReporter implements MetricReporter {
 
   /** Label counters kept: the terminal features' and the label join's. */
   public static final java.util.Set<String> LABEL_COUNTERS =
-      java.util.Set.of(TerminalFeatures.LABELS_AFTER_THEIR_TIME, "lateLabels", "orphanLabels");
+      java.util.Set.of(
+          TerminalFeatures.LABELS_AFTER_THEIR_TIME,
+          LabelJoin.LATE_LABELS_COUNTER,
+          LabelJoin.ORPHAN_LABELS_COUNTER);
 
   /** Label counters by job id, then by the metric's full scope (one per subtask and name). */
   private static final Map<String, Map<String, Counter>> LABELS = new ConcurrentHashMap<>();
