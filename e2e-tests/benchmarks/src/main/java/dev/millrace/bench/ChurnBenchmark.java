@@ -208,10 +208,22 @@ public final class ChurnBenchmark implements Callable<Integer> {
     List<ChurnActivity> lines = new ArrayList<>();
     long[] read = new long[1];
     Map<String, Long> skipped = new TreeMap<>();
-    readRetail(dir.resolve("online_retail_ii_2009-12-01_2010-11-30.csv.gz"), "Invoice", "Price",
-        "Customer ID", lines, read, skipped);
-    readRetail(dir.resolve("online_retail_2010-12-01_2011-08-31.csv.gz"), "InvoiceNo",
-        "UnitPrice", "CustomerID", lines, read, skipped);
+    readRetail(
+        dir.resolve("online_retail_ii_2009-12-01_2010-11-30.csv.gz"),
+        "Invoice",
+        "Price",
+        "Customer ID",
+        lines,
+        read,
+        skipped);
+    readRetail(
+        dir.resolve("online_retail_2010-12-01_2011-08-31.csv.gz"),
+        "InvoiceNo",
+        "UnitPrice",
+        "CustomerID",
+        lines,
+        read,
+        skipped);
     // train on monthly cuts whose horizon ends by the evaluated cut; validation cut before test
     LocalDate test = LocalDate.parse("2011-06-01"); // + 90 days = 2011-08-30, inside the file
     LocalDate validation = LocalDate.parse("2011-03-01");
@@ -308,7 +320,8 @@ public final class ChurnBenchmark implements Callable<Integer> {
                 .setQuantity(cds)
                 .setUnitPrice(cds == 0 ? dollars : dollars / cds)
                 .setCountry(null)
-                .setEventTime(LocalDate.parse(r.get("date")).atStartOfDay().toInstant(ZoneOffset.UTC))
+                .setEventTime(
+                    LocalDate.parse(r.get("date")).atStartOfDay().toInstant(ZoneOffset.UTC))
                 .build();
         accept(a, rules, now, lines, skipped);
       }
@@ -422,8 +435,8 @@ public final class ChurnBenchmark implements Callable<Integer> {
 
   /** [AUC, AP] of the net trained with {@code s} on {@code train}, on {@code eval}. */
   static double[] netAuc(TrainSettings s, Dataset train, Dataset eval) {
-    try (TrainedModel m = new TabularTrainer(s).train("churn", "bench", ChurnFeatures.SCHEMA,
-        train, null)) {
+    try (TrainedModel m =
+        new TabularTrainer(s).train("churn", "bench", ChurnFeatures.SCHEMA, train, null)) {
       float[] pred = m.predict(eval.features());
       return new double[] {
         Metrics.rocAuc(eval.labels(), pred), Metrics.averagePrecision(eval.labels(), pred)
@@ -441,7 +454,8 @@ public final class ChurnBenchmark implements Callable<Integer> {
     Map<String, List<Long>> purchases = new HashMap<>();
     for (ChurnActivity a : lines) {
       if (a.getQuantity() > 0) {
-        purchases.computeIfAbsent(a.getCustomerId(), k -> new ArrayList<>())
+        purchases
+            .computeIfAbsent(a.getCustomerId(), k -> new ArrayList<>())
             .add(a.getEventTime().toEpochMilli());
       }
     }
@@ -512,9 +526,21 @@ public final class ChurnBenchmark implements Callable<Integer> {
   /** Categorical Telco columns, encoded as their index in the sorted values of the dev file. */
   private static final List<String> TELCO_CATEGORICAL =
       List.of(
-          "gender", "Partner", "Dependents", "PhoneService", "MultipleLines", "InternetService",
-          "OnlineSecurity", "OnlineBackup", "DeviceProtection", "TechSupport", "StreamingTV",
-          "StreamingMovies", "Contract", "PaperlessBilling", "PaymentMethod");
+          "gender",
+          "Partner",
+          "Dependents",
+          "PhoneService",
+          "MultipleLines",
+          "InternetService",
+          "OnlineSecurity",
+          "OnlineBackup",
+          "DeviceProtection",
+          "TechSupport",
+          "StreamingTV",
+          "StreamingMovies",
+          "Contract",
+          "PaperlessBilling",
+          "PaymentMethod");
 
   private static final List<String> TELCO_NUMERIC =
       List.of("SeniorCitizen", "tenure", "MonthlyCharges", "TotalCharges");
@@ -642,7 +668,11 @@ public final class ChurnBenchmark implements Callable<Integer> {
 
   static String describe(XgboostBaseline.Settings s) {
     return String.format(
-        Locale.ROOT, "%d trees, depth %d, eta %.2f, %s", s.rounds(), s.maxDepth(), s.eta(),
+        Locale.ROOT,
+        "%d trees, depth %d, eta %.2f, %s",
+        s.rounds(),
+        s.maxDepth(),
+        s.eta(),
         s.treeMethod());
   }
 
@@ -650,25 +680,43 @@ public final class ChurnBenchmark implements Callable<Integer> {
     StringBuilder md = new StringBuilder();
     md.append("## Churn benchmark\n\n");
     md.append("Machine: ").append(Machine.describe()).append("\n\n");
-    md.append("Horizon: ").append(horizonDays).append(" days; net seeds: ").append(seeds)
-        .append("; wall time ").append(seconds(wall)).append(" s\n\n");
-    md.append("| dataset | rows (train / test) | test churn rate | net ROC AUC | GBM ROC AUC |"
-        + " net AP | GBM AP | net - GBM AUC | train time net / GBM |\n");
+    md.append("Horizon: ")
+        .append(horizonDays)
+        .append(" days; net seeds: ")
+        .append(seeds)
+        .append("; wall time ")
+        .append(seconds(wall))
+        .append(" s\n\n");
+    md.append(
+        "| dataset | rows (train / test) | test churn rate | net ROC AUC | GBM ROC AUC |"
+            + " net AP | GBM AP | net - GBM AUC | train time net / GBM |\n");
     md.append("|---|---|---|---|---|---|---|---|---|\n");
     for (Outcome o : outcomes) {
       double netAuc = mean(o.netAuc());
-      md.append(String.format(
-          Locale.ROOT,
-          "| %s | %d / %d | %.3f | %s | %.4f | %s | %.4f | %+.4f | %s s / %s s |\n",
-          o.dataset(), o.trainRows(), o.testRows(), o.testChurnRate(), meanSpread(o.netAuc()),
-          o.xgbAuc(), meanSpread(o.netAp()), o.xgbAp(), netAuc - o.xgbAuc(),
-          seconds(o.netTrainTime()), seconds(o.xgbTrainTime())));
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %d / %d | %.3f | %s | %.4f | %s | %.4f | %+.4f | %s s / %s s |\n",
+              o.dataset(),
+              o.trainRows(),
+              o.testRows(),
+              o.testChurnRate(),
+              meanSpread(o.netAuc()),
+              o.xgbAuc(),
+              meanSpread(o.netAp()),
+              o.xgbAp(),
+              netAuc - o.xgbAuc(),
+              seconds(o.netTrainTime()),
+              seconds(o.xgbTrainTime())));
     }
     md.append("\n");
     for (Outcome o : outcomes) {
       md.append("**").append(o.dataset()).append("**: ").append(o.split()).append(". ");
-      md.append("Net chosen on validation: ").append(o.netSetting()).append("; GBM: ")
-          .append(o.xgbSetting()).append(". ");
+      md.append("Net chosen on validation: ")
+          .append(o.netSetting())
+          .append("; GBM: ")
+          .append(o.xgbSetting())
+          .append(". ");
       md.append("Lines read: ").append(o.lines());
       if (!o.skipped().isEmpty()) {
         md.append("; skipped as dead letters: ").append(o.skipped());

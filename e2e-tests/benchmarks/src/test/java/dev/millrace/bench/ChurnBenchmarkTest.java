@@ -42,8 +42,10 @@ class ChurnBenchmarkTest {
     List<ChurnActivity> lines =
         new ArrayList<>(
             List.of(
-                buy("stays", 400), buy("stays", 499), // buys 89 days after the cut at day 410
-                buy("leaves", 405), buy("leaves", 501), // 91 days after: too late
+                buy("stays", 400),
+                buy("stays", 499), // buys 89 days after the cut at day 410
+                buy("leaves", 405),
+                buy("leaves", 501), // 91 days after: too late
                 buy("new", 411), // first purchase after the cut: not scored
                 buy("gone", 10))); // last purchase 400 days before the cut: forgotten
     lines.sort(java.util.Comparator.comparing(ChurnActivity::getEventTime));
@@ -69,7 +71,8 @@ class ChurnBenchmarkTest {
         .endsWith(LocalDate.parse("2011-03-01"));
     assertThat(ChurnBenchmark.weekly(LocalDate.parse("1997-01-15"), LocalDate.parse("1997-01-29")))
         .containsExactly(
-            LocalDate.parse("1997-01-15"), LocalDate.parse("1997-01-22"),
+            LocalDate.parse("1997-01-15"),
+            LocalDate.parse("1997-01-22"),
             LocalDate.parse("1997-01-29"));
   }
 

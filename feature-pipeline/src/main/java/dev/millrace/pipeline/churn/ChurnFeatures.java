@@ -55,13 +55,49 @@ public final class ChurnFeatures {
    */
   public static final List<String> COUNTRIES =
       List.of(
-          "Australia", "Austria", "Bahrain", "Belgium", "Bermuda", "Brazil", "Canada",
-          "Channel Islands", "Cyprus", "Czech Republic", "Denmark", "EIRE", "European Community",
-          "Finland", "France", "Germany", "Greece", "Hong Kong", "Iceland", "Israel", "Italy",
-          "Japan", "Korea", "Lebanon", "Lithuania", "Malta", "Netherlands", "Nigeria", "Norway",
-          "Poland", "Portugal", "RSA", "Saudi Arabia", "Singapore", "Spain", "Sweden",
-          "Switzerland", "Thailand", "USA", "United Arab Emirates", "United Kingdom",
-          "Unspecified", "West Indies");
+          "Australia",
+          "Austria",
+          "Bahrain",
+          "Belgium",
+          "Bermuda",
+          "Brazil",
+          "Canada",
+          "Channel Islands",
+          "Cyprus",
+          "Czech Republic",
+          "Denmark",
+          "EIRE",
+          "European Community",
+          "Finland",
+          "France",
+          "Germany",
+          "Greece",
+          "Hong Kong",
+          "Iceland",
+          "Israel",
+          "Italy",
+          "Japan",
+          "Korea",
+          "Lebanon",
+          "Lithuania",
+          "Malta",
+          "Netherlands",
+          "Nigeria",
+          "Norway",
+          "Poland",
+          "Portugal",
+          "RSA",
+          "Saudi Arabia",
+          "Singapore",
+          "Spain",
+          "Sweden",
+          "Switzerland",
+          "Thailand",
+          "USA",
+          "United Arab Emirates",
+          "United Kingdom",
+          "Unspecified",
+          "West Indies");
 
   /** Categorical features and their vocabularies, as a model manifest declares them. */
   public static final Map<String, List<String>> VOCABULARIES = Map.of(COUNTRY, COUNTRIES);
@@ -142,8 +178,20 @@ public final class ChurnFeatures {
       w.put(NAMES.get(FREQUENCY + i), d);
       w.put(NAMES.get(MONETARY + i), d);
     }
-    for (int i : new int[] {RECENCY, TENURE, GAP_MEAN, GAP_STD, GAP_LAST, RECENCY_OVER_GAP,
-        BASKETS, BASKET_VALUE_MEAN, BASKET_ITEMS_MEAN, RETURNS, RETURNS_VALUE}) {
+    for (int i :
+        new int[] {
+          RECENCY,
+          TENURE,
+          GAP_MEAN,
+          GAP_STD,
+          GAP_LAST,
+          RECENCY_OVER_GAP,
+          BASKETS,
+          BASKET_VALUE_MEAN,
+          BASKET_ITEMS_MEAN,
+          RETURNS,
+          RETURNS_VALUE
+        }) {
       w.put(NAMES.get(i), LONGEST_WINDOW);
     }
     return Collections.unmodifiableMap(w);

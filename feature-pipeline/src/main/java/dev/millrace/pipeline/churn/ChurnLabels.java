@@ -30,7 +30,8 @@ import org.apache.flink.util.Collector;
  * Returns and re-scores are scoring points but not purchases. The state (the pending points) and
  * the timers of a customer are cleared once no point is pending.
  */
-public final class ChurnLabels extends KeyedProcessFunction<String, ScoredFeatures, TrainingExample> {
+public final class ChurnLabels
+    extends KeyedProcessFunction<String, ScoredFeatures, TrainingExample> {
 
   private static final long serialVersionUID = 1L;
 
@@ -50,7 +51,8 @@ public final class ChurnLabels extends KeyedProcessFunction<String, ScoredFeatur
     pending =
         getRuntimeContext()
             .getListState(
-                new ListStateDescriptor<>("pending-points", TypeInformation.of(PendingPoint.class)));
+                new ListStateDescriptor<>(
+                    "pending-points", TypeInformation.of(PendingPoint.class)));
     examples = getRuntimeContext().getMetricGroup().counter(EXAMPLES_COUNTER);
   }
 

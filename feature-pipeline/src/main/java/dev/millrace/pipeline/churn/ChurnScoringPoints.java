@@ -33,8 +33,8 @@ import org.apache.flink.util.OutputTag;
  *       (newest = the customer's newest activity) emits a point of kind {@link #RESCORE} with the
  *       features as of the timer's time (recency, tenure and the windows move on), and re-arms
  *       itself {@code rescoreEvery} later. Any newer activity moves the timer to its own time plus
- *       {@code rescoreEvery}. The latest score of a customer at any date therefore reflects at
- *       most {@code rescoreEvery} of unseen inactivity.
+ *       {@code rescoreEvery}. The latest score of a customer at any date therefore reflects at most
+ *       {@code rescoreEvery} of unseen inactivity.
  *   <li><b>Cleanup</b>: when event time reaches {@code newest + retention} without activity, the
  *       state and the timer are cleared (no more re-scores; the customer is forgotten).
  *   <li><b>Bad input</b>: an activity dated more than the allowed lateness before the customer's

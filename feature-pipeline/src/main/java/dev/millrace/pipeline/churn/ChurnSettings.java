@@ -23,7 +23,8 @@ public record ChurnSettings(
     positive("horizon", horizon);
     positive("retention", retention);
     if (allowedLateness == null || allowedLateness.isNegative()) {
-      throw new IllegalArgumentException("allowedLateness must not be negative: " + allowedLateness);
+      throw new IllegalArgumentException(
+          "allowedLateness must not be negative: " + allowedLateness);
     }
   }
 

@@ -45,8 +45,7 @@ class ChurnLabelsTest {
   }
 
   @Test
-  void returnOnDayHMinusOneIsZeroOnDayHPlusOneIsOneAndStateAndTimersAreCleared()
-      throws Exception {
+  void returnOnDayHMinusOneIsZeroOnDayHPlusOneIsOneAndStateAndTimersAreCleared() throws Exception {
     try (var h = harness()) {
       point(h, "back-in-time", 0, "purchase", 0.3);
       point(h, "too-late", 0, "purchase", 0.4);

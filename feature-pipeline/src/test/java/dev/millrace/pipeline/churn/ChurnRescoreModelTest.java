@@ -60,7 +60,9 @@ class ChurnRescoreModelTest {
     for (int c = 0; c < customers; c++) {
       double gap = 4 + random.nextDouble() * 20;
       double stopsAt = random.nextBoolean() ? LAST_DAY : 30 + random.nextDouble() * 300;
-      for (double d = random.nextDouble() * 60; d < stopsAt; d += gap * -Math.log(random.nextDouble())) {
+      for (double d = random.nextDouble() * 60;
+          d < stopsAt;
+          d += gap * -Math.log(random.nextDouble())) {
         lines.add(line("g" + c, "i" + c + "-" + (int) d, d, 1 + random.nextInt(5), 4.0, "France"));
       }
     }
@@ -92,7 +94,9 @@ class ChurnRescoreModelTest {
     }
     // a point whose horizon passes the end of the generated data has no true label
     List<TrainingExample> usable =
-        examples.stream().filter(e -> e.getEventTime().toEpochMilli() <= day(LAST_DAY - 90)).toList();
+        examples.stream()
+            .filter(e -> e.getEventTime().toEpochMilli() <= day(LAST_DAY - 90))
+            .toList();
     float[][] x = new float[usable.size()][];
     float[] y = new float[usable.size()];
     for (int i = 0; i < x.length; i++) {
@@ -103,8 +107,7 @@ class ChurnRescoreModelTest {
   }
 
   @Test
-  void aCustomerQuietForSixtyDaysHasANewerAndHigherScoreThanAtTheirLastPurchase()
-      throws Exception {
+  void aCustomerQuietForSixtyDaysHasANewerAndHigherScoreThanAtTheirLastPurchase() throws Exception {
     Dataset data = labelledByTheStream(300, 11L);
     assertThat(data.positives()).isBetween(data.size() / 20, data.size() - data.size() / 20);
     ModelBundle bundle;
@@ -140,7 +143,9 @@ class ChurnRescoreModelTest {
                 ChurnFeatures.toArray(lastPurchase.getFeatures()),
                 ChurnFeatures.toArray(latest.getFeatures())
               });
-      assertThat(scores[1]).as("score after 56 quiet days vs at the last purchase").isGreaterThan(scores[0] + 0.1f);
+      assertThat(scores[1])
+          .as("score after 56 quiet days vs at the last purchase")
+          .isGreaterThan(scores[0] + 0.1f);
     }
   }
 }

@@ -60,7 +60,8 @@ class ChurnScoringPointsTest {
       }
       List<FeatureVector> out = h.extractOutputValues();
       assertThat(out).hasSize(5);
-      assertThat(out).extracting(v -> v.getAttributes().get(ChurnScoringPoints.KIND))
+      assertThat(out)
+          .extracting(v -> v.getAttributes().get(ChurnScoringPoints.KIND))
           .containsExactly("purchase", "purchase", "purchase", "purchase", "return");
       assertThat(out.get(0).getEventId()).isEqualTo("A/" + HISTORY.get(0).getItemId());
       assertThat(out.get(3).getFeatureSchemaFingerprint()).isEqualTo(ChurnFeatures.FINGERPRINT);

@@ -93,8 +93,7 @@ class ChurnValidationTest {
   @Test
   void theReasonNamesTheBadValue() {
     assertThat(
-            ChurnValidation.check(
-                    good().setQuantity(-3).build(), ValidationRules.defaults(), NOW)
+            ChurnValidation.check(good().setQuantity(-3).build(), ValidationRules.defaults(), NOW)
                 .orElseThrow()
                 .reason())
         .contains("-3")
