@@ -179,20 +179,23 @@ public final class ChurnBenchmark implements Callable<Integer> {
     datasets = locate(datasets);
     long t0 = System.nanoTime();
     List<Outcome> outcomes = new ArrayList<>();
+    List<Duration> walls = new ArrayList<>();
     for (String name : only) {
       Path dir = datasets.resolve(name);
       if (!Files.isDirectory(dir)) {
         spec.commandLine().getErr().println("skipping " + name + ": no folder " + dir);
         continue;
       }
+      long start = System.nanoTime();
       switch (name) {
         case "online_retail" -> outcomes.add(onlineRetail(dir));
         case "cdnow" -> outcomes.add(cdnow(dir));
         case "telco_churn" -> outcomes.add(telco(dir));
         default -> throw new UserError("unknown dataset " + name);
       }
+      walls.add(Duration.ofNanos(System.nanoTime() - start));
     }
-    String report = report(outcomes, Duration.ofNanos(System.nanoTime() - t0));
+    String report = report(outcomes, walls, Duration.ofNanos(System.nanoTime() - t0));
     PrintWriter w = spec.commandLine().getOut();
     w.print(report);
     w.flush();
@@ -676,7 +679,7 @@ public final class ChurnBenchmark implements Callable<Integer> {
         s.treeMethod());
   }
 
-  String report(List<Outcome> outcomes, Duration wall) {
+  String report(List<Outcome> outcomes, List<Duration> walls, Duration wall) {
     StringBuilder md = new StringBuilder();
     md.append("## Churn benchmark\n\n");
     md.append("Machine: ").append(Machine.describe()).append("\n\n");
@@ -689,14 +692,19 @@ public final class ChurnBenchmark implements Callable<Integer> {
         .append(" s\n\n");
     md.append(
         "| dataset | rows (train / test) | test churn rate | net ROC AUC | GBM ROC AUC |"
-            + " net AP | GBM AP | net - GBM AUC | train time net / GBM |\n");
-    md.append("|---|---|---|---|---|---|---|---|---|\n");
-    for (Outcome o : outcomes) {
+            + " net AP | GBM AP | net - GBM AUC | lines read | skipped: no customer id / other"
+            + " | train time net / GBM | wall time |\n");
+    md.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    for (int i = 0; i < outcomes.size(); i++) {
+      Outcome o = outcomes.get(i);
       double netAuc = mean(o.netAuc());
+      long noCustomer = o.skipped().getOrDefault(ChurnValidation.MISSING_CUSTOMER_ID, 0L);
+      long other = o.skipped().values().stream().mapToLong(Long::longValue).sum() - noCustomer;
       md.append(
           String.format(
               Locale.ROOT,
-              "| %s | %d / %d | %.3f | %s | %.4f | %s | %.4f | %+.4f | %s s / %s s |\n",
+              "| %s | %d / %d | %.3f | %s | %.4f | %s | %.4f | %+.4f | %d | %d / %d | %s s / %s s"
+                  + " | %s s |\n",
               o.dataset(),
               o.trainRows(),
               o.testRows(),
@@ -706,8 +714,12 @@ public final class ChurnBenchmark implements Callable<Integer> {
               meanSpread(o.netAp()),
               o.xgbAp(),
               netAuc - o.xgbAuc(),
+              o.lines(),
+              noCustomer,
+              other,
               seconds(o.netTrainTime()),
-              seconds(o.xgbTrainTime())));
+              seconds(o.xgbTrainTime()),
+              seconds(walls.get(i))));
     }
     md.append("\n");
     for (Outcome o : outcomes) {
