@@ -11,7 +11,12 @@ import picocli.CommandLine.Command;
     name = "benchmarks",
     mixinStandardHelpOptions = true,
     description = "Millrace benchmarks; each prints a Markdown report.",
-    subcommands = {FraudBenchmark.class, PerformanceBenchmark.class, TlsBenchmark.class})
+    subcommands = {
+      FraudBenchmark.class,
+      DemandBenchmark.class,
+      PerformanceBenchmark.class,
+      TlsBenchmark.class
+    })
 public final class Benchmarks implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
