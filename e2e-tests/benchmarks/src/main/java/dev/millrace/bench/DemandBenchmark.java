@@ -112,6 +112,13 @@ public final class DemandBenchmark implements Callable<Integer> {
   @Option(names = "--gbm-eta", defaultValue = "0.1", description = "GBM: learning rate (default ${DEFAULT-VALUE})")
   double gbmEta;
 
+  @Option(
+      names = "--validation-only",
+      description =
+          "print validation metrics only (test columns blank): for choosing settings without"
+              + " looking at the test period")
+  boolean validationOnly;
+
   @Option(names = "--no-net", description = "skip the net")
   boolean noNet;
 
@@ -257,8 +264,16 @@ public final class DemandBenchmark implements Callable<Integer> {
     return 0;
   }
 
-  private static String row(
+  private String row(
       String name, Dataset validation, float[] pv, Dataset test, float[] pt, Duration took) {
+    if (validationOnly) {
+      return String.format(
+          Locale.ROOT,
+          "| %s | %.4f | - | - | - | %.0f s |",
+          name,
+          RegressionMetrics.rmspe(validation.labels(), pv),
+          took.toMillis() / 1000.0);
+    }
     return String.format(
         Locale.ROOT,
         "| %s | %.4f | %.4f | %.0f | %.4f | %.0f s |",
