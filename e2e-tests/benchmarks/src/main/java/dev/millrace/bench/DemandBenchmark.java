@@ -74,7 +74,7 @@ public final class DemandBenchmark implements Callable<Integer> {
       description = "days in the test and in the validation period (default ${DEFAULT-VALUE})")
   int periodDays;
 
-  @Option(names = "--epochs", defaultValue = "12", description = "net: epochs (default ${DEFAULT-VALUE})")
+  @Option(names = "--epochs", defaultValue = "10", description = "net: epochs (default ${DEFAULT-VALUE})")
   int epochs;
 
   @Option(names = "--batch", defaultValue = "2048", description = "net: batch (default ${DEFAULT-VALUE})")
@@ -102,14 +102,14 @@ public final class DemandBenchmark implements Callable<Integer> {
   @Option(
       names = "--gbm-rounds",
       split = ",",
-      defaultValue = "200,400,800",
+      defaultValue = "100,200,400",
       description = "GBM: tree counts to evaluate; the one best on validation is reported (default ${DEFAULT-VALUE})")
   int[] gbmRounds;
 
   @Option(names = "--gbm-depth", defaultValue = "8", description = "GBM: tree depth (default ${DEFAULT-VALUE})")
   int gbmDepth;
 
-  @Option(names = "--gbm-eta", defaultValue = "0.1", description = "GBM: learning rate (default ${DEFAULT-VALUE})")
+  @Option(names = "--gbm-eta", defaultValue = "0.2", description = "GBM: learning rate (default ${DEFAULT-VALUE})")
   double gbmEta;
 
   @Option(
