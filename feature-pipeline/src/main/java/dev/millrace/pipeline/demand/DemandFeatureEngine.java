@@ -65,7 +65,8 @@ public final class DemandFeatureEngine {
   public record Step(
       float[] scored, long targetDay, Labelled labelled, String refusal, String detail) {
 
-    static Step refused(String reason, String detail) {
+    /** A refused row: no features, no label, the reason and a sentence for the DLQ. */
+    public static Step refused(String reason, String detail) {
       return new Step(null, Long.MIN_VALUE, null, reason, detail);
     }
   }
