@@ -1,10 +1,12 @@
 package dev.millrace.bench;
 
 import dev.millrace.bench.Benchmarks.UserError;
+import dev.millrace.pipeline.demand.BikeFeatureEngine;
 import dev.millrace.pipeline.demand.DemandFeatureEngine;
 import dev.millrace.pipeline.demand.DemandFeatures;
 import dev.millrace.pipeline.demand.StoreTable;
 import dev.millrace.schemas.demand.DemandObservation;
+import dev.millrace.schemas.demand.HourlyCount;
 import dev.millrace.schemas.demand.NextOpenDay;
 import dev.millrace.schemas.demand.StoreDaySales;
 import dev.millrace.scorer.FeatureSchema;
@@ -56,16 +58,26 @@ import picocli.CommandLine.Spec;
             + " (validation: the 48 days before).")
 public final class DemandBenchmark implements Callable<Integer> {
 
-  /** The data folder, relative to the repository root. */
-  public static final String DEFAULT_DIR = "../shared/datasets/rossmann";
+  /** The datasets folder, relative to the repository root. */
+  public static final String DATASETS = "../shared/datasets";
 
   static final String TRAIN_FILE = "train_2013-01-01_2015-06-13.csv.gz";
   static final String STORE_FILE = "store.csv.gz";
+  static final String BIKE_FILE = "hour_2011-01-01_2012-08-31.csv.gz";
+
+  @Option(
+      names = "--dataset",
+      defaultValue = "rossmann",
+      description =
+          "rossmann (next open day's sales, RMSPE) or bike_sharing (next hour's count, RMSLE;"
+              + " validation 2012-05..06, test 2012-07..08) (default: ${DEFAULT-VALUE})")
+  String dataset;
 
   @Option(
       names = "--data-dir",
-      defaultValue = DEFAULT_DIR,
-      description = "rossmann folder with " + TRAIN_FILE + " and " + STORE_FILE + " (default: ${DEFAULT-VALUE})")
+      description =
+          "the dataset's folder (default: " + DATASETS + "/<dataset>); rossmann needs "
+              + TRAIN_FILE + " and " + STORE_FILE + ", bike_sharing " + BIKE_FILE)
   Path dir;
 
   @Option(
@@ -136,50 +148,44 @@ public final class DemandBenchmark implements Callable<Integer> {
   record Examples(
       List<float[]> features, List<Float> sales, List<Long> targetDays, List<String> stores) {}
 
+  /** The split of one dataset's labelled forecasts, with what the report says about them. */
+  record Split(
+      Dataset train,
+      Dataset validation,
+      Dataset test,
+      List<String> names,
+      Map<String, List<String>> vocabularies,
+      String metric,
+      String description) {}
+
   @Override
   public Integer call() throws IOException {
-    Path trainFile = dir.resolve(TRAIN_FILE);
-    Path storeFile = dir.resolve(STORE_FILE);
-    if (!Files.isRegularFile(trainFile) || !Files.isRegularFile(storeFile)) {
-      throw new UserError(
-          "the rossmann dataset is missing: expected "
-              + trainFile
-              + " and "
-              + storeFile
-              + " (see ../shared/datasets/rossmann/README.md)");
+    if (!"rossmann".equals(dataset) && !"bike_sharing".equals(dataset)) {
+      throw new UserError("unknown dataset " + dataset + ": expected rossmann or bike_sharing");
+    }
+    if (dir == null) {
+      dir = Path.of(DATASETS, dataset);
     }
     PrintWriter out = spec.commandLine().getOut();
     long t0 = System.nanoTime();
-    StoreTable stores = StoreTable.read(storeFile);
-    DemandFeatureEngine engine = new DemandFeatureEngine(stores);
-    Examples ex = features(trainFile, engine);
-    Duration featureTime = Duration.ofNanos(System.nanoTime() - t0);
-
-    long lastDay = ex.targetDays().stream().mapToLong(Long::longValue).max().orElseThrow();
-    long testStart = lastDay - periodDays + 1;
-    long validationStart = testStart - periodDays;
-    Dataset train = slice(ex, Long.MIN_VALUE, validationStart);
-    Dataset validation = slice(ex, validationStart, testStart);
-    Dataset test = slice(ex, testStart, lastDay + 1);
-
-    out.printf(Locale.ROOT, "## Rossmann next-open-day sales (%s)%n%n", LocalDate.now(ZoneOffset.UTC));
+    Split split = "rossmann".equals(dataset) ? rossmann() : bike();
+    Dataset train = split.train();
+    Dataset validation = split.validation();
+    Dataset test = split.test();
+    boolean rmspe = "RMSPE".equals(split.metric());
+    out.printf(
+        Locale.ROOT,
+        "## %s (%s)%n%n",
+        rmspe ? "Rossmann next-open-day sales" : "Bike sharing next-hour count",
+        LocalDate.now(ZoneOffset.UTC));
     out.printf("Machine: %s; load average at start %s.%n%n", Machine.describe(), loadAverage());
     out.printf(
         Locale.ROOT,
-        "Forecasts by target day: train ..%s (%d rows), validation %s..%s (%d), test %s..%s (%d);"
-            + " %d features; feature engine %.1f s.%n%n",
-        LocalDate.ofEpochDay(validationStart - 1),
-        train.size(),
-        LocalDate.ofEpochDay(validationStart),
-        LocalDate.ofEpochDay(testStart - 1),
-        validation.size(),
-        LocalDate.ofEpochDay(testStart),
-        LocalDate.ofEpochDay(lastDay),
-        test.size(),
-        DemandFeatures.NAMES.size(),
-        featureTime.toMillis() / 1000.0);
+        "%s; %d features; features %.1f s.%n%n",
+        split.description(),
+        split.names().size(),
+        (System.nanoTime() - t0) / 1e9);
     out.flush();
-
     List<String> rows = new ArrayList<>();
     if (!noNet) {
       TrainSettings settings =
@@ -190,11 +196,11 @@ public final class DemandBenchmark implements Callable<Integer> {
               .train(
                   "demand",
                   "bench",
-                  new FeatureSchema(DemandFeatures.NAMES),
+                  new FeatureSchema(split.names()),
                   train,
                   validation,
                   ModelHead.regressionLog1p(),
-                  engine.vocabularies())) {
+                  split.vocabularies())) {
         float[] pv = model.predict(validation.features());
         float[] pt = model.predict(test.features());
         rows.add(
@@ -230,9 +236,10 @@ public final class DemandBenchmark implements Callable<Integer> {
               test);
       int best = 0;
       for (int r = 0; r < gbmRounds.length; r++) {
-        double v = RegressionMetrics.rmspe(validation.labels(), gbm.predictions()[0][r]);
-        out.printf(Locale.ROOT, "GBM %d trees: validation RMSPE %.4f%n", gbmRounds[r], v);
-        if (v < RegressionMetrics.rmspe(validation.labels(), gbm.predictions()[0][best])) {
+        double v = primary(rmspe, validation.labels(), gbm.predictions()[0][r]);
+        out.printf(
+            Locale.ROOT, "GBM %d trees: validation %s %.4f%n", gbmRounds[r], split.metric(), v);
+        if (v < primary(rmspe, validation.labels(), gbm.predictions()[0][best])) {
           best = r;
         }
       }
@@ -253,15 +260,143 @@ public final class DemandBenchmark implements Callable<Integer> {
     }
     out.println();
     out.println(
-        "| model | validation RMSPE | test RMSPE | test RMSE | test RMSLE | training time |");
-    out.println("|---|---:|---:|---:|---:|---:|");
+        "| model | validation RMSPE | validation RMSLE | test RMSPE | test RMSE | test RMSLE |"
+            + " training time |");
+    out.println("|---|---:|---:|---:|---:|---:|---:|");
     rows.forEach(out::println);
     out.printf(
         Locale.ROOT,
-        "%nRMSPE over open days with sales > 0; total wall time %.0f s.%n",
+        "%nRMSPE over rows with a target > 0; settings chosen on %s; total wall time %.0f s.%n",
+        split.metric(),
         (System.nanoTime() - t0) / 1e9);
     out.flush();
     return 0;
+  }
+
+  private static double primary(boolean rmspe, float[] labels, float[] predictions) {
+    return rmspe
+        ? RegressionMetrics.rmspe(labels, predictions)
+        : RegressionMetrics.rmsle(labels, predictions);
+  }
+
+  /** Bike sharing: next hour's count, split by target hour into months. */
+  private Split bike() throws IOException {
+    Path file = dir.resolve(BIKE_FILE);
+    if (!Files.isRegularFile(file)) {
+      throw new UserError(
+          "the bike_sharing dataset is missing: expected "
+              + file
+              + " (see ../shared/datasets/bike_sharing/README.md)");
+    }
+    Examples ex = bikeFeatures(file, new BikeFeatureEngine(2011));
+    long valStart = LocalDate.of(2012, 5, 1).toEpochDay() * 24;
+    long testStart = LocalDate.of(2012, 7, 1).toEpochDay() * 24;
+    long end = LocalDate.of(2012, 9, 1).toEpochDay() * 24;
+    Dataset train = slice(ex, Long.MIN_VALUE, valStart, 3_600_000L);
+    Dataset validation = slice(ex, valStart, testStart, 3_600_000L);
+    Dataset test = slice(ex, testStart, end, 3_600_000L);
+    return new Split(
+        train,
+        validation,
+        test,
+        BikeFeatureEngine.NAMES,
+        BikeFeatureEngine.vocabularies(),
+        "RMSLE",
+        String.format(
+            Locale.ROOT,
+            "Forecasts by target hour: train ..2012-04-30 (%d rows), validation 2012-05-01..06-30"
+                + " (%d), test 2012-07-01..08-31 (%d)",
+            train.size(),
+            validation.size(),
+            test.size()));
+  }
+
+  /** Replays the hourly file through the engine and keeps each labelled next-hour forecast. */
+  static Examples bikeFeatures(Path file, BikeFeatureEngine engine) throws IOException {
+    Examples ex =
+        new Examples(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+    CSVFormat format = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get();
+    try (BufferedReader reader =
+        new BufferedReader(
+            new InputStreamReader(
+                new GZIPInputStream(Files.newInputStream(file)), StandardCharsets.UTF_8))) {
+      for (CSVRecord r : format.parse(reader)) {
+        int hr = Integer.parseInt(r.get("hr"));
+        java.time.Instant start =
+            LocalDate.parse(r.get("dteday")).atStartOfDay().plusHours(hr).toInstant(ZoneOffset.UTC);
+        DemandObservation obs =
+            DemandObservation.newBuilder()
+                .setSeriesId("system")
+                .setEventTime(start)
+                .setObservation(
+                    HourlyCount.newBuilder()
+                        .setCounterId("system")
+                        .setHour(hr)
+                        .setCount(Integer.parseInt(r.get("cnt")))
+                        .setHoliday("1".equals(r.get("holiday")))
+                        .setWorkingDay("1".equals(r.get("workingday")))
+                        .setWeatherSituation(Integer.parseInt(r.get("weathersit")))
+                        .setTemperature(Double.parseDouble(r.get("temp")))
+                        .setHumidity(Double.parseDouble(r.get("hum")))
+                        .setWindSpeed(Double.parseDouble(r.get("windspeed")))
+                        .build())
+                .build();
+        DemandFeatureEngine.Step step = engine.onHour(obs);
+        if (step.refusal() != null) {
+          throw new IllegalStateException("row refused: " + step.detail());
+        }
+        if (step.labelled() != null) {
+          ex.features().add(step.labelled().features());
+          ex.sales().add((float) step.labelled().sales());
+          ex.targetDays().add(step.labelled().targetDay());
+          ex.stores().add(step.labelled().storeId());
+        }
+      }
+    }
+    return ex;
+  }
+
+  /** Rossmann: next open day's sales, split by target day into 48-day periods. */
+  private Split rossmann() throws IOException {
+    Path trainFile = dir.resolve(TRAIN_FILE);
+    Path storeFile = dir.resolve(STORE_FILE);
+    if (!Files.isRegularFile(trainFile) || !Files.isRegularFile(storeFile)) {
+      throw new UserError(
+          "the rossmann dataset is missing: expected "
+              + trainFile
+              + " and "
+              + storeFile
+              + " (see ../shared/datasets/rossmann/README.md)");
+    }
+    StoreTable stores = StoreTable.read(storeFile);
+    DemandFeatureEngine engine = new DemandFeatureEngine(stores);
+    Examples ex = features(trainFile, engine);
+
+    long lastDay = ex.targetDays().stream().mapToLong(Long::longValue).max().orElseThrow();
+    long testStart = lastDay - periodDays + 1;
+    long validationStart = testStart - periodDays;
+    Dataset train = slice(ex, Long.MIN_VALUE, validationStart, 86_400_000L);
+    Dataset validation = slice(ex, validationStart, testStart, 86_400_000L);
+    Dataset test = slice(ex, testStart, lastDay + 1, 86_400_000L);
+    return new Split(
+        train,
+        validation,
+        test,
+        DemandFeatures.NAMES,
+        engine.vocabularies(),
+        "RMSPE",
+        String.format(
+            Locale.ROOT,
+            "Forecasts by target day: train ..%s (%d rows), validation %s..%s (%d), test %s..%s"
+                + " (%d)",
+            LocalDate.ofEpochDay(validationStart - 1),
+            train.size(),
+            LocalDate.ofEpochDay(validationStart),
+            LocalDate.ofEpochDay(testStart - 1),
+            validation.size(),
+            LocalDate.ofEpochDay(testStart),
+            LocalDate.ofEpochDay(lastDay),
+            test.size()));
   }
 
   private String row(
@@ -269,24 +404,26 @@ public final class DemandBenchmark implements Callable<Integer> {
     if (validationOnly) {
       return String.format(
           Locale.ROOT,
-          "| %s | %.4f | - | - | - | %.0f s |",
+          "| %s | %.4f | %.4f | - | - | - | %.0f s |",
           name,
           RegressionMetrics.rmspe(validation.labels(), pv),
+          RegressionMetrics.rmsle(validation.labels(), pv),
           took.toMillis() / 1000.0);
     }
     return String.format(
         Locale.ROOT,
-        "| %s | %.4f | %.4f | %.0f | %.4f | %.0f s |",
+        "| %s | %.4f | %.4f | %.4f | %.0f | %.4f | %.0f s |",
         name,
         RegressionMetrics.rmspe(validation.labels(), pv),
+        RegressionMetrics.rmsle(validation.labels(), pv),
         RegressionMetrics.rmspe(test.labels(), pt),
         RegressionMetrics.rmse(test.labels(), pt),
         RegressionMetrics.rmsle(test.labels(), pt),
         took.toMillis() / 1000.0);
   }
 
-  /** Rows whose target day is in {@code [from, to)}. */
-  static Dataset slice(Examples ex, long from, long to) {
+  /** Rows whose target (day or hour, {@code unitMs} long) is in {@code [from, to)}. */
+  static Dataset slice(Examples ex, long from, long to, long unitMs) {
     List<Integer> idx = new ArrayList<>();
     for (int i = 0; i < ex.targetDays().size(); i++) {
       long d = ex.targetDays().get(i);
@@ -302,7 +439,7 @@ public final class DemandBenchmark implements Callable<Integer> {
       int i = idx.get(j);
       x[j] = ex.features().get(i);
       y[j] = ex.sales().get(i);
-      t[j] = ex.targetDays().get(i) * 86_400_000L;
+      t[j] = ex.targetDays().get(i) * unitMs;
       s[j] = ex.stores().get(i);
     }
     return new Dataset(x, y, t, s);

@@ -33,6 +33,17 @@ class DemandBenchmarkCommandTest {
         .startsWith("error: the rossmann dataset is missing")
         .doesNotContain("\n")
         .doesNotContain("Exception");
+
+    StringWriter bikeErr = new StringWriter();
+    CommandLine bike = Benchmarks.commandLine();
+    bike.setErr(new PrintWriter(bikeErr));
+    assertThat(
+            bike.execute(
+                "demand", "--dataset", "bike_sharing", "--data-dir", dir.resolve("no").toString()))
+        .isEqualTo(2);
+    assertThat(bikeErr.toString().strip())
+        .startsWith("error: the bike_sharing dataset is missing")
+        .doesNotContain("\n");
   }
 
   @Test
@@ -61,14 +72,14 @@ class DemandBenchmarkCommandTest {
     assertThat(code).isZero();
     String report = out.toString();
     assertThat(report)
-        .contains("| model | validation RMSPE | test RMSPE |")
+        .contains("| model | validation RMSPE | validation RMSLE | test RMSPE |")
         .contains("| Millrace net [16]")
         .contains("| XGBoost hist, ")
         .contains("validation 2015-05-03..2015-05-16")
         .contains("test 2015-05-17..2015-05-30");
     // the GBM learns the synthetic weekly pattern: far better than a constant
     String gbm = report.lines().filter(l -> l.startsWith("| XGBoost")).findFirst().orElseThrow();
-    double testRmspe = Double.parseDouble(gbm.split("\\|")[3].trim());
+    double testRmspe = Double.parseDouble(gbm.split("\\|")[4].trim());
     assertThat(testRmspe).isLessThan(0.2);
   }
 
