@@ -653,7 +653,7 @@ class FaultSuiteTest {
         throw new IllegalStateException(
             "no '" + pattern + "' in " + p.log() + " within " + timeout);
       }
-      Thread.sleep(250);
+      Thread.sleep(50);
     }
   }
 
@@ -748,23 +748,27 @@ class FaultSuiteTest {
                           && x.visibleAtMillis() <= back.toEpochMilli())
               .count();
       List<Double> recovery = List.of(s.awaitScoredAfter(back));
-      Matcher cause =
-          Pattern.compile("(?m)^.*(?:fail|Fail).*checkpoint.*$|^.*checkpoint.*(?:fail|Fail).*$")
-              .matcher(FaultCluster.log(p));
-      String firstCause = cause.find() ? cause.group().trim() : "none logged";
+      String firstFailover =
+          FaultCluster.log(p)
+              .lines()
+              .filter(l -> l.contains("failover"))
+              .findFirst()
+              .map(l -> l.length() > 200 ? l.substring(0, 200) + "…" : l)
+              .orElse("none");
       Result r = s.finish();
       s.notes.add(
           String.format(
               Locale.ROOT,
               "folder immutable for %d s: %d checkpoints failed, %d failovers then (tolerable"
-                  + " failed checkpoints: %s), %d scores committed while it was; recovery s is"
-                  + " from the folder writable again; first line about it: %s",
+                  + " failed checkpoints: %s), %d scores committed while it was (exactly-once output"
+                  + " waits for a completed checkpoint); recovery s is from the folder writable"
+                  + " again; the first failover line: %s",
               unwritable.toSeconds(),
               failedDuring,
               failoversDuring,
               TOLERABLE,
               committedWhileUnwritable,
-              firstCause.length() > 220 ? firstCause.substring(0, 220) + "…" : firstCause));
+              firstFailover));
       faultRow(
           "the job's checkpoint folder unwritable for "
               + unwritable.toSeconds()
@@ -775,6 +779,12 @@ class FaultSuiteTest {
           recovery,
           "");
     }
+  }
+
+  private static List<String> withRetrainEvery(List<String> args, String every) {
+    List<String> a = new ArrayList<>(args);
+    a.set(a.indexOf("--retrain-every") + 1, every);
+    return a;
   }
 
   /** What the job's settings say of failed checkpoints, for the notes. */
@@ -863,9 +873,10 @@ class FaultSuiteTest {
     ModelAnnouncement second = storedModel("hotswap", "fraud-swap-2", 22, false);
     String v1 = first.getVersion().toString();
     String v2 = second.getVersion().toString();
+    Map<String, String> twoSubtasks = Map.of("--parallelism", "2");
     try (Stream s = new Stream("hotswap", 0)) {
       Instant start = Instant.now();
-      s.startPipeline();
+      s.startPipeline(twoSubtasks);
       s.awaitScoredAfter(start);
       s.announce(first);
       s.awaitScoredBy(v1);
@@ -874,8 +885,8 @@ class FaultSuiteTest {
       s.announce(second);
       Instant fault = Instant.now();
       FaultCluster.stop(killed, true, Duration.ofSeconds(30));
-      boolean appliedBeforeKill = FaultCluster.log(killed).contains("now serves model " + v2);
-      Proc next = s.startPipeline();
+      long appliedBeforeKill = count(FaultCluster.log(killed), "now serves model " + v2);
+      Proc next = s.startPipeline(twoSubtasks);
       List<Double> recovery = List.of(s.awaitScoredAfter(fault));
       String resumed = s.resumedFrom(next);
       OutputChecker.Seen firstV2 = s.awaitScoredBy(v2);
@@ -887,9 +898,8 @@ class FaultSuiteTest {
           FaultCluster.log(next)
               .lines()
               .filter(l -> l.contains("now serves model"))
-              .findFirst()
-              .map(l -> l.substring(l.indexOf("now serves")))
-              .orElse("none");
+              .map(l -> l.substring(l.indexOf("(subtask")))
+              .collect(Collectors.joining(", "));
       String failed = null;
       if (!fromV2.keySet().equals(Set.of(v2))) {
         failed = "scores from the first by " + v2 + " on came from " + fromV2;
@@ -899,11 +909,12 @@ class FaultSuiteTest {
       s.notes.add(
           String.format(
               Locale.ROOT,
-              "killed %s it applied %s (the announcement acked, then SIGKILL); resumed from %s;"
-                  + " the new run's first swap: \"%s\"; scores after the restart before %s: %s;"
-                  + " from the first by %s on: %,d, all by %s",
-              appliedBeforeKill ? "after" : "before",
+              "parallelism 2; SIGKILL right after %s's announcement was acked, when %d of the 2"
+                  + " scoring subtasks had applied it; resumed from %s; the new run's swaps: %s;"
+                  + " scores after the restart before %s: %s; from the first by %s on: %,d, all by"
+                  + " %s",
               v2,
+              appliedBeforeKill,
               resumed,
               restoredLine,
               v2,
@@ -941,7 +952,7 @@ class FaultSuiteTest {
             "--retrain-every-examples",
             "1000000",
             "--retrain-every",
-            "20s",
+            "20s", // the first trainer's: 45 s
             "--min-train-rows",
             "300",
             "--no-seed-check",
@@ -958,35 +969,31 @@ class FaultSuiteTest {
       s.awaitScoredAfter(start);
       s.announce(uninformed);
       OutputChecker.Seen firstV0 = s.awaitScoredBy(v0);
-      Proc t1 = cluster.startTrainer("trainer-1", trainerArgs);
+      // The first run of the first trainer starts 45 s in (a few thousand examples by then) and
+      // trains for seconds: it is killed as soon as its "retraining" line shows.
+      Proc t1 = cluster.startTrainer("trainer-1", withRetrainEvery(trainerArgs, "45s"));
       trainers.add(t1);
-      // Kill it while a run trains: after a "retraining" line, once no outcome followed it.
-      Pattern retraining = Pattern.compile("retraining (\\S+) on (\\d+) rows");
-      int from = 0;
-      String killedRun = null;
-      Instant fault = null;
-      while (killedRun == null) {
-        Matcher m = awaitLog(t1, retraining, from, WAIT);
-        from = m.end();
-        Thread.sleep(1_500);
-        String since = FaultCluster.log(t1).substring(from);
-        boolean ended =
-            since.contains("no model trained")
-                || since.contains("PROMOTED")
-                || since.contains("REJECTED")
-                || since.contains("FAILED");
-        if (!ended && since.contains(": training,")) {
-          fault = Instant.now();
-          FaultCluster.stop(t1, true, Duration.ofSeconds(30));
-          String after = FaultCluster.log(t1).substring(from);
-          if (after.contains("PROMOTED") || after.contains("REJECTED")) {
-            fault = null; // it finished just before the kill: try the next run
-            throw new IllegalStateException("the run ended just before the kill");
-          }
-          killedRun = m.group(1) + " (" + m.group(2) + " rows)";
-        }
+      Matcher m = awaitLog(t1, Pattern.compile("retraining (\\S+) on (\\d+) rows"), 0, WAIT);
+      Instant fault = Instant.now();
+      FaultCluster.stop(t1, true, Duration.ofSeconds(30));
+      String afterStart = FaultCluster.log(t1).substring(m.end());
+      String runFailed = null;
+      if (afterStart.contains("PROMOTED")
+          || afterStart.contains("REJECTED")
+          || afterStart.contains("no model trained")
+          || afterStart.contains("FAILED")) {
+        runFailed = "the first trainer's run ended before the kill";
       }
-      Proc t2 = cluster.startTrainer("trainer-2", trainerArgs);
+      String killedRun =
+          m.group(1)
+              + " ("
+              + m.group(2)
+              + " rows), "
+              + (afterStart.contains("Trained fraud")
+                  ? "after its training, evaluating"
+                  : "training")
+              + " when killed";
+      Proc t2 = cluster.startTrainer("trainer-2", withRetrainEvery(trainerArgs, "20s"));
       trainers.add(t2);
       Matcher promoted = awaitLog(t2, Pattern.compile("PROMOTED (\\S+) \\(([^)]*)\\)"), 0, WAIT);
       String v = promoted.group(1);
@@ -1002,16 +1009,16 @@ class FaultSuiteTest {
           s.checker.scoredBy(fault.toEpochMilli(), firstV.scoredAtMillis() - 1).values().stream()
               .mapToLong(Long::longValue)
               .sum();
-      String failed = null;
-      if (!through.keySet().equals(Set.of(v0))) {
+      String failed = runFailed;
+      if (failed == null && !through.keySet().equals(Set.of(v0))) {
         failed = "scores before the new model came from " + through;
-      } else if (!fromV.keySet().equals(Set.of(v))) {
+      } else if (failed == null && !fromV.keySet().equals(Set.of(v))) {
         failed = "scores from the new model's first on came from " + fromV;
       }
       s.notes.add(
           String.format(
               Locale.ROOT,
-              "trainer killed while run %s trained; %s (uninformed: coin-flip labels) served"
+              "trainer killed in its run %s; %s (uninformed: coin-flip labels) served"
                   + " throughout, %,d scores between the kill and the new model, all by it; the"
                   + " restarted trainer PROMOTED %s (%s) and the scores moved to it; recovery s:"
                   + " the kill to the first visible score by the new model (trainer start, a"
