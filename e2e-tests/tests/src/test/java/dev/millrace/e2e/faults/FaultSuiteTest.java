@@ -50,6 +50,11 @@ import org.junit.jupiter.api.Test;
  * transaction sent compared with the scores (lost, duplicated) and every poison record with the
  * dead letters (by source partition and offset, and reason).
  *
+ * <p>Besides the job and the brokers it kills {@code millrace trainer} mid-run, kills the job
+ * during a model hot swap, announces a partial and a corrupt model artifact (real DJL bundles,
+ * {@link TestModels}), makes the job's checkpoint folder unwritable, and resumes the job at another
+ * parallelism; the checker also records which model made each score.
+ *
  * <p>By default (the CI build) it runs one scenario, the job killed with SIGKILL once. The {@code
  * faults} profile runs them all and writes {@code docs/reliability.md}:
  *
