@@ -1022,7 +1022,11 @@ class FaultSuiteTest {
           m.group(1)
               + " ("
               + m.group(2)
-              + " rows), "
+              + " rows, "
+              + m.group(3)
+              + " positives; "
+              + skipped
+              + " earlier run(s) skipped for too few rows or positives), "
               + (afterStart.contains("Trained fraud")
                   ? "after its training, evaluating"
                   : "training")
