@@ -847,11 +847,7 @@ class FaultSuiteTest {
       s.notes.add(
           "refused (log line and the modelsRefused counter): "
               + String.join("; ", refused)
-              + String.format(
-                  Locale.ROOT,
-                  "; scores from the good model's first on: %,d, all by %s",
-                  after.values().stream().mapToLong(Long::longValue).sum(),
-                  after.keySet()));
+              + String.format(Locale.ROOT, "; scores from the good model's first on: %s", after));
       faultRow(
           "a partial (cut off half-way) and a corrupt (16 bytes flipped) model artifact announced,"
               + " each with the SHA-256 of the intact bundle",
@@ -1108,8 +1104,8 @@ class FaultSuiteTest {
           .append(") and `millrace pipeline --task fraud` (RocksDB, checkpoints every ")
           .append(CHECKPOINT_INTERVAL.toSeconds())
           .append(
-              " s, parallelism 1) and, in the trainer row, `millrace trainer --task fraud`, each a"
-                  + " JVM of its own, from ")
+              " s, parallelism 1 unless a row says otherwise) and, in the trainer row, `millrace"
+                  + " trainer --task fraud`, each a JVM of its own, from ")
           .append(cluster.classPathSource())
           .append('\n');
     }
@@ -1176,9 +1172,9 @@ class FaultSuiteTest {
       in bold in its notes): a bad artifact applied, or any score after the good model's first not
       by it, or a failover; after the hot swap's restart, a score by neither model (the fallback
       included), or one by the old model more than 10 s after the first by the new one (the two
-      subtasks swap one after the other);
-      around the trainer's kill, any score not by the model in use until the restarted trainer's
-      model, and any not by that one after. The CI build runs the first row once (`FaultSuiteTest`
+      subtasks swap one after the other); around the trainer's kill, any score not by the model
+      in use until the restarted trainer's model, and any not by that one after; in the rescale
+      row, a start that did not resume from a checkpoint. The CI build runs the first row once (`FaultSuiteTest`
       without the profile: one SIGKILL). `-Dmillrace.faults.only=rescale,checkpoint-unwritable,
       bad-model,hot-swap-kill,trainer-kill` (any of the scenario names) runs only those and writes
       their table to `target/faults/reliability-selected.md`.
@@ -1214,17 +1210,23 @@ class FaultSuiteTest {
         failed checkpoint is a failover from the last completed one (exactly-once holds: nothing
         is committed while checkpoints fail, and the restart replays from the checkpoint).
         Failovers back off exponentially from 1 s to 30 s, and after `--restart-attempts` (8)
-        failovers in a row the job stops with its root cause; by those settings an unwritable
-        folder for more than about two minutes ends the job (derived, not run here), and the next
-        start resumes from the last completed checkpoint. Tolerating failed checkpoints instead
-        would keep the sinks' transactions open across the outage, towards their timeout.
+        failovers in a row the job stops with its root cause and `millrace pipeline` exits 1: by
+        those settings a folder unwritable for longer than the eight back-offs (1 + 2 + 4 + 8 + 16
+        + 30 + 30 + 30 s, about two minutes, plus the restarts themselves) ends the job (derived,
+        not run here); the next start resumes from the last completed checkpoint. Left as it is:
+        tolerating failed checkpoints would keep the sinks' transactions open through the outage,
+        towards their timeout (`--transaction-timeout`), past which their output is lost.
       - The rescale row: the local pipeline has no savepoints (that is the Flink session
         cluster's `--stop-with-savepoint`, `ClusterIT`); SIGTERM cancels the job and retains its
         checkpoint, and the next start, with another `--parallelism`, restores from it: keyed
         state is redistributed by key group, the Kafka offsets and the model come from the
         checkpoint.
       - Sabotage checks: with the local pipeline's sinks switched to at-least-once, the short form
-        failed with 151 duplicated scores after one SIGKILL (0 lost). SABOTAGE_MODEL
+        failed with 151 duplicated scores after one SIGKILL (0 lost). With the scoring operator
+        dropping the model in use when it refuses one (`ScoringOperator.refuse` setting the model
+        to null), the bad-artifact row failed: after the good model's first score, 740 scores were
+        the fallback (`MODEL_UNAVAILABLE`) and 209 the good model's, and the refusal lines said
+        "still serving fallback" (`-Dmillrace.faults.only=bad-model`, 2026-11-30 21:39).
       - Not covered here: full disks, network partitions, and the Flink session cluster's
         stop-with-savepoint and lost TaskManager (`ClusterIT`).
       """;
