@@ -11,9 +11,9 @@ import java.util.Map;
 /**
  * The Rossmann demand features outside Flink, with the same class the job can keep as keyed state
  * ({@link StoreSalesHistory}): feed it each store's day rows in date order and it returns, at each
- * open day that carries the plan of the store's next open day, the feature vector for that next
- * day ({@link DemandFeatures}); when that day's row arrives, its realised sales become the label of
- * the pending vector. Used by the benchmark and as the reference in tests. Not thread-safe.
+ * open day that carries the plan of the store's next open day, the feature vector for that next day
+ * ({@link DemandFeatures}); when that day's row arrives, its realised sales become the label of the
+ * pending vector. Used by the benchmark and as the reference in tests. Not thread-safe.
  *
  * <p>Rules:
  *
@@ -103,20 +103,46 @@ public final class DemandFeatureEngine {
     if (store == null) {
       return Step.refused(UNKNOWN_STORE, "store " + storeId + " is not in store.csv");
     }
-    long day = Math.floorDiv(observation.getEventTime().toEpochMilli(), 86_400_000L);
     StoreSalesHistory h = histories.computeIfAbsent(storeId, id -> new StoreSalesHistory());
+    return step(storeIndex.get(storeId), store, h, observation.getEventTime().toEpochMilli(), row);
+  }
+
+  /**
+   * One store-day row against its store's state, as the engine and the job's keyed operator both
+   * advance it: refuses a row not after the store's latest or with a bad plan (changing nothing),
+   * labels the pending forecast when this is its target day and the store sold, records an open
+   * day, and scores the next open day when the row carries its plan.
+   *
+   * @param storeIndex the store's index in the reference data (its embedding index)
+   * @param store the store's reference data
+   * @param h the store's state, changed in place
+   * @param eventTimeMillis the row's event time (start of its day, UTC)
+   * @param row the row
+   */
+  public static Step step(
+      int storeIndex,
+      StoreInfo store,
+      StoreSalesHistory h,
+      long eventTimeMillis,
+      StoreDaySales row) {
+    String storeId = row.getStoreId();
+    long day = Math.floorDiv(eventTimeMillis, 86_400_000L);
     if (day <= h.lastDay) {
       return Step.refused(
           NOT_AFTER_PREVIOUS,
-          "store " + storeId + " day " + LocalDate.ofEpochDay(day) + " is not after "
+          "store "
+              + storeId
+              + " day "
+              + LocalDate.ofEpochDay(day)
+              + " is not after "
               + LocalDate.ofEpochDay(h.lastDay));
     }
     NextOpenDay plan = row.getNextOpenDay();
     boolean sold = row.getOpen() && row.getSales() > 0;
     if (sold && plan != null && plan.getDaysAhead() < 1) {
       return Step.refused(
-          BAD_PLAN, "store " + storeId + " plans its next open day " + plan.getDaysAhead()
-              + " days ahead");
+          BAD_PLAN,
+          "store " + storeId + " plans its next open day " + plan.getDaysAhead() + " days ahead");
     }
     h.lastDay = day;
 
@@ -124,7 +150,8 @@ public final class DemandFeatureEngine {
     if (h.pendingFeatures != null && day >= h.pendingDay) {
       if (day == h.pendingDay && sold) {
         labelled =
-            new Labelled(storeId, h.pendingScoredDay, h.pendingDay, h.pendingFeatures, row.getSales());
+            new Labelled(
+                storeId, h.pendingScoredDay, h.pendingDay, h.pendingFeatures, row.getSales());
       }
       h.clearPending();
     }
@@ -136,8 +163,7 @@ public final class DemandFeatureEngine {
       return new Step(null, Long.MIN_VALUE, labelled, null, null);
     }
     float[] features =
-        DemandFeatures.compute(
-            storeIndex.get(storeId), store, LocalDate.ofEpochDay(day), plan, h);
+        DemandFeatures.compute(storeIndex, store, LocalDate.ofEpochDay(day), plan, h);
     long target = day + plan.getDaysAhead();
     h.setPending(features, day, target);
     return new Step(features, target, labelled, null, null);
@@ -152,5 +178,4 @@ public final class DemandFeatureEngine {
   public int storesWithState() {
     return histories.size();
   }
-
 }

@@ -1,6 +1,7 @@
 package dev.millrace.pipeline.demand;
 
 import dev.millrace.schemas.demand.NextOpenDay;
+import dev.millrace.scorer.FeatureSchema;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,9 +13,9 @@ import java.util.Map;
  * (embedded by the net) hold the index of their value in {@link #vocabularies}; an unknown value
  * gets -1, which the model maps to its reserved out-of-vocabulary index. The target day's calendar,
  * promotion and holiday fields come from the plan ({@link NextOpenDay}, known in advance), the
- * store's attributes from {@link StoreTable}, the recent sales from {@link StoreSalesHistory}
- * (open days up to and including the scoring day). The target day's sales and customers are never
- * an input: they are its label.
+ * store's attributes from {@link StoreTable}, the recent sales from {@link StoreSalesHistory} (open
+ * days up to and including the scoring day). The target day's sales and customers are never an
+ * input: they are its label.
  */
 public final class DemandFeatures {
 
@@ -50,6 +51,12 @@ public final class DemandFeatures {
   /** Every feature: {@link #CATEGORICAL} then {@link #NUMERIC}. */
   public static final List<String> NAMES = concat(CATEGORICAL, NUMERIC);
 
+  /** The feature schema of the store-day demand task. */
+  public static final FeatureSchema SCHEMA = new FeatureSchema(NAMES);
+
+  /** Its fingerprint, as vectors and models carry it. */
+  public static final String FINGERPRINT = SCHEMA.fingerprint();
+
   private static final List<String> BOOL = List.of("0", "1");
 
   private DemandFeatures() {}
@@ -79,7 +86,11 @@ public final class DemandFeatures {
    * @param history the store's open days up to and including {@code today}
    */
   public static float[] compute(
-      int storeIndex, StoreInfo store, LocalDate today, NextOpenDay plan, StoreSalesHistory history) {
+      int storeIndex,
+      StoreInfo store,
+      LocalDate today,
+      NextOpenDay plan,
+      StoreSalesHistory history) {
     LocalDate target = today.plusDays(plan.getDaysAhead());
     float[] f = new float[NAMES.size()];
     int i = 0;
