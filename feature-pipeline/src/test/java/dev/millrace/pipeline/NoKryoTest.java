@@ -2,6 +2,9 @@ package dev.millrace.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.millrace.pipeline.churn.CustomerActivity;
+import dev.millrace.pipeline.churn.PendingPoint;
+import dev.millrace.pipeline.demand.StoreSalesHistory;
 import dev.millrace.pipeline.fraud.CustomerHistory;
 import dev.millrace.pipeline.fraud.FraudPipeline;
 import dev.millrace.pipeline.fraud.FraudPipelineSettings;
@@ -32,7 +35,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Every type that flows through the fraud job or lives in its state avoids Kryo. */
+/** Every type that flows through a task's job or lives in its state avoids Kryo. */
 class NoKryoTest {
 
   static final List<Class<? extends SpecificRecord>> AVRO = RecordTypes.ALL;
@@ -60,7 +63,10 @@ class NoKryoTest {
         QualityPoint.class,
         QualityProgress.class,
         DriftSample.class,
-        DriftCounts.class
+        DriftCounts.class,
+        CustomerActivity.class,
+        PendingPoint.class,
+        StoreSalesHistory.class
       })
   void envelopesAndStateArePojos(Class<?> type) {
     PojoTestUtils.assertSerializedAsPojoWithoutKryo(type);
