@@ -480,7 +480,7 @@ public final class ChurnBenchmark implements Callable<Integer> {
           continue;
         }
         float[] f = engine.features(id, cut);
-        if (f[ChurnFeatures.RECENCY] > 365) {
+        if (f == null || f[ChurnFeatures.RECENCY] > 365) {
           continue;
         }
         boolean buys = false;
