@@ -213,7 +213,12 @@ class SchemaEvolutionTest {
           GenericRecord r = (GenericRecord) value;
           java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
           for (Schema.Field f : schema.getFields()) {
-            out.put(f.name(), plain(r.get(f.name()), f.schema()));
+            // a field added to a nested record later: a record written before it has its default
+            Object v =
+                r.getSchema().getField(f.name()) != null
+                    ? r.get(f.name())
+                    : GenericData.get().getDefaultValue(f);
+            out.put(f.name(), plain(v, f.schema()));
           }
           return out;
         }

@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       FraudBenchmark.class,
       ChurnBenchmark.class,
+      DemandBenchmark.class,
       PerformanceBenchmark.class,
       TlsBenchmark.class
     })

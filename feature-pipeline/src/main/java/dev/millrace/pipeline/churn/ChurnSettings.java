@@ -1,5 +1,6 @@
 package dev.millrace.pipeline.churn;
 
+import java.io.Serializable;
 import java.time.Duration;
 
 /**
@@ -16,7 +17,8 @@ import java.time.Duration;
  *     then the state is dropped (default 365 days, the longest window)
  */
 public record ChurnSettings(
-    Duration rescoreEvery, Duration horizon, Duration allowedLateness, Duration retention) {
+    Duration rescoreEvery, Duration horizon, Duration allowedLateness, Duration retention)
+    implements Serializable {
 
   public ChurnSettings {
     positive("rescoreEvery", rescoreEvery);

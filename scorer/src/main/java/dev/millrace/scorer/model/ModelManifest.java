@@ -1,5 +1,6 @@
 package dev.millrace.scorer.model;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.millrace.scorer.FeatureSchema;
@@ -31,6 +32,9 @@ import java.util.Map;
  * @param createdAt when the bundle was made
  * @param driftReference reference distributions of the features and the score for drift
  *     measurement; null in bundles made before it existed
+ * @param target for {@link #REGRESSION}: how the net's output maps back to the original scale of
+ *     the target ({@link Target}); null for {@link #BINARY_CLASSIFICATION} and in bundles made
+ *     before regression existed (absent from their JSON, so they read and re-serialise unchanged)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ModelManifest(
@@ -50,7 +54,8 @@ public record ModelManifest(
     Map<String, String> libraryVersions,
     String device,
     Instant createdAt,
-    @JsonInclude(JsonInclude.Include.NON_NULL) DriftReference driftReference) {
+    @JsonInclude(JsonInclude.Include.NON_NULL) DriftReference driftReference,
+    @JsonInclude(JsonInclude.Include.NON_NULL) Target target) {
 
   /** The bundle format this code writes and reads. */
   public static final int FORMAT_VERSION = 1;
@@ -92,6 +97,70 @@ public record ModelManifest(
         throw new IllegalArgumentException("vocabulary for unknown feature " + f);
       }
     }
+    if (objective != null
+        && !BINARY_CLASSIFICATION.equals(objective)
+        && !REGRESSION.equals(objective)) {
+      throw new IllegalArgumentException(
+          "unknown objective " + objective + ": expected " + BINARY_CLASSIFICATION + " or "
+              + REGRESSION);
+    }
+    if (target != null && !REGRESSION.equals(objective)) {
+      throw new IllegalArgumentException("a target transform is for regression only, not " + objective);
+    }
+  }
+
+  /** A manifest without a regression target (a binary classifier unless {@code objective} says). */
+  public ModelManifest(
+      int formatVersion,
+      String task,
+      String version,
+      String objective,
+      List<String> featureNames,
+      String featureSchemaFingerprint,
+      List<FeatureStats> normalisation,
+      Map<String, List<String>> categoricalVocabularies,
+      Architecture architecture,
+      Training training,
+      Instant trainingWindowStart,
+      Instant trainingWindowEnd,
+      Map<String, Double> holdoutMetrics,
+      Map<String, String> libraryVersions,
+      String device,
+      Instant createdAt,
+      DriftReference driftReference) {
+    this(
+        formatVersion,
+        task,
+        version,
+        objective,
+        featureNames,
+        featureSchemaFingerprint,
+        normalisation,
+        categoricalVocabularies,
+        architecture,
+        training,
+        trainingWindowStart,
+        trainingWindowEnd,
+        holdoutMetrics,
+        libraryVersions,
+        device,
+        createdAt,
+        driftReference,
+        null);
+  }
+
+  /**
+   * Whether the net's output is a regression prediction (else a logit for a probability); a
+   * manifest without an objective is a binary classifier, as every bundle before regression was.
+   */
+  @JsonIgnore
+  public boolean isRegression() {
+    return REGRESSION.equals(objective);
+  }
+
+  /** The regression target's mapping, the identity when the manifest has none. */
+  public Target targetOrIdentity() {
+    return target != null ? target : Target.IDENTITY;
   }
 
   /** A manifest without a drift reference. */
@@ -151,7 +220,8 @@ public record ModelManifest(
         libraryVersions,
         device,
         createdAt,
-        reference);
+        reference,
+        target);
   }
 
   /** The feature schema these feature names make. */
@@ -179,7 +249,8 @@ public record ModelManifest(
         libraryVersions,
         device,
         created,
-        driftReference);
+        driftReference,
+        target);
   }
 
   /**
@@ -264,4 +335,45 @@ public record ModelManifest(
       long trainingRows,
       long positiveRows,
       long validationRows) {}
+
+  /**
+   * How a regression net's output {@code z} maps back to the target's original scale: {@code
+   * inverse(z * std + mean)}, where {@code inverse} undoes {@code transform}. The trainer fits the
+   * net on {@code (transform(y) - mean) / std}, so the output layer starts near the right scale.
+   *
+   * @param transform {@link FeatureStats#IDENTITY} or {@link FeatureStats#LOG1P} (for sales and
+   *     counts: the net learns log1p(y), predictions are expm1 of its output, never below 0)
+   * @param mean mean of the transformed training targets
+   * @param std standard deviation of the transformed training targets (1 when constant)
+   */
+  public record Target(String transform, double mean, double std) {
+
+    /** No transform, no scaling. */
+    public static final Target IDENTITY = new Target(FeatureStats.IDENTITY, 0, 1);
+
+    public Target {
+      if (!FeatureStats.IDENTITY.equals(transform) && !FeatureStats.LOG1P.equals(transform)) {
+        throw new IllegalArgumentException(
+            "unknown target transform " + transform + ": expected identity or log1p");
+      }
+      if (!(std > 0) || !Double.isFinite(std) || !Double.isFinite(mean)) {
+        throw new IllegalArgumentException("bad target statistics: " + mean + "/" + std);
+      }
+    }
+
+    /** The transformed value of a target on the original scale (log1p of at least 0). */
+    public double forward(double y) {
+      return FeatureStats.LOG1P.equals(transform) ? Math.log1p(Math.max(0, y)) : y;
+    }
+
+    /** The original-scale value of a transformed one. */
+    public double inverse(double t) {
+      return FeatureStats.LOG1P.equals(transform) ? Math.max(0, Math.expm1(t)) : t;
+    }
+
+    /** The original-scale prediction of a net output (standardised, transformed scale). */
+    public float fromOutput(float z) {
+      return (float) inverse(z * std + mean);
+    }
+  }
 }

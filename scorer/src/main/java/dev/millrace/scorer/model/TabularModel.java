@@ -19,7 +19,9 @@ import java.io.IOException;
  * A tabular net ready to score: the one prediction path for both the scorer and the trainer. {@link
  * #predict} normalises in Java ({@link FeatureNormaliser}), runs one forward pass for the whole
  * batch inside its own sub-NDManager (so every intermediate array is freed when the call returns)
- * and applies sigmoid for classification. Not thread-safe: one instance per thread or operator
+ * and applies sigmoid for classification (probabilities) or, for regression, maps the output back
+ * to the target's original scale ({@link ModelManifest.Target#fromOutput}, e.g. expm1 for a log1p
+ * target). A manifest without an objective or target is today's binary classifier. Not thread-safe: one instance per thread or operator
  * subtask. {@link #close()} frees the parameters' native memory.
  */
 public final class TabularModel implements BatchModel {
@@ -30,6 +32,7 @@ public final class TabularModel implements BatchModel {
   private final Block block;
   private final NDManager manager;
   private final boolean classification;
+  private final ModelManifest.Target target;
   private boolean closed;
 
   /**
@@ -43,7 +46,8 @@ public final class TabularModel implements BatchModel {
     this.normaliser = new FeatureNormaliser(manifest);
     this.block = block;
     this.manager = manager;
-    this.classification = !ModelManifest.REGRESSION.equals(manifest.objective());
+    this.classification = !manifest.isRegression();
+    this.target = manifest.targetOrIdentity();
   }
 
   /**
@@ -119,9 +123,13 @@ public final class TabularModel implements BatchModel {
       NDArray out =
           block.forward(new ParameterStore(call, false), new NDList(x), false).singletonOrThrow();
       if (classification) {
-        out = Activation.sigmoid(out);
+        return Activation.sigmoid(out).reshape(rows.length).toFloatArray();
       }
-      return out.reshape(rows.length).toFloatArray();
+      float[] z = out.reshape(rows.length).toFloatArray();
+      for (int i = 0; i < z.length; i++) {
+        z[i] = target.fromOutput(z[i]);
+      }
+      return z;
     } finally {
       JniUtils.setGradMode(gradMode);
     }

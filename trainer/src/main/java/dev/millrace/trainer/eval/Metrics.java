@@ -119,6 +119,24 @@ public final class Metrics {
   }
 
   /**
+   * The metrics of the head: {@link #evaluate(Slice, float[], int)} for a binary classifier; for a
+   * regression (predictions on the target's original scale) {@code rmse}, {@code rmspe} (rows with
+   * a positive target), {@code rmsle} and {@code rows}; undefined metrics are left out.
+   */
+  public static Map<String, Double> evaluate(
+      boolean regression, Slice slice, float[] predictions, int k) {
+    if (!regression) {
+      return evaluate(slice, predictions, k);
+    }
+    Map<String, Double> out = new LinkedHashMap<>();
+    for (RegressionMetric m : RegressionMetric.values()) {
+      putFinite(out, m.key(), m.of(slice.labels(), predictions, null));
+    }
+    out.put("rows", (double) slice.size());
+    return out;
+  }
+
+  /**
    * What a model without skill (a constant score) reaches on the metric: 0.5 ROC AUC, the
    * prevalence as average precision, the expected random card precision@k.
    */
@@ -130,6 +148,13 @@ public final class Metrics {
       case CARD_PRECISION_AT_K ->
           cardPrecisionAtKNoSkill(slice.labels(), slice.eventTimeMillis(), slice.entityIds(), k);
     };
+  }
+
+  /** The slice's mean target for every row. */
+  static float[] constant(Slice slice) {
+    float[] c = new float[slice.size()];
+    java.util.Arrays.fill(c, RegressionMetrics.meanLabel(slice.labels()));
+    return c;
   }
 
   private static void putFinite(Map<String, Double> out, String key, double value) {

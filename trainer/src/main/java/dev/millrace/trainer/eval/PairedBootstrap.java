@@ -151,6 +151,54 @@ public final class PairedBootstrap {
         estimate, quantile(sorted, tail), quantile(sorted, 1 - tail), confidence, defined);
   }
 
+  /**
+   * The improvement {@code reference - challenger} of a regression error (above 0: the challenger
+   * errs less) with its bootstrap interval, resampling entities as {@link #difference} does.
+   *
+   * @param reference the champion's predictions, or null for the no-skill baseline (the slice's
+   *     mean target for every row)
+   */
+  public Interval improvement(
+      RegressionMetric metric, Slice slice, float[] challenger, float[] reference) {
+    int n = slice.size();
+    if (challenger.length != n || (reference != null && reference.length != n)) {
+      throw new IllegalArgumentException("predictions and slice differ in length");
+    }
+    float[] ref = reference != null ? reference : Metrics.constant(slice);
+    float[] y = slice.labels();
+    double estimate = metric.of(y, ref, null) - metric.of(y, challenger, null);
+    if (n == 0) {
+      return new Interval(estimate, Double.NaN, Double.NaN, confidence, 0);
+    }
+    Entities entities = new Entities(slice.entityIds());
+    SplittableRandom random = new SplittableRandom(seed);
+    int[] entityWeights = new int[entities.count];
+    int[] rowWeights = new int[n];
+    double[] diffs = new double[resamples];
+    int defined = 0;
+    for (int b = 0; b < resamples; b++) {
+      Arrays.fill(entityWeights, 0);
+      for (int e = 0; e < entities.count; e++) {
+        entityWeights[random.nextInt(entities.count)]++;
+      }
+      for (int i = 0; i < n; i++) {
+        rowWeights[i] = entityWeights[entities.ofRow[i]];
+      }
+      double d = metric.of(y, ref, rowWeights) - metric.of(y, challenger, rowWeights);
+      if (Double.isFinite(d)) {
+        diffs[defined++] = d;
+      }
+    }
+    if (defined * 2 < resamples) {
+      return new Interval(estimate, Double.NaN, Double.NaN, confidence, defined);
+    }
+    double[] sorted = Arrays.copyOf(diffs, defined);
+    Arrays.sort(sorted);
+    double tail = (1 - confidence) / 2;
+    return new Interval(
+        estimate, quantile(sorted, tail), quantile(sorted, 1 - tail), confidence, defined);
+  }
+
   /** A metric of one model on a resample given by row and entity weights. */
   private interface Measure {
     double on(int[] rowWeights, int[] entityWeights);

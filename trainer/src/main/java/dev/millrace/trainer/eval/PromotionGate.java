@@ -23,15 +23,37 @@ import java.util.Objects;
  *
  * Without a champion (or when the champion cannot be scored) the challenger must beat a no-skill
  * baseline by step 1.
+ *
+ * <p>A gate on a {@link RegressionMetric} (a regression head) works the same way on the improvement
+ * {@code champion error - challenger error} ({@link PairedBootstrap#improvement}); there the no-skill
+ * baseline predicts the slice's mean target, and {@code k} is unused.
  */
 public final class PromotionGate {
 
   private final PromotionMetric metric;
+  private final RegressionMetric error;
+  private final String key;
   private final double margin;
   private final PairedBootstrap bootstrap;
 
   public PromotionGate(PromotionMetric metric, double margin, PairedBootstrap bootstrap) {
-    this.metric = Objects.requireNonNull(metric, "metric");
+    this(Objects.requireNonNull(metric, "metric"), null, metric.key(), margin, bootstrap);
+  }
+
+  /** A gate for a regression head: the challenger must err less on {@code error}. */
+  public PromotionGate(RegressionMetric error, double margin, PairedBootstrap bootstrap) {
+    this(null, Objects.requireNonNull(error, "error"), error.key(), margin, bootstrap);
+  }
+
+  private PromotionGate(
+      PromotionMetric metric,
+      RegressionMetric error,
+      String key,
+      double margin,
+      PairedBootstrap bootstrap) {
+    this.metric = metric;
+    this.error = error;
+    this.key = key;
     this.bootstrap = Objects.requireNonNull(bootstrap, "bootstrap");
     if (!Double.isFinite(margin) || margin < 0) {
       throw new IllegalArgumentException("the promotion margin must be >= 0, not " + margin);
@@ -39,8 +61,27 @@ public final class PromotionGate {
     this.margin = margin;
   }
 
+  /** The ranking metric of a binary head's gate; null for a regression gate ({@link #error()}). */
   public PromotionMetric metric() {
     return metric;
+  }
+
+  /** The error of a regression head's gate; null for a binary head's gate. */
+  public RegressionMetric error() {
+    return error;
+  }
+
+  /** The key of the gate's metric in metric maps ({@code average_precision}, {@code rmspe}, ...). */
+  public String metricKey() {
+    return key;
+  }
+
+  /** The interval of the challenger's advantage over the reference (null: no-skill). */
+  private PairedBootstrap.Interval advantage(
+      Slice eval, float[] challenger, float[] reference, int k) {
+    return error != null
+        ? bootstrap.improvement(error, eval, challenger, reference)
+        : bootstrap.difference(metric, eval, challenger, reference, k);
   }
 
   public double margin() {
@@ -81,7 +122,7 @@ public final class PromotionGate {
       Map<String, Double> championMetrics,
       double noSkillBaseline,
       int k) {
-    double c = challengerMetrics.getOrDefault(metric.key(), Double.NaN);
+    double c = challengerMetrics.getOrDefault(key, Double.NaN);
     if (Double.isNaN(c)) {
       return new Verdict(
           false,
@@ -89,20 +130,20 @@ public final class PromotionGate {
           Double.NaN,
           null,
           null,
-          metric.key() + " of the challenger is undefined on the slice");
+          key + " of the challenger is undefined on the slice");
     }
     double r =
         championMetrics == null || championScores == null
             ? Double.NaN
-            : championMetrics.getOrDefault(metric.key(), Double.NaN);
+            : championMetrics.getOrDefault(key, Double.NaN);
     if (Double.isNaN(r)) {
       PairedBootstrap.Interval interval =
-          bootstrap.difference(metric, eval, challengerScores, null, k);
+          advantage(eval, challengerScores, null, k);
       boolean promote = beats(interval);
       String prefix =
           championMetrics == null && championScores == null
               ? "first model: "
-              : "champion has no " + metric.key() + " on the slice; ";
+              : "champion has no " + key + " on the slice; ";
       return new Verdict(
           promote,
           c,
@@ -113,7 +154,7 @@ public final class PromotionGate {
               Locale.ROOT,
               "%schallenger %s %.4f vs no-skill baseline %.4f: %s → %s%s",
               prefix,
-              metric.key(),
+              key,
               c,
               noSkillBaseline,
               interval.text(),
@@ -121,7 +162,7 @@ public final class PromotionGate {
               marginNote()));
     }
     PairedBootstrap.Interval interval =
-        bootstrap.difference(metric, eval, challengerScores, championScores, k);
+        advantage(eval, challengerScores, championScores, k);
     boolean promote = beats(interval);
     return new Verdict(
         promote,
@@ -151,7 +192,7 @@ public final class PromotionGate {
       return first;
     }
     PairedBootstrap.Interval twin =
-        bootstrap.difference(metric, eval, twinScores, championScores, k);
+        advantage(eval, twinScores, championScores, k);
     boolean promote = beats(twin);
     return new Verdict(
         promote,
@@ -173,7 +214,7 @@ public final class PromotionGate {
     return String.format(
         Locale.ROOT,
         "challenger %s %.4f vs champion %.4f: %s",
-        metric.key(),
+        key,
         c,
         r,
         interval.text());

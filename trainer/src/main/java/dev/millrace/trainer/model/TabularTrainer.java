@@ -37,10 +37,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Trains the tabular deep net ({@link TabularNet}) for binary classification with DJL: features
+ * Trains the tabular deep net ({@link TabularNet}) with DJL for a {@link ModelHead}: binary
+ * classification (class-weighted sigmoid cross-entropy, the default) or regression (mean squared
+ * error on the standardised, optionally log1p-transformed target, no class weights). Features
  * normalised by {@link FeatureNormaliser} (log1p for heavy-tailed non-negative features, fitted on
- * the training data and recorded in the manifest), class-weighted sigmoid cross-entropy, AdamW with
- * a one-cycle learning-rate schedule, batch norm and dropout, seeded, on the device of its {@link
+ * the training data and recorded in the manifest; categorical features with a vocabulary go
+ * through entity embeddings), AdamW with a one-cycle learning-rate schedule, batch norm and dropout, seeded, on the device of its {@link
  * DeviceChoice} ({@code auto}: a GPU when PyTorch sees one, else the CPU). With validation data it
  * keeps the parameters of the epoch with the lowest validation loss and stops early when that has
  * not improved for a few epochs.
@@ -94,26 +96,60 @@ public final class TabularTrainer {
    */
   public TrainedModel train(
       String task, String version, FeatureSchema schema, Dataset train, Dataset validationOrNull) {
+    return train(task, version, schema, train, validationOrNull, ModelHead.binary(), Map.of());
+  }
+
+  /**
+   * Trains a model for {@code head}, with entity embeddings for the categorical features.
+   *
+   * @param head binary classification (labels 0/1, both classes present) or regression (any finite
+   *     labels; non-negative for a log1p target)
+   * @param vocabularies categorical feature name to its vocabulary; the row value of such a feature
+   *     is the index into the vocabulary, anything else (an unknown value) goes to the reserved
+   *     index {@code vocabulary.size()}
+   * @throws IllegalArgumentException when the data does not fit the schema or the head
+   */
+  public TrainedModel train(
+      String task,
+      String version,
+      FeatureSchema schema,
+      Dataset train,
+      Dataset validationOrNull,
+      ModelHead head,
+      Map<String, List<String>> vocabularies) {
     Instant started = Instant.now();
     long t0 = System.nanoTime();
-    checkData("training", schema, train);
+    java.util.Objects.requireNonNull(head, "head");
+    vocabularies = vocabularies == null ? Map.of() : Map.copyOf(vocabularies);
+    for (String f : vocabularies.keySet()) {
+      if (!schema.names().contains(f)) {
+        throw new IllegalArgumentException("vocabulary for " + f + ", which is not a feature");
+      }
+    }
+    checkData("training", schema, train, head);
     if (validationOrNull != null) {
-      checkData("validation", schema, validationOrNull);
+      checkData("validation", schema, validationOrNull, head);
     }
     int rows = train.size();
-    int positives = train.positives();
-    if (positives == 0) {
+    int positives = head.isRegression() ? 0 : train.positives();
+    if (!head.isRegression() && positives == 0) {
       throw new IllegalArgumentException(
           "the training data has no positive examples (" + rows + " rows); cannot train " + task);
     }
-    if (positives == rows) {
+    if (!head.isRegression() && positives == rows) {
       throw new IllegalArgumentException(
           "the training data has no negative examples (" + rows + " rows); cannot train " + task);
     }
     float posWeight =
-        settings.balanceClasses()
+        settings.balanceClasses() && !head.isRegression()
             ? (float) Math.pow((double) (rows - positives) / positives, CLASS_WEIGHT_POWER)
             : 1f;
+    ModelManifest.Target target =
+        head.isRegression() ? fitTarget(head.targetTransform(), train.labels()) : null;
+    Loss2 lossFn =
+        head.isRegression()
+            ? TabularTrainer::squaredError
+            : (out, label) -> weightedLoss(out, label, posWeight);
     boolean validating = validationOrNull != null && validationOrNull.size() > 0;
 
     Device device = PyTorchThreads.device(deviceChoice);
@@ -124,7 +160,7 @@ public final class TabularTrainer {
     int width = names.size();
     FeatureNormaliser normaliserFit;
     List<ModelManifest.FeatureStats> stats =
-        FeatureNormaliser.fit(names, train.features(), Map.of());
+        FeatureNormaliser.fit(names, train.features(), vocabularies);
     ModelManifest.Architecture arch =
         new ModelManifest.Architecture(
             Arrays.stream(settings.hiddenSizes()).boxed().toList(),
@@ -152,12 +188,14 @@ public final class TabularTrainer {
             device,
             train,
             started,
-            validationOrNull);
+            head,
+            target,
+            vocabularies);
     normaliserFit = new FeatureNormaliser(draft);
     float[] x = normaliserFit.normalise(train.features());
-    float[] y = train.labels().clone();
+    float[] y = targets(train.labels(), target);
     float[] vx = validating ? normaliserFit.normalise(validationOrNull.features()) : null;
-    float[] vy = validating ? validationOrNull.labels() : null;
+    float[] vy = validating ? targets(validationOrNull.labels(), target) : null;
 
     List<Double> epochLosses = new ArrayList<>();
     List<Double> validationLosses = new ArrayList<>();
@@ -207,7 +245,7 @@ public final class TabularTrainer {
               NDArray input = sub.create(bx, new Shape(batch, width));
               NDArray label = sub.create(by, new Shape(batch, 1));
               NDArray logits = trainer.forward(new NDList(input)).singletonOrThrow();
-              NDArray loss = weightedLoss(logits, label, posWeight);
+              NDArray loss = lossFn.apply(logits, label);
               collector.backward(loss);
               lossSum += loss.getFloat() * batch;
               seen += batch;
@@ -216,7 +254,7 @@ public final class TabularTrainer {
           }
           epochLosses.add(lossSum / seen);
           if (validating) {
-            double v = validationLoss(block, manager, vx, vy, width, posWeight);
+            double v = validationLoss(block, manager, vx, vy, width, lossFn);
             validationLosses.add(v);
             if (v < bestValidation - 1e-6) {
               bestValidation = v;
@@ -258,7 +296,9 @@ public final class TabularTrainer {
                 device,
                 train,
                 started.plus(took),
-                validationOrNull);
+                head,
+                target,
+                vocabularies);
         TabularModel served;
         try {
           served = TabularModel.fromParameters(manifest, bestParameters, device);
@@ -287,6 +327,46 @@ public final class TabularTrainer {
     }
   }
 
+  /** A loss over a batch: the net's outputs and the labels, both {@code [batch, 1]}. */
+  @FunctionalInterface
+  private interface Loss2 {
+    NDArray apply(NDArray outputs, NDArray labels);
+  }
+
+  /** mean((out - y)^2), on the standardised transformed target. */
+  private static NDArray squaredError(NDArray out, NDArray y) {
+    return out.sub(y).square().mean();
+  }
+
+  /** The transform and standardisation of the regression targets (std 1 when constant). */
+  static ModelManifest.Target fitTarget(String transform, float[] labels) {
+    ModelManifest.Target raw = new ModelManifest.Target(transform, 0, 1);
+    double sum = 0;
+    for (float y : labels) {
+      sum += raw.forward(y);
+    }
+    double mean = sum / labels.length;
+    double m2 = 0;
+    for (float y : labels) {
+      double d = raw.forward(y) - mean;
+      m2 += d * d;
+    }
+    double std = Math.sqrt(m2 / labels.length);
+    return new ModelManifest.Target(transform, mean, std > 1e-6 ? std : 1.0);
+  }
+
+  /** The labels as the net is fitted on them: as they are for binary, standardised for regression. */
+  private static float[] targets(float[] labels, ModelManifest.Target target) {
+    if (target == null) {
+      return labels.clone();
+    }
+    float[] t = new float[labels.length];
+    for (int i = 0; i < t.length; i++) {
+      t[i] = (float) ((target.forward(labels[i]) - target.mean()) / target.std());
+    }
+    return t;
+  }
+
   /** mean(w * bce(logit, y)), w = posWeight for positives, 1 otherwise; numerically stable. */
   private static NDArray weightedLoss(NDArray logits, NDArray y, float posWeight) {
     NDArray perRow =
@@ -298,7 +378,7 @@ public final class TabularTrainer {
   }
 
   private static double validationLoss(
-      Block block, NDManager manager, float[] vx, float[] vy, int width, float posWeight) {
+      Block block, NDManager manager, float[] vx, float[] vy, int width, Loss2 lossFn) {
     int rows = vy.length;
     int chunk = 8192;
     double sum = 0;
@@ -313,7 +393,7 @@ public final class TabularTrainer {
             block
                 .forward(new ParameterStore(sub, false), new NDList(input), false)
                 .singletonOrThrow();
-        sum += weightedLoss(logits, label, posWeight).getFloat() * n;
+        sum += lossFn.apply(logits, label).getFloat() * n;
       }
     }
     return sum / rows;
@@ -353,7 +433,9 @@ public final class TabularTrainer {
       Device device,
       Dataset train,
       Instant created,
-      Dataset validation) {
+      ModelHead head,
+      ModelManifest.Target target,
+      Map<String, List<String>> vocabularies) {
     Map<String, String> libraries = new LinkedHashMap<>();
     libraries.put("djl", Engine.getDjlVersion());
     libraries.put("pytorch", Engine.getEngine("PyTorch").getVersion());
@@ -369,7 +451,7 @@ public final class TabularTrainer {
             "one-cycle",
             "adamw",
             settings.seed(),
-            settings.balanceClasses(),
+            settings.balanceClasses() && !head.isRegression(),
             posWeight,
             rows,
             positives,
@@ -391,11 +473,11 @@ public final class TabularTrainer {
         ModelManifest.FORMAT_VERSION,
         task,
         version,
-        ModelManifest.BINARY_CLASSIFICATION,
+        head.objective(),
         schema.names(),
         schema.fingerprint(),
         stats,
-        Map.of(),
+        vocabularies,
         arch,
         training,
         windowStart,
@@ -403,10 +485,12 @@ public final class TabularTrainer {
         Map.of(),
         libraries,
         device.toString(),
-        created);
+        created,
+        null,
+        target);
   }
 
-  private static void checkData(String what, FeatureSchema schema, Dataset data) {
+  private static void checkData(String what, FeatureSchema schema, Dataset data, ModelHead head) {
     if (data.size() == 0) {
       throw new IllegalArgumentException("the " + what + " data is empty");
     }
@@ -425,6 +509,22 @@ public final class TabularTrainer {
     }
     float[] labels = data.labels();
     for (int i = 0; i < labels.length; i++) {
+      if (head.isRegression()) {
+        if (!Float.isFinite(labels[i])
+            || (ModelManifest.FeatureStats.LOG1P.equals(head.targetTransform()) && labels[i] < 0)) {
+          throw new IllegalArgumentException(
+              what
+                  + " label "
+                  + i
+                  + " is "
+                  + labels[i]
+                  + "; regression labels must be finite"
+                  + (ModelManifest.FeatureStats.LOG1P.equals(head.targetTransform())
+                      ? " and not negative (log1p target)"
+                      : ""));
+        }
+        continue;
+      }
       if (labels[i] != 0f && labels[i] != 1f) {
         throw new IllegalArgumentException(
             what + " label " + i + " is " + labels[i] + "; labels must be 0 or 1");

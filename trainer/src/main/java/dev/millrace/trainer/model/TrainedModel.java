@@ -40,7 +40,10 @@ public final class TrainedModel implements AutoCloseable {
     this.trainingTime = trainingTime;
   }
 
-  /** Probabilities for the rows (feature-schema order), as the scorer would compute them. */
+  /**
+   * Predictions for the rows (feature-schema order), as the scorer would compute them:
+   * probabilities for a binary head, values on the target's original scale for a regression head.
+   */
   public synchronized float[] predict(float[][] rows) {
     return model.predict(rows);
   }
