@@ -8,21 +8,29 @@ import java.util.Set;
 /**
  * The churn features outside Flink, with the same class the job keeps as keyed state ({@link
  * CustomerActivity}): feed it accepted activity lines in time order and ask for any customer's
- * features at any later time. Used by the benchmark and as the reference in tests. Not thread-safe.
+ * features at any later time. Like the job, it forgets a customer idle for the retention ({@link
+ * ChurnSettings#retention()}). Used by the benchmark and as the reference in tests. Not
+ * thread-safe.
  */
 public final class ChurnFeatureEngine {
 
   private final long allowedLatenessMs;
+  private final long retentionMs;
   private final Map<String, CustomerActivity> customers = new HashMap<>();
 
   public ChurnFeatureEngine(ChurnSettings settings) {
     this.allowedLatenessMs = settings.allowedLateness().toMillis();
+    this.retentionMs = settings.retention().toMillis();
   }
 
   /** Records an activity line (a purchase when quantity > 0, a return when < 0). */
   public void observe(ChurnActivity a) {
-    CustomerActivity c = customers.computeIfAbsent(a.getCustomerId(), id -> new CustomerActivity());
     long time = a.getEventTime().toEpochMilli();
+    CustomerActivity c = customers.get(a.getCustomerId());
+    if (c == null || time >= c.newest + retentionMs) {
+      c = new CustomerActivity(); // as the job: a customer idle for the retention starts afresh
+      customers.put(a.getCustomerId(), c);
+    }
     int country = ChurnFeatures.countryIndex(a.getCountry());
     if (a.getQuantity() > 0) {
       c.purchase(time, a.getQuantity(), a.getUnitPrice(), country, allowedLatenessMs);
@@ -31,10 +39,13 @@ public final class ChurnFeatureEngine {
     }
   }
 
-  /** The features of {@code customerId} at {@code time}; null for a customer never seen. */
+  /**
+   * The features of {@code customerId} at {@code time}; null for a customer never seen or whose
+   * state the job would have dropped by then (idle for the retention).
+   */
   public float[] features(String customerId, long time) {
     CustomerActivity c = customers.get(customerId);
-    return c == null ? null : c.features(time);
+    return c == null || time >= c.newest + retentionMs ? null : c.features(time);
   }
 
   /** Whether the customer has bought anything so far. */

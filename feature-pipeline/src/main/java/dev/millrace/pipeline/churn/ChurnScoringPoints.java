@@ -34,7 +34,12 @@ import org.apache.flink.util.OutputTag;
  *       features as of the timer's time (recency, tenure and the windows move on), and re-arms
  *       itself {@code rescoreEvery} later. Any newer activity moves the timer to its own time plus
  *       {@code rescoreEvery}. The latest score of a customer at any date therefore reflects at most
- *       {@code rescoreEvery} of unseen inactivity.
+ *       {@code rescoreEvery} of unseen inactivity. The re-scores do not depend on how fast the
+ *       watermark moves: when an activity arrives after re-scores that were due before it but not
+ *       yet fired (the watermark lags), they are emitted first, with the state they would have
+ *       seen, so a customer's re-scores are always at {@code newest + k * rescoreEvery} before the
+ *       next activity and before the retention ends, whatever the replay speed. Likewise an
+ *       activity at or after the retention starts a new state, as if the cleanup had fired.
  *   <li><b>Cleanup</b>: when event time reaches {@code newest + retention} without activity, the
  *       state and the timer are cleared (no more re-scores; the customer is forgotten).
  *   <li><b>Bad input</b>: an activity dated more than the allowed lateness before the customer's
@@ -131,6 +136,17 @@ public final class ChurnScoringPoints
               Instant.now()));
       return;
     }
+    if (c.newest != Long.MIN_VALUE && time > c.newest) {
+      // re-scores due before this activity that the watermark has not fired yet
+      long expiry = c.newest + retentionMs;
+      Long due = timerAt.value();
+      for (long t = due == null ? expiry : due; t < time && t < expiry; t += rescoreEveryMs) {
+        out.collect(rescore(ctx.getCurrentKey(), c, t));
+      }
+      if (time >= expiry) {
+        c = new CustomerActivity(); // expired, as if the cleanup timer had fired
+      }
+    }
     int country = ChurnFeatures.countryIndex(a.getCountry());
     boolean purchase = a.getQuantity() > 0;
     if (purchase) {
@@ -165,14 +181,12 @@ public final class ChurnScoringPoints
       activity.clear();
       return;
     }
-    out.collect(
-        vector(
-            ctx.getCurrentKey(),
-            RESCORE + "/" + timestamp,
-            timestamp,
-            c.features(timestamp),
-            Map.of(KIND, RESCORE)));
+    out.collect(rescore(ctx.getCurrentKey(), c, timestamp));
     moveTimer(ctx.timerService(), Math.min(timestamp + rescoreEveryMs, expiry));
+  }
+
+  private static FeatureVector rescore(String customerId, CustomerActivity c, long time) {
+    return vector(customerId, RESCORE + "/" + time, time, c.features(time), Map.of(KIND, RESCORE));
   }
 
   private void moveTimer(org.apache.flink.streaming.api.TimerService timers, long at)

@@ -76,4 +76,18 @@ class ChurnFeatureEngineTest {
     assertThat(compared).isEqualTo(lines.size());
     assertThat(rescores).isGreaterThan(100);
   }
+
+  @Test
+  void likeTheJobItForgetsACustomerIdleForTheRetention() {
+    ChurnFeatureEngine engine = new ChurnFeatureEngine(ChurnSettings.defaults()); // 365 days
+    engine.observe(line("c", "A", 0, 1, 2.0, "France"));
+    engine.observe(line("c", "B", 10, 1, 2.0, "France"));
+    assertThat(engine.features("c", ChurnFixture.day(374.99))).isNotNull();
+    assertThat(engine.features("c", ChurnFixture.day(375))).isNull();
+    engine.observe(line("c", "C", 400, 1, 2.0, "France"));
+    float[] f = engine.features("c", ChurnFixture.day(400));
+    assertThat(f[ChurnFeatures.BASKETS]).isEqualTo(1f);
+    assertThat(f[ChurnFeatures.TENURE]).isZero();
+    assertThat(engine.features("unknown", 0)).isNull();
+  }
 }

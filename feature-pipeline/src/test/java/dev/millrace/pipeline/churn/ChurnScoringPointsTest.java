@@ -58,8 +58,16 @@ class ChurnScoringPointsTest {
       for (ChurnActivity a : HISTORY) {
         send(h, a);
       }
-      List<FeatureVector> out = h.extractOutputValues();
-      assertThat(out).hasSize(5);
+      List<FeatureVector> all = h.extractOutputValues();
+      // no watermark moved: the weekly re-scores due before each line are caught up at that line
+      assertThat(all)
+          .filteredOn(v -> "rescore".equals(v.getAttributes().get(ChurnScoringPoints.KIND)))
+          .extracting(v -> v.getEventTime().toEpochMilli())
+          .containsExactly(day(7), day(17), day(24), day(31), day(38));
+      List<FeatureVector> out =
+          all.stream()
+              .filter(v -> !"rescore".equals(v.getAttributes().get(ChurnScoringPoints.KIND)))
+              .toList();
       assertThat(out)
           .extracting(v -> v.getAttributes().get(ChurnScoringPoints.KIND))
           .containsExactly("purchase", "purchase", "purchase", "purchase", "return");
@@ -114,18 +122,21 @@ class ChurnScoringPointsTest {
 
   @Test
   void rescoresWeeklyWhileInactiveAndClearsStateAndTimerAtRetention() throws Exception {
-    try (var h = harness(ChurnFixture.settings(Duration.ofDays(7), Duration.ofDays(30)))) {
+    try (var h = harness(ChurnFixture.settings(Duration.ofDays(7), Duration.ofDays(60)))) {
       for (ChurnActivity a : HISTORY) {
         send(h, a);
       }
+      int lines = HISTORY.size() + 5; // with the 5 re-scores caught up between the lines
+      assertThat(h.extractOutputValues()).hasSize(lines);
       assertThat(h.numEventTimeTimers()).isEqualTo(1);
       h.processWatermark(new Watermark(day(52) - 1));
-      assertThat(h.extractOutputValues()).hasSize(5);
+      assertThat(h.extractOutputValues()).hasSize(lines);
       h.processWatermark(new Watermark(day(52)));
       List<FeatureVector> out = h.extractOutputValues();
-      assertThat(out).hasSize(6);
-      FeatureVector rescore = out.get(5);
+      assertThat(out).hasSize(lines + 1);
+      FeatureVector rescore = out.get(lines);
       assertThat(rescore.getAttributes()).containsEntry(ChurnScoringPoints.KIND, "rescore");
+      assertThat(rescore.getEventId()).isEqualTo("rescore/" + day(52));
       assertThat(rescore.getEventTime().toEpochMilli()).isEqualTo(day(52));
       float[] f = f(rescore);
       assertThat(f[ChurnFeatures.RECENCY]).isCloseTo(12f, within(1e-4f));
@@ -134,13 +145,13 @@ class ChurnScoringPointsTest {
       assertThat(f[ChurnFeatures.FREQUENCY]).isEqualTo(1f); // (day 22, day 52]
       assertThat(f[ChurnFeatures.BASKETS]).isEqualTo(3f);
 
-      // re-scores on days 59, 66, 73; the state goes at newest (45) + retention (30) = day 75
-      h.processWatermark(new Watermark(day(74)));
-      assertThat(h.extractOutputValues()).hasSize(9);
+      // re-scores on days 59 .. 101; the state goes at newest (45) + retention (60) = day 105
+      h.processWatermark(new Watermark(day(104)));
+      assertThat(h.extractOutputValues()).hasSize(lines + 8);
       assertThat(h.numKeyedStateEntries()).isEqualTo(2);
       assertThat(h.numEventTimeTimers()).isEqualTo(1);
-      h.processWatermark(new Watermark(day(75)));
-      assertThat(h.extractOutputValues()).hasSize(9);
+      h.processWatermark(new Watermark(day(105)));
+      assertThat(h.extractOutputValues()).hasSize(lines + 8);
       assertThat(h.numKeyedStateEntries()).isZero();
       assertThat(h.numEventTimeTimers()).isZero();
     }
@@ -182,5 +193,48 @@ class ChurnScoringPointsTest {
       send(h, line("c1", "D", 11, 1, 1.0, "EIRE"));
       assertThat(f(h.extractOutputValues().get(2))[ChurnFeatures.BASKETS]).isEqualTo(3f);
     }
+  }
+
+  @Test
+  void theRescoresDoNotDependOnHowFastTheWatermarkMoves() throws Exception {
+    ChurnSettings settings = ChurnFixture.settings(Duration.ofDays(7), Duration.ofDays(60));
+    List<ChurnActivity> lines =
+        List.of(
+            line("c1", "A", 0, 1, 1.0, "France"),
+            line("c1", "B", 30, 1, 1.0, "France"), // re-scores on days 7, 14, 21, 28 before it
+            line("c1", "C", 30.5, 1, 1.0, "France"),
+            line("c1", "D", 100, 1, 1.0, "France")); // after the retention (day 90.5): a new state
+    List<FeatureVector> eager;
+    try (var h = harness(settings)) {
+      for (ChurnActivity a : lines) {
+        h.processWatermark(new Watermark(a.getEventTime().toEpochMilli() - 1));
+        send(h, a);
+      }
+      h.processWatermark(new Watermark(day(200)));
+      eager = h.extractOutputValues();
+    }
+    List<FeatureVector> lagging;
+    try (var h = harness(settings)) {
+      for (ChurnActivity a : lines) {
+        send(h, a); // no watermark until the end: every re-score is caught up at the next line
+      }
+      h.processWatermark(new Watermark(day(200)));
+      lagging = h.extractOutputValues();
+      assertThat(h.numKeyedStateEntries()).isZero();
+      assertThat(h.numEventTimeTimers()).isZero();
+    }
+    assertThat(lagging).isEqualTo(eager);
+    assertThat(eager)
+        .filteredOn(v -> "rescore".equals(v.getAttributes().get(ChurnScoringPoints.KIND)))
+        .extracting(v -> v.getEventTime().toEpochMilli())
+        .startsWith(day(7), day(14), day(21), day(28), day(37.5))
+        .contains(day(86.5))
+        .doesNotContain(day(93.5))
+        .contains(day(107));
+    // the purchase on day 100 starts afresh: one basket, no tenure
+    FeatureVector d =
+        eager.stream().filter(v -> v.getEventId().startsWith("D/")).findFirst().orElseThrow();
+    assertThat(f(d)[ChurnFeatures.BASKETS]).isEqualTo(1f);
+    assertThat(f(d)[ChurnFeatures.TENURE]).isZero();
   }
 }
