@@ -114,14 +114,14 @@ public final class DemandBenchmark implements Callable<Integer> {
   @Option(
       names = "--gbm-rounds",
       split = ",",
-      defaultValue = "100,200,400",
+      defaultValue = "200,400,800",
       description = "GBM: tree counts to evaluate; the one best on validation is reported (default ${DEFAULT-VALUE})")
   int[] gbmRounds;
 
-  @Option(names = "--gbm-depth", defaultValue = "8", description = "GBM: tree depth (default ${DEFAULT-VALUE})")
+  @Option(names = "--gbm-depth", defaultValue = "10", description = "GBM: tree depth (default ${DEFAULT-VALUE})")
   int gbmDepth;
 
-  @Option(names = "--gbm-eta", defaultValue = "0.2", description = "GBM: learning rate (default ${DEFAULT-VALUE})")
+  @Option(names = "--gbm-eta", defaultValue = "0.05", description = "GBM: learning rate (default ${DEFAULT-VALUE})")
   double gbmEta;
 
   @Option(
