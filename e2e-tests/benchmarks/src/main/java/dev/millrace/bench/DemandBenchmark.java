@@ -76,8 +76,14 @@ public final class DemandBenchmark implements Callable<Integer> {
   @Option(
       names = "--data-dir",
       description =
-          "the dataset's folder (default: " + DATASETS + "/<dataset>); rossmann needs "
-              + TRAIN_FILE + " and " + STORE_FILE + ", bike_sharing " + BIKE_FILE)
+          "the dataset's folder (default: "
+              + DATASETS
+              + "/<dataset>); rossmann needs "
+              + TRAIN_FILE
+              + " and "
+              + STORE_FILE
+              + ", bike_sharing "
+              + BIKE_FILE)
   Path dir;
 
   @Option(
@@ -86,16 +92,28 @@ public final class DemandBenchmark implements Callable<Integer> {
       description = "days in the test and in the validation period (default ${DEFAULT-VALUE})")
   int periodDays;
 
-  @Option(names = "--epochs", defaultValue = "10", description = "net: epochs (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--epochs",
+      defaultValue = "10",
+      description = "net: epochs (default ${DEFAULT-VALUE})")
   int epochs;
 
-  @Option(names = "--batch", defaultValue = "2048", description = "net: batch (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--batch",
+      defaultValue = "2048",
+      description = "net: batch (default ${DEFAULT-VALUE})")
   int batch;
 
-  @Option(names = "--lr", defaultValue = "3e-3", description = "net: peak learning rate (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--lr",
+      defaultValue = "3e-3",
+      description = "net: peak learning rate (default ${DEFAULT-VALUE})")
   float learningRate;
 
-  @Option(names = "--weight-decay", defaultValue = "1e-4", description = "net: AdamW decay (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--weight-decay",
+      defaultValue = "1e-4",
+      description = "net: AdamW decay (default ${DEFAULT-VALUE})")
   float weightDecay;
 
   @Option(
@@ -105,23 +123,36 @@ public final class DemandBenchmark implements Callable<Integer> {
       description = "net: hidden layers (default ${DEFAULT-VALUE})")
   int[] hidden;
 
-  @Option(names = "--dropout", defaultValue = "0.1", description = "net: dropout (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--dropout",
+      defaultValue = "0.1",
+      description = "net: dropout (default ${DEFAULT-VALUE})")
   float dropout;
 
-  @Option(names = "--seed", defaultValue = "42", description = "net: seed (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--seed",
+      defaultValue = "42",
+      description = "net: seed (default ${DEFAULT-VALUE})")
   long seed;
 
   @Option(
       names = "--gbm-rounds",
       split = ",",
       defaultValue = "200,400,800",
-      description = "GBM: tree counts to evaluate; the one best on validation is reported (default ${DEFAULT-VALUE})")
+      description =
+          "GBM: tree counts to evaluate; the one best on validation is reported (default ${DEFAULT-VALUE})")
   int[] gbmRounds;
 
-  @Option(names = "--gbm-depth", defaultValue = "10", description = "GBM: tree depth (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--gbm-depth",
+      defaultValue = "10",
+      description = "GBM: tree depth (default ${DEFAULT-VALUE})")
   int gbmDepth;
 
-  @Option(names = "--gbm-eta", defaultValue = "0.05", description = "GBM: learning rate (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--gbm-eta",
+      defaultValue = "0.05",
+      description = "GBM: learning rate (default ${DEFAULT-VALUE})")
   double gbmEta;
 
   @Option(
@@ -137,9 +168,7 @@ public final class DemandBenchmark implements Callable<Integer> {
   @Option(names = "--no-gbm", description = "skip the GBM")
   boolean noGbm;
 
-  @Option(
-      names = "--threads",
-      description = "threads for XGBoost (default: available processors)")
+  @Option(names = "--threads", description = "threads for XGBoost (default: available processors)")
   Integer threads;
 
   @Spec CommandSpec spec;
@@ -497,7 +526,8 @@ public final class DemandBenchmark implements Callable<Integer> {
         nextSold.put(r.store(), i);
       }
     }
-    Examples ex = new Examples(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+    Examples ex =
+        new Examples(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
     for (int i = 0; i < rows.size(); i++) {
       Row r = rows.get(i);
       NextOpenDay plan = null;
@@ -505,7 +535,11 @@ public final class DemandBenchmark implements Callable<Integer> {
         Row n = rows.get(next[i]);
         plan =
             new NextOpenDay(
-                (int) (n.day() - r.day()), n.dayOfWeek(), n.promo(), n.stateHoliday(), n.schoolHoliday());
+                (int) (n.day() - r.day()),
+                n.dayOfWeek(),
+                n.promo(),
+                n.stateHoliday(),
+                n.schoolHoliday());
       }
       DemandObservation obs =
           DemandObservation.newBuilder()

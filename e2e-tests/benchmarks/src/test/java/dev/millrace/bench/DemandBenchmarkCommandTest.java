@@ -86,7 +86,9 @@ class DemandBenchmarkCommandTest {
   /** Stores with a weekly pattern, promotions, closed Sundays and noise. */
   static void writeSynthetic(Path dir, int stores, LocalDate start, int days) throws IOException {
     Random r = new Random(1);
-    StringBuilder csv = new StringBuilder("Store,DayOfWeek,Date,Sales,Customers,Open,Promo,StateHoliday,SchoolHoliday\n");
+    StringBuilder csv =
+        new StringBuilder(
+            "Store,DayOfWeek,Date,Sales,Customers,Open,Promo,StateHoliday,SchoolHoliday\n");
     for (int d = 0; d < days; d++) {
       LocalDate date = start.plusDays(d);
       int dow = date.getDayOfWeek().getValue();
@@ -94,7 +96,13 @@ class DemandBenchmarkCommandTest {
       for (int s = 1; s <= stores; s++) {
         boolean open = dow != 7;
         double sales =
-            open ? 3000 * (1 + 0.2 * s) * (1 + 0.1 * (6 - dow)) * (promo ? 1.3 : 1) * (1 + 0.03 * r.nextGaussian()) : 0;
+            open
+                ? 3000
+                    * (1 + 0.2 * s)
+                    * (1 + 0.1 * (6 - dow))
+                    * (promo ? 1.3 : 1)
+                    * (1 + 0.03 * r.nextGaussian())
+                : 0;
         csv.append(
             String.format(
                 Locale.ROOT,
@@ -108,9 +116,14 @@ class DemandBenchmarkCommandTest {
                 promo ? 1 : 0));
       }
     }
-    StringBuilder store = new StringBuilder("Store,StoreType,Assortment,CompetitionDistance,CompetitionOpenSinceMonth,CompetitionOpenSinceYear,Promo2,Promo2SinceWeek,Promo2SinceYear,PromoInterval\n");
+    StringBuilder store =
+        new StringBuilder(
+            "Store,StoreType,Assortment,CompetitionDistance,CompetitionOpenSinceMonth,CompetitionOpenSinceYear,Promo2,Promo2SinceWeek,Promo2SinceYear,PromoInterval\n");
     for (int s = 1; s <= stores; s++) {
-      store.append(s).append(s % 2 == 0 ? ",a,a,570,11,2007,0,,,\n" : ",c,c,,,,1,13,2010,\"Jan,Apr,Jul,Oct\"\n");
+      store
+          .append(s)
+          .append(
+              s % 2 == 0 ? ",a,a,570,11,2007,0,,,\n" : ",c,c,,,,1,13,2010,\"Jan,Apr,Jul,Oct\"\n");
     }
     gzip(dir.resolve(DemandBenchmark.TRAIN_FILE), csv.toString());
     gzip(dir.resolve(DemandBenchmark.STORE_FILE), store.toString());

@@ -51,7 +51,9 @@ public final class BikeFeatureEngine {
   private final Map<String, HourlyCountHistory> counters = new HashMap<>();
   private final int firstYear;
 
-  /** @param firstYear the year whose {@code year} feature is 0 (2011 for the UCI data) */
+  /**
+   * @param firstYear the year whose {@code year} feature is 0 (2011 for the UCI data)
+   */
   public BikeFeatureEngine(int firstYear) {
     this.firstYear = firstYear;
   }
@@ -85,7 +87,10 @@ public final class BikeFeatureEngine {
       if (hour == h.pendingHour) {
         labelled =
             new DemandFeatureEngine.Labelled(
-                observation.getSeriesId(), h.pendingHour - 1, h.pendingHour, h.pendingFeatures,
+                observation.getSeriesId(),
+                h.pendingHour - 1,
+                h.pendingHour,
+                h.pendingFeatures,
                 row.getCount());
       }
       h.pendingFeatures = null;

@@ -11,9 +11,9 @@ import java.util.Map;
 /**
  * The Rossmann demand features outside Flink, with the same class the job can keep as keyed state
  * ({@link StoreSalesHistory}): feed it each store's day rows in date order and it returns, at each
- * open day that carries the plan of the store's next open day, the feature vector for that next
- * day ({@link DemandFeatures}); when that day's row arrives, its realised sales become the label of
- * the pending vector. Used by the benchmark and as the reference in tests. Not thread-safe.
+ * open day that carries the plan of the store's next open day, the feature vector for that next day
+ * ({@link DemandFeatures}); when that day's row arrives, its realised sales become the label of the
+ * pending vector. Used by the benchmark and as the reference in tests. Not thread-safe.
  *
  * <p>Rules:
  *
@@ -108,15 +108,19 @@ public final class DemandFeatureEngine {
     if (day <= h.lastDay) {
       return Step.refused(
           NOT_AFTER_PREVIOUS,
-          "store " + storeId + " day " + LocalDate.ofEpochDay(day) + " is not after "
+          "store "
+              + storeId
+              + " day "
+              + LocalDate.ofEpochDay(day)
+              + " is not after "
               + LocalDate.ofEpochDay(h.lastDay));
     }
     NextOpenDay plan = row.getNextOpenDay();
     boolean sold = row.getOpen() && row.getSales() > 0;
     if (sold && plan != null && plan.getDaysAhead() < 1) {
       return Step.refused(
-          BAD_PLAN, "store " + storeId + " plans its next open day " + plan.getDaysAhead()
-              + " days ahead");
+          BAD_PLAN,
+          "store " + storeId + " plans its next open day " + plan.getDaysAhead() + " days ahead");
     }
     h.lastDay = day;
 
@@ -124,7 +128,8 @@ public final class DemandFeatureEngine {
     if (h.pendingFeatures != null && day >= h.pendingDay) {
       if (day == h.pendingDay && sold) {
         labelled =
-            new Labelled(storeId, h.pendingScoredDay, h.pendingDay, h.pendingFeatures, row.getSales());
+            new Labelled(
+                storeId, h.pendingScoredDay, h.pendingDay, h.pendingFeatures, row.getSales());
       }
       h.clearPending();
     }
@@ -136,8 +141,7 @@ public final class DemandFeatureEngine {
       return new Step(null, Long.MIN_VALUE, labelled, null, null);
     }
     float[] features =
-        DemandFeatures.compute(
-            storeIndex.get(storeId), store, LocalDate.ofEpochDay(day), plan, h);
+        DemandFeatures.compute(storeIndex.get(storeId), store, LocalDate.ofEpochDay(day), plan, h);
     long target = day + plan.getDaysAhead();
     h.setPending(features, day, target);
     return new Step(features, target, labelled, null, null);
@@ -152,5 +156,4 @@ public final class DemandFeatureEngine {
   public int storesWithState() {
     return histories.size();
   }
-
 }

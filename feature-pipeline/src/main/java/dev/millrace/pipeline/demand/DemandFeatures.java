@@ -12,9 +12,9 @@ import java.util.Map;
  * (embedded by the net) hold the index of their value in {@link #vocabularies}; an unknown value
  * gets -1, which the model maps to its reserved out-of-vocabulary index. The target day's calendar,
  * promotion and holiday fields come from the plan ({@link NextOpenDay}, known in advance), the
- * store's attributes from {@link StoreTable}, the recent sales from {@link StoreSalesHistory}
- * (open days up to and including the scoring day). The target day's sales and customers are never
- * an input: they are its label.
+ * store's attributes from {@link StoreTable}, the recent sales from {@link StoreSalesHistory} (open
+ * days up to and including the scoring day). The target day's sales and customers are never an
+ * input: they are its label.
  */
 public final class DemandFeatures {
 
@@ -79,7 +79,11 @@ public final class DemandFeatures {
    * @param history the store's open days up to and including {@code today}
    */
   public static float[] compute(
-      int storeIndex, StoreInfo store, LocalDate today, NextOpenDay plan, StoreSalesHistory history) {
+      int storeIndex,
+      StoreInfo store,
+      LocalDate today,
+      NextOpenDay plan,
+      StoreSalesHistory history) {
     LocalDate target = today.plusDays(plan.getDaysAhead());
     float[] f = new float[NAMES.size()];
     int i = 0;

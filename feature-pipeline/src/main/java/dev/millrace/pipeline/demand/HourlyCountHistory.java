@@ -3,9 +3,9 @@ package dev.millrace.pipeline.demand;
 import java.util.Arrays;
 
 /**
- * One counter's last week of hourly counts and its pending next-hour forecast: the state behind
- * the bike-sharing features. Counts sit in a ring indexed by hour (epoch hours modulo {@link
- * #HOURS}); an hour that never arrived reads as missing (NaN).
+ * One counter's last week of hourly counts and its pending next-hour forecast: the state behind the
+ * bike-sharing features. Counts sit in a ring indexed by hour (epoch hours modulo {@link #HOURS});
+ * an hour that never arrived reads as missing (NaN).
  *
  * <p>Plain Java, also used outside Flink. Inside Flink it is keyed state; its fields are public so
  * that Flink serialises it as a POJO (primitive arrays, no Kryo). Treat them as read-only.

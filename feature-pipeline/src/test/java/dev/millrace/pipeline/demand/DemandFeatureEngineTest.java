@@ -67,7 +67,8 @@ class DemandFeatureEngineTest {
     DemandFeatureEngine engine = new DemandFeatureEngine(stores());
 
     // Mon: open, scored for Tue
-    DemandFeatureEngine.Step mon = engine.onDay(row("1", 0, true, 1000, true, plan(1, 2, true, "0", false)));
+    DemandFeatureEngine.Step mon =
+        engine.onDay(row("1", 0, true, 1000, true, plan(1, 2, true, "0", false)));
     assertThat(mon.scored()).isNotNull();
     assertThat(mon.targetDay()).isEqualTo(MON.plusDays(1).toEpochDay());
     assertThat(mon.labelled()).isNull();
@@ -76,21 +77,24 @@ class DemandFeatureEngineTest {
     assertThat(mon.scored()[at("promo_uplift")]).isNaN();
 
     // Tue: open, labels Monday's forecast with its own sales, scored for Wed
-    DemandFeatureEngine.Step tue = engine.onDay(row("1", 1, true, 2000, true, plan(1, 3, false, "0", false)));
+    DemandFeatureEngine.Step tue =
+        engine.onDay(row("1", 1, true, 2000, true, plan(1, 3, false, "0", false)));
     assertThat(tue.labelled().sales()).isEqualTo(2000);
     assertThat(tue.labelled().features()).isSameAs(mon.scored());
     assertThat(tue.labelled().scoredDay()).isEqualTo(MON.toEpochDay());
     assertThat(tue.labelled().targetDay()).isEqualTo(MON.plusDays(1).toEpochDay());
 
     // Wed: open but no sales: not scored, not a label, the forecast for it is dropped
-    DemandFeatureEngine.Step wed = engine.onDay(row("1", 2, true, 0, false, plan(1, 4, false, "0", false)));
+    DemandFeatureEngine.Step wed =
+        engine.onDay(row("1", 2, true, 0, false, plan(1, 4, false, "0", false)));
     assertThat(wed.scored()).isNull();
     assertThat(wed.labelled()).isNull();
     assertThat(engine.history("1").pendingFeatures).isNull();
     assertThat(engine.history("1").count).isEqualTo(2);
 
     // Thu: open, scored for Sat (Fri is closed)
-    DemandFeatureEngine.Step thu = engine.onDay(row("1", 3, true, 1500, false, plan(2, 6, false, "0", true)));
+    DemandFeatureEngine.Step thu =
+        engine.onDay(row("1", 3, true, 1500, false, plan(2, 6, false, "0", true)));
     assertThat(thu.labelled()).isNull();
     assertThat(thu.targetDay()).isEqualTo(MON.plusDays(5).toEpochDay());
 
@@ -101,7 +105,8 @@ class DemandFeatureEngineTest {
     assertThat(engine.history("1").pendingDay).isEqualTo(MON.plusDays(5).toEpochDay());
 
     // Sat: labels Thursday's forecast, scored for Mon 2015-03-09 (a public holiday, promo)
-    DemandFeatureEngine.Step sat = engine.onDay(row("1", 5, true, 3000, false, plan(2, 1, true, "a", false)));
+    DemandFeatureEngine.Step sat =
+        engine.onDay(row("1", 5, true, 3000, false, plan(2, 1, true, "a", false)));
     assertThat(sat.labelled().sales()).isEqualTo(3000);
     assertThat(sat.labelled().features()).isSameAs(thu.scored());
     float[] f = sat.scored();
@@ -151,18 +156,21 @@ class DemandFeatureEngineTest {
   @Test
   void unknownStoresDuplicatesAndBadPlansAreRefusedWithoutState() throws Exception {
     DemandFeatureEngine engine = new DemandFeatureEngine(stores());
-    DemandFeatureEngine.Step unknown = engine.onDay(row("99", 0, true, 500, false, plan(1, 2, false, "0", false)));
+    DemandFeatureEngine.Step unknown =
+        engine.onDay(row("99", 0, true, 500, false, plan(1, 2, false, "0", false)));
     assertThat(unknown.refusal()).isEqualTo(DemandFeatureEngine.UNKNOWN_STORE);
     assertThat(unknown.detail()).contains("99");
     assertThat(engine.history("99")).isNull();
 
     engine.onDay(row("2", 1, true, 500, false, plan(1, 3, false, "0", false)));
-    DemandFeatureEngine.Step again = engine.onDay(row("2", 1, true, 900, false, plan(1, 3, false, "0", false)));
+    DemandFeatureEngine.Step again =
+        engine.onDay(row("2", 1, true, 900, false, plan(1, 3, false, "0", false)));
     assertThat(again.refusal()).isEqualTo(DemandFeatureEngine.NOT_AFTER_PREVIOUS);
     assertThat(engine.history("2").count).isEqualTo(1);
     assertThat(engine.history("2").logSales[0]).isEqualTo(l(500));
 
-    DemandFeatureEngine.Step bad = engine.onDay(row("2", 2, true, 900, false, plan(0, 3, false, "0", false)));
+    DemandFeatureEngine.Step bad =
+        engine.onDay(row("2", 2, true, 900, false, plan(0, 3, false, "0", false)));
     assertThat(bad.refusal()).isEqualTo(DemandFeatureEngine.BAD_PLAN);
     assertThat(engine.history("2").count).isEqualTo(1);
   }
@@ -177,7 +185,10 @@ class DemandFeatureEngineTest {
     assertThat(h.days[0]).isEqualTo(12);
     assertThat(h.meanLogSales(7))
         .isCloseTo(
-            java.util.stream.IntStream.rangeClosed(34, 40).mapToDouble(Math::log1p).average().getAsDouble(),
+            java.util.stream.IntStream.rangeClosed(34, 40)
+                .mapToDouble(Math::log1p)
+                .average()
+                .getAsDouble(),
             within(1e-5));
     StoreInfo s2 = stores().get("2");
     assertThat(s2.promo2Active(LocalDate.of(2015, 4, 10))).isTrue();

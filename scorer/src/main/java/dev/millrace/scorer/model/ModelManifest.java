@@ -101,11 +101,16 @@ public record ModelManifest(
         && !BINARY_CLASSIFICATION.equals(objective)
         && !REGRESSION.equals(objective)) {
       throw new IllegalArgumentException(
-          "unknown objective " + objective + ": expected " + BINARY_CLASSIFICATION + " or "
+          "unknown objective "
+              + objective
+              + ": expected "
+              + BINARY_CLASSIFICATION
+              + " or "
               + REGRESSION);
     }
     if (target != null && !REGRESSION.equals(objective)) {
-      throw new IllegalArgumentException("a target transform is for regression only, not " + objective);
+      throw new IllegalArgumentException(
+          "a target transform is for regression only, not " + objective);
     }
   }
 

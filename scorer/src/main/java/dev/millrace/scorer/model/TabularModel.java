@@ -21,8 +21,9 @@ import java.io.IOException;
  * batch inside its own sub-NDManager (so every intermediate array is freed when the call returns)
  * and applies sigmoid for classification (probabilities) or, for regression, maps the output back
  * to the target's original scale ({@link ModelManifest.Target#fromOutput}, e.g. expm1 for a log1p
- * target). A manifest without an objective or target is today's binary classifier. Not thread-safe: one instance per thread or operator
- * subtask. {@link #close()} frees the parameters' native memory.
+ * target). A manifest without an objective or target is today's binary classifier. Not thread-safe:
+ * one instance per thread or operator subtask. {@link #close()} frees the parameters' native
+ * memory.
  */
 public final class TabularModel implements BatchModel {
 

@@ -51,7 +51,9 @@ class RegressionManifestTest {
         TestModels.manifest("r1", FEATURES, Map.of("store", List.of("1", "2", "3")));
     ModelManifest m = regression(binary, target);
     String text = ModelBundle.json().writeValueAsString(m);
-    assertThat(text).contains("\"objective\" : \"regression\"").contains("\"transform\" : \"log1p\"");
+    assertThat(text)
+        .contains("\"objective\" : \"regression\"")
+        .contains("\"transform\" : \"log1p\"");
     ModelManifest back = ModelBundle.json().readValue(text, ModelManifest.class);
     assertThat(back).isEqualTo(m);
     assertThat(back.target()).isEqualTo(target);

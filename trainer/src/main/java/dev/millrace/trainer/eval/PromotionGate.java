@@ -25,8 +25,8 @@ import java.util.Objects;
  * baseline by step 1.
  *
  * <p>A gate on a {@link RegressionMetric} (a regression head) works the same way on the improvement
- * {@code champion error - challenger error} ({@link PairedBootstrap#improvement}); there the no-skill
- * baseline predicts the slice's mean target, and {@code k} is unused.
+ * {@code champion error - challenger error} ({@link PairedBootstrap#improvement}); there the
+ * no-skill baseline predicts the slice's mean target, and {@code k} is unused.
  */
 public final class PromotionGate {
 
@@ -71,7 +71,9 @@ public final class PromotionGate {
     return error;
   }
 
-  /** The key of the gate's metric in metric maps ({@code average_precision}, {@code rmspe}, ...). */
+  /**
+   * The key of the gate's metric in metric maps ({@code average_precision}, {@code rmspe}, ...).
+   */
   public String metricKey() {
     return key;
   }
@@ -125,20 +127,14 @@ public final class PromotionGate {
     double c = challengerMetrics.getOrDefault(key, Double.NaN);
     if (Double.isNaN(c)) {
       return new Verdict(
-          false,
-          c,
-          Double.NaN,
-          null,
-          null,
-          key + " of the challenger is undefined on the slice");
+          false, c, Double.NaN, null, null, key + " of the challenger is undefined on the slice");
     }
     double r =
         championMetrics == null || championScores == null
             ? Double.NaN
             : championMetrics.getOrDefault(key, Double.NaN);
     if (Double.isNaN(r)) {
-      PairedBootstrap.Interval interval =
-          advantage(eval, challengerScores, null, k);
+      PairedBootstrap.Interval interval = advantage(eval, challengerScores, null, k);
       boolean promote = beats(interval);
       String prefix =
           championMetrics == null && championScores == null
@@ -161,8 +157,7 @@ public final class PromotionGate {
               promote ? "promoted" : "not promoted",
               marginNote()));
     }
-    PairedBootstrap.Interval interval =
-        advantage(eval, challengerScores, championScores, k);
+    PairedBootstrap.Interval interval = advantage(eval, challengerScores, championScores, k);
     boolean promote = beats(interval);
     return new Verdict(
         promote,
@@ -191,8 +186,7 @@ public final class PromotionGate {
     if (!first.promote()) {
       return first;
     }
-    PairedBootstrap.Interval twin =
-        advantage(eval, twinScores, championScores, k);
+    PairedBootstrap.Interval twin = advantage(eval, twinScores, championScores, k);
     boolean promote = beats(twin);
     return new Verdict(
         promote,
@@ -212,12 +206,7 @@ public final class PromotionGate {
 
   private String versusChampion(double c, double r, PairedBootstrap.Interval interval) {
     return String.format(
-        Locale.ROOT,
-        "challenger %s %.4f vs champion %.4f: %s",
-        key,
-        c,
-        r,
-        interval.text());
+        Locale.ROOT, "challenger %s %.4f vs champion %.4f: %s", key, c, r, interval.text());
   }
 
   private String marginNote() {

@@ -41,11 +41,11 @@ import org.slf4j.LoggerFactory;
  * classification (class-weighted sigmoid cross-entropy, the default) or regression (mean squared
  * error on the standardised, optionally log1p-transformed target, no class weights). Features
  * normalised by {@link FeatureNormaliser} (log1p for heavy-tailed non-negative features, fitted on
- * the training data and recorded in the manifest; categorical features with a vocabulary go
- * through entity embeddings), AdamW with a one-cycle learning-rate schedule, batch norm and dropout, seeded, on the device of its {@link
- * DeviceChoice} ({@code auto}: a GPU when PyTorch sees one, else the CPU). With validation data it
- * keeps the parameters of the epoch with the lowest validation loss and stops early when that has
- * not improved for a few epochs.
+ * the training data and recorded in the manifest; categorical features with a vocabulary go through
+ * entity embeddings), AdamW with a one-cycle learning-rate schedule, batch norm and dropout,
+ * seeded, on the device of its {@link DeviceChoice} ({@code auto}: a GPU when PyTorch sees one,
+ * else the CPU). With validation data it keeps the parameters of the epoch with the lowest
+ * validation loss and stops early when that has not improved for a few epochs.
  */
 public final class TabularTrainer {
 
@@ -355,7 +355,9 @@ public final class TabularTrainer {
     return new ModelManifest.Target(transform, mean, std > 1e-6 ? std : 1.0);
   }
 
-  /** The labels as the net is fitted on them: as they are for binary, standardised for regression. */
+  /**
+   * The labels as the net is fitted on them: as they are for binary, standardised for regression.
+   */
   private static float[] targets(float[] labels, ModelManifest.Target target) {
     if (target == null) {
       return labels.clone();

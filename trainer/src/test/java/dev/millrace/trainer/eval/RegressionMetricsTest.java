@@ -36,11 +36,14 @@ class RegressionMetricsTest {
 
   @Test
   void theRegressionHeadComputesErrorsNotRankings() {
-    Slice slice = new Slice(new float[4][1], Y, new long[] {1, 2, 3, 4}, new String[] {"a", "b", "c", "d"});
+    Slice slice =
+        new Slice(new float[4][1], Y, new long[] {1, 2, 3, 4}, new String[] {"a", "b", "c", "d"});
     Map<String, Double> m = Metrics.evaluate(true, slice, P, 1);
     assertThat(m).containsOnlyKeys("rmse", "rmspe", "rmsle", "rows");
     assertThat(m.get("rmspe")).isCloseTo(Math.sqrt(0.0725 / 3), within(1e-9));
-    assertThat(Metrics.evaluate(false, slice, P, 1)).containsKey("roc_auc").doesNotContainKey("rmse");
+    assertThat(Metrics.evaluate(false, slice, P, 1))
+        .containsKey("roc_auc")
+        .doesNotContainKey("rmse");
     assertThat(RegressionMetric.parse("RMSPE")).isEqualTo(RegressionMetric.RMSPE);
   }
 

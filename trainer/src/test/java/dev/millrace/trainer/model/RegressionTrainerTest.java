@@ -63,8 +63,7 @@ class RegressionTrainerTest {
     Dataset test = sales(4_000, 3);
     try (TrainedModel model =
         new TabularTrainer(settings())
-            .train(
-                "demand", "r1", SCHEMA, train, validation, ModelHead.regressionLog1p(), VOCAB)) {
+            .train("demand", "r1", SCHEMA, train, validation, ModelHead.regressionLog1p(), VOCAB)) {
       float[] p = model.predict(test.features());
       double rmspe = RegressionMetrics.rmspe(test.labels(), p);
       float[] mean = new float[p.length];
@@ -113,7 +112,14 @@ class RegressionTrainerTest {
   void unknownCategoriesShareTheReservedIndex() {
     try (TrainedModel model =
         new TabularTrainer(settings().withEpochs(2))
-            .train("demand", "r2", SCHEMA, sales(3_000, 4), null, ModelHead.regressionLog1p(), VOCAB)) {
+            .train(
+                "demand",
+                "r2",
+                SCHEMA,
+                sales(3_000, 4),
+                null,
+                ModelHead.regressionLog1p(),
+                VOCAB)) {
       float[] p =
           model.predict(
               new float[][] {
@@ -155,8 +161,7 @@ class RegressionTrainerTest {
     Dataset bad = new Dataset(counts.features(), negative, null, null);
     assertThatThrownBy(
             () ->
-                trainer.train(
-                    "demand", "r", SCHEMA, bad, null, ModelHead.regressionLog1p(), VOCAB))
+                trainer.train("demand", "r", SCHEMA, bad, null, ModelHead.regressionLog1p(), VOCAB))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("label 5 is -3.0");
   }
