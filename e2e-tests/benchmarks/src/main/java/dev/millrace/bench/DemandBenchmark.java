@@ -48,7 +48,10 @@ import picocli.CommandLine.Spec;
  * features and the same time split by target day: test = the last 48 days of the dev file,
  * validation = the 48 days before, training before that. Both models are trained on the training
  * days only; the validation days choose the settings, the net's early stopping and the GBM's number
- * of trees. Prints a Markdown report with RMSPE over open days with sales above 0.
+ * of trees. Prints a Markdown report with RMSPE over open days with sales above 0. With {@code
+ * --dataset bike_sharing}: the next hour's count of the UCI bike-sharing data ({@link
+ * BikeFeatureEngine}), validation 2012-05..06, test 2012-07..08, RMSLE. See {@code
+ * docs/benchmarks/demand.md}.
  */
 @Command(
     name = "demand",
