@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
     description = "Millrace benchmarks; each prints a Markdown report.",
     subcommands = {
       FraudBenchmark.class,
+      ChurnBenchmark.class,
       DemandBenchmark.class,
       PerformanceBenchmark.class,
       TlsBenchmark.class

@@ -12,6 +12,7 @@ import dev.millrace.schemas.ModelAnnouncement;
 import dev.millrace.schemas.ScoreRecord;
 import dev.millrace.schemas.Task;
 import dev.millrace.schemas.Topic;
+import dev.millrace.schemas.TrainingExample;
 import dev.millrace.scorer.flink.Scoring;
 import dev.millrace.testkit.FlinkTestCluster;
 import dev.millrace.testkit.TestKafka;
@@ -24,6 +25,7 @@ import dev.millrace.trainer.eval.EvalSettings;
 import dev.millrace.trainer.eval.PromotionMetric;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -50,9 +52,13 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Helpers shared by the fraud end-to-end tests. */
 final class FraudE2e {
+
+  private static final Logger LOG = LoggerFactory.getLogger(FraudE2e.class);
 
   private FraudE2e() {}
 
@@ -355,5 +361,48 @@ final class FraudE2e {
     } finally {
       job.cancel().get();
     }
+  }
+
+  /**
+   * No transaction has two examples; every transaction whose event time is at or before the newest
+   * example's (less a minute for out-of-order keys) has one; and the examples span the stop.
+   */
+  static void assertTrainingExamplesExactlyOnce(
+      List<ConsumerRecord<String, TrainingExample>> training,
+      List<ConsumerRecord<String, ScoreRecord>> scores,
+      int trainingBeforeStop) {
+    Map<String, Long> perId =
+        training.stream()
+            .collect(Collectors.groupingBy(r -> r.value().getEventId(), Collectors.counting()));
+    assertThat(perId.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey))
+        .as("transactions with more than one training example")
+        .isEmpty();
+    Instant newest =
+        training.stream().map(r -> r.value().getEventTime()).max(Instant::compareTo).orElseThrow();
+    Map<String, Instant> eventTimes =
+        scores.stream()
+            .collect(
+                Collectors.toMap(
+                    r -> r.value().getEventId(), r -> r.value().getEventTime(), (a, b) -> a));
+    List<String> missing =
+        eventTimes.entrySet().stream()
+            .filter(e -> !e.getValue().isAfter(newest.minus(Duration.ofMinutes(1))))
+            .map(Map.Entry::getKey)
+            .filter(id -> !perId.containsKey(id))
+            .sorted()
+            .toList();
+    assertThat(missing).as("matured transactions without a training example").isEmpty();
+    assertThat(perId.keySet())
+        .as("examples only for transactions that were sent")
+        .allMatch(eventTimes::containsKey);
+    assertThat(training.size())
+        .as("training examples after the restart beyond the %d before it", trainingBeforeStop)
+        .isGreaterThan(trainingBeforeStop + 1_000);
+    LOG.info(
+        "{} training examples ({} before the stop), {} positive, newest event time {}",
+        training.size(),
+        trainingBeforeStop,
+        training.stream().filter(r -> r.value().getLabel() > 0.5).count(),
+        newest);
   }
 }

@@ -20,10 +20,8 @@ import dev.millrace.testkit.KafkaExtension;
 import dev.millrace.testkit.TestKafka;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -31,7 +29,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
@@ -163,7 +160,7 @@ class StopAndStartMidReplayTest {
                 Integer.MAX_VALUE,
                 Duration.ofSeconds(5),
                 Duration.ZERO);
-        assertTrainingExamplesExactlyOnce(training, scores, trainingBeforeStop);
+        FraudE2e.assertTrainingExamplesExactlyOnce(training, scores, trainingBeforeStop);
         assertThat(second.health().restarts()).as("no failover in either run").isZero();
         assertThat(console).as("no failover lines").isEmpty();
         LOG.info("second run: {}", second.health().summary());
@@ -171,48 +168,5 @@ class StopAndStartMidReplayTest {
     } finally {
       publishing.shutdownNow();
     }
-  }
-
-  /**
-   * No transaction has two examples; every transaction whose event time is at or before the newest
-   * example's (less a minute for out-of-order keys) has one; and the examples span the stop.
-   */
-  private static void assertTrainingExamplesExactlyOnce(
-      List<ConsumerRecord<String, TrainingExample>> training,
-      List<ConsumerRecord<String, ScoreRecord>> scores,
-      int trainingBeforeStop) {
-    Map<String, Long> perId =
-        training.stream()
-            .collect(Collectors.groupingBy(r -> r.value().getEventId(), Collectors.counting()));
-    assertThat(perId.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey))
-        .as("transactions with more than one training example")
-        .isEmpty();
-    Instant newest =
-        training.stream().map(r -> r.value().getEventTime()).max(Instant::compareTo).orElseThrow();
-    Map<String, Instant> eventTimes =
-        scores.stream()
-            .collect(
-                Collectors.toMap(
-                    r -> r.value().getEventId(), r -> r.value().getEventTime(), (a, b) -> a));
-    List<String> missing =
-        eventTimes.entrySet().stream()
-            .filter(e -> !e.getValue().isAfter(newest.minus(Duration.ofMinutes(1))))
-            .map(Map.Entry::getKey)
-            .filter(id -> !perId.containsKey(id))
-            .sorted()
-            .toList();
-    assertThat(missing).as("matured transactions without a training example").isEmpty();
-    assertThat(perId.keySet())
-        .as("examples only for transactions that were sent")
-        .allMatch(eventTimes::containsKey);
-    assertThat(training.size())
-        .as("training examples after the restart beyond the %d before it", trainingBeforeStop)
-        .isGreaterThan(trainingBeforeStop + 1_000);
-    LOG.info(
-        "{} training examples ({} before the stop), {} positive, newest event time {}",
-        training.size(),
-        trainingBeforeStop,
-        training.stream().filter(r -> r.value().getLabel() > 0.5).count(),
-        newest);
   }
 }

@@ -20,10 +20,10 @@ import java.time.Instant;
 import java.util.Map;
 
 /** Real fraud models for tests: trained with DJL on generated data, stored, announced. */
-final class TestModels {
+public final class TestModels {
 
   /** A few seconds on a CPU. */
-  static final TrainSettings FAST =
+  public static final TrainSettings FAST =
       new TrainSettings(6, 256, 1e-2f, 1e-4f, new int[] {32, 16}, 0f, false, 7L, true);
 
   private TestModels() {}
@@ -32,7 +32,17 @@ final class TestModels {
    * Trains a model on the features of {@code rows} generated transactions (seeded, so the same
    * arguments give the same model), computed with the pipeline's own feature code.
    */
-  static ModelBundle train(String version, int rows, long seed) {
+  public static ModelBundle train(String version, int rows, long seed) {
+    return train(version, rows, seed, false);
+  }
+
+  /**
+   * As {@link #train(String, int, long)}; with {@code noiseLabels} the labels are coin flips
+   * (seeded) instead of the generator's frauds, which gives a real model that has learnt nothing: a
+   * champion any honest challenger beats.
+   */
+  public static ModelBundle train(String version, int rows, long seed, boolean noiseLabels) {
+    java.util.Random coin = new java.util.Random(seed);
     FraudGenerator generator =
         new FraudGenerator(FraudGenerator.Settings.defaults().withSeed(seed).withSize(500, 1000));
     FraudFeatureEngine engine = new FraudFeatureEngine(Duration.ofHours(1));
@@ -43,7 +53,7 @@ final class TestModels {
     for (int i = 0; i < rows; i++) {
       LabeledTransaction tx = generator.next();
       features[i] = engine.onTransaction(tx.tx());
-      labels[i] = tx.fraud() ? 1f : 0f;
+      labels[i] = noiseLabels ? (coin.nextInt(10) == 0 ? 1f : 0f) : (tx.fraud() ? 1f : 0f);
       times[i] = tx.eventTime().toEpochMilli();
       customers[i] = tx.customerId();
     }
@@ -55,12 +65,12 @@ final class TestModels {
   }
 
   /** Writes the bundle to the store; returns its announcement (status CHAMPION, true SHA-256). */
-  static ModelAnnouncement store(ModelStore store, ModelBundle bundle) throws IOException {
+  public static ModelAnnouncement store(ModelStore store, ModelBundle bundle) throws IOException {
     URI uri = store.put(bundle);
     return announcement(bundle, uri, store.sha256(uri));
   }
 
-  static ModelAnnouncement announcement(ModelBundle bundle, URI uri, String sha256) {
+  public static ModelAnnouncement announcement(ModelBundle bundle, URI uri, String sha256) {
     return ModelAnnouncement.newBuilder()
         .setTask(Task.FRAUD)
         .setVersion(bundle.manifest().version())

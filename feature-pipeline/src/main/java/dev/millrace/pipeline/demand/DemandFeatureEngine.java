@@ -103,8 +103,30 @@ public final class DemandFeatureEngine {
     if (store == null) {
       return Step.refused(UNKNOWN_STORE, "store " + storeId + " is not in store.csv");
     }
-    long day = Math.floorDiv(observation.getEventTime().toEpochMilli(), 86_400_000L);
     StoreSalesHistory h = histories.computeIfAbsent(storeId, id -> new StoreSalesHistory());
+    return step(storeIndex.get(storeId), store, h, observation.getEventTime().toEpochMilli(), row);
+  }
+
+  /**
+   * One store-day row against its store's state, as the engine and the job's keyed operator both
+   * advance it: refuses a row not after the store's latest or with a bad plan (changing nothing),
+   * labels the pending forecast when this is its target day and the store sold, records an open
+   * day, and scores the next open day when the row carries its plan.
+   *
+   * @param storeIndex the store's index in the reference data (its embedding index)
+   * @param store the store's reference data
+   * @param h the store's state, changed in place
+   * @param eventTimeMillis the row's event time (start of its day, UTC)
+   * @param row the row
+   */
+  public static Step step(
+      int storeIndex,
+      StoreInfo store,
+      StoreSalesHistory h,
+      long eventTimeMillis,
+      StoreDaySales row) {
+    String storeId = row.getStoreId();
+    long day = Math.floorDiv(eventTimeMillis, 86_400_000L);
     if (day <= h.lastDay) {
       return Step.refused(
           NOT_AFTER_PREVIOUS,
@@ -141,7 +163,7 @@ public final class DemandFeatureEngine {
       return new Step(null, Long.MIN_VALUE, labelled, null, null);
     }
     float[] features =
-        DemandFeatures.compute(storeIndex.get(storeId), store, LocalDate.ofEpochDay(day), plan, h);
+        DemandFeatures.compute(storeIndex, store, LocalDate.ofEpochDay(day), plan, h);
     long target = day + plan.getDaysAhead();
     h.setPending(features, day, target);
     return new Step(features, target, labelled, null, null);

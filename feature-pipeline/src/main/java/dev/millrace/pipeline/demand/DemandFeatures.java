@@ -1,6 +1,7 @@
 package dev.millrace.pipeline.demand;
 
 import dev.millrace.schemas.demand.NextOpenDay;
+import dev.millrace.scorer.FeatureSchema;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -49,6 +50,12 @@ public final class DemandFeatures {
 
   /** Every feature: {@link #CATEGORICAL} then {@link #NUMERIC}. */
   public static final List<String> NAMES = concat(CATEGORICAL, NUMERIC);
+
+  /** The feature schema of the store-day demand task. */
+  public static final FeatureSchema SCHEMA = new FeatureSchema(NAMES);
+
+  /** Its fingerprint, as vectors and models carry it. */
+  public static final String FINGERPRINT = SCHEMA.fingerprint();
 
   private static final List<String> BOOL = List.of("0", "1");
 

@@ -3,6 +3,7 @@ package dev.millrace.pipeline.fraud;
 import dev.millrace.pipeline.DeadLetters;
 import dev.millrace.pipeline.ParsedRecords;
 import dev.millrace.pipeline.ParsingDeserializer;
+import dev.millrace.pipeline.ToScoreRecord;
 import dev.millrace.pipeline.monitoring.BroadcastWatermarks;
 import dev.millrace.pipeline.monitoring.DriftBinning;
 import dev.millrace.pipeline.monitoring.DriftCounts;

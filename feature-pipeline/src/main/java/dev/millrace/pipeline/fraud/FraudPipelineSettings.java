@@ -2,6 +2,8 @@ package dev.millrace.pipeline.fraud;
 
 import dev.millrace.ingest.ValidationRules;
 import dev.millrace.pipeline.Checkpoints;
+import dev.millrace.pipeline.DeliveryGuarantee;
+import dev.millrace.pipeline.KafkaJobSettings;
 import dev.millrace.pipeline.StateBackendChoice;
 import dev.millrace.pipeline.monitoring.MonitoringSettings;
 import dev.millrace.schemas.Task;
@@ -115,7 +117,7 @@ public record FraudPipelineSettings(
     boolean terminalOrder) {
 
   /** The broker's default {@code transaction.max.timeout.ms}. */
-  public static final Duration MAX_TRANSACTION_TIMEOUT = Duration.ofMinutes(15);
+  public static final Duration MAX_TRANSACTION_TIMEOUT = KafkaJobSettings.MAX_TRANSACTION_TIMEOUT;
 
   /** The checkpoint timeout unless set (or half the transaction timeout when that is shorter). */
   public static final Duration DEFAULT_CHECKPOINT_TIMEOUT = Duration.ofMinutes(3);
@@ -123,10 +125,6 @@ public record FraudPipelineSettings(
   public FraudPipelineSettings {
     Objects.requireNonNull(topics, "topics");
     kafkaProperties = Map.copyOf(kafkaProperties);
-    Objects.requireNonNull(consumerGroupId, "consumerGroupId");
-    Objects.requireNonNull(transactionalIdPrefix, "transactionalIdPrefix");
-    positive(checkpointInterval, "checkpointInterval");
-    positive(transactionTimeout, "transactionTimeout");
     notNegative(outOfOrderness, "outOfOrderness");
     positive(idleness, "idleness");
     notNegative(allowedLateness, "allowedLateness");
@@ -137,49 +135,53 @@ public record FraudPipelineSettings(
     Objects.requireNonNull(monitoring, "monitoring");
     positive(labelIdleness, "labelIdleness");
     positive(maxAheadOfStream, "maxAheadOfStream");
-    Objects.requireNonNull(deliveryGuarantee, "deliveryGuarantee");
-    Objects.requireNonNull(stateBackend, "stateBackend");
-    if (checkpointDir != null && checkpointDir.isBlank()) {
-      throw new IllegalArgumentException("checkpointDir must not be blank (null: the cluster's)");
-    }
-    positive(checkpointTimeout, "checkpointTimeout");
-    notNegative(minPauseBetweenCheckpoints, "minPauseBetweenCheckpoints");
-    positive(restartMaxDelay, "restartMaxDelay");
-    Objects.requireNonNull(device, "device");
-    if (restartAttempts < 0) {
-      throw new IllegalArgumentException(
-          "restartAttempts must not be negative, got " + restartAttempts);
-    }
-    if (checkpointTimeout.compareTo(transactionTimeout) >= 0) {
-      throw new IllegalArgumentException(
-          "checkpointTimeout ("
-              + checkpointTimeout
-              + ") must be shorter than the transaction timeout ("
-              + transactionTimeout
-              + "): a transaction must outlive the checkpoint that commits it");
-    }
     if (parallelism < 1) {
       throw new IllegalArgumentException("parallelism must be at least 1, got " + parallelism);
     }
     if (scoring.task() != Task.FRAUD) {
       throw new IllegalArgumentException("the fraud job needs fraud scoring settings");
     }
-    if (transactionTimeout.compareTo(checkpointInterval) <= 0) {
-      throw new IllegalArgumentException(
-          "transactionTimeout ("
-              + transactionTimeout
-              + ") must be longer than the checkpoint interval ("
-              + checkpointInterval
-              + ")");
-    }
-    if (transactionTimeout.compareTo(MAX_TRANSACTION_TIMEOUT) > 0) {
-      throw new IllegalArgumentException(
-          "transactionTimeout ("
-              + transactionTimeout
-              + ") must not exceed the broker's transaction.max.timeout.ms ("
-              + MAX_TRANSACTION_TIMEOUT
-              + ")");
-    }
+    // The Kafka, checkpoint and restart settings are checked as every task's job checks them.
+    new KafkaJobSettings(
+        topics,
+        bootstrapServers,
+        consumerGroupId,
+        transactionalIdPrefix,
+        checkpointInterval,
+        transactionTimeout,
+        stopAtLatestOffsets,
+        deliveryGuarantee,
+        stateBackend,
+        checkpointDir,
+        checkpointTimeout,
+        minPauseBetweenCheckpoints,
+        restartAttempts,
+        restartMaxDelay,
+        device,
+        modelVerifier,
+        kafkaProperties);
+  }
+
+  /** The Kafka, checkpoint and restart part of these settings, as every task's job takes it. */
+  public KafkaJobSettings kafkaJob() {
+    return new KafkaJobSettings(
+        topics,
+        bootstrapServers,
+        consumerGroupId,
+        transactionalIdPrefix,
+        checkpointInterval,
+        transactionTimeout,
+        stopAtLatestOffsets,
+        deliveryGuarantee,
+        stateBackend,
+        checkpointDir,
+        checkpointTimeout,
+        minPauseBetweenCheckpoints,
+        restartAttempts,
+        restartMaxDelay,
+        device,
+        modelVerifier,
+        kafkaProperties);
   }
 
   /**

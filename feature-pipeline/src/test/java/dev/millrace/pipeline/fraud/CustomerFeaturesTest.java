@@ -2,6 +2,7 @@ package dev.millrace.pipeline.fraud;
 
 import static dev.millrace.pipeline.fraud.FraudFixture.at;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.millrace.schemas.FeatureVector;
 import dev.millrace.schemas.fraud.FraudTransaction;
@@ -103,6 +104,39 @@ class CustomerFeaturesTest {
       h.processWatermark(new Watermark(tx5Expiry));
       assertThat(h.numKeyedStateEntries()).isZero();
       assertThat(h.numEventTimeTimers()).isZero();
+    }
+  }
+
+  /**
+   * Windows are (t - w, t] in event time, as pandas' {@code rolling('<w>d')} computes them: a
+   * transaction exactly 1, 7 or 30 days older is out. Hand-computed counts and average amounts for
+   * the 1-, 7- and 30-day windows of one customer.
+   */
+  @Test
+  void windowsOfOneSevenAndThirtyDaysExcludeTheTransactionExactlyTheirLengthOlder()
+      throws Exception {
+    long[] hours = {0, 24, 168, 169, 744};
+    double[] amounts = {10, 20, 30, 40, 50};
+    float[][] expected = {
+      {1, 10, 1, 10, 1, 10},
+      {1, 20, 2, 15, 2, 15},
+      {1, 30, 2, 25, 3, 20},
+      {2, 35, 3, 30, 4, 25},
+      {1, 50, 1, 50, 3, 40},
+    };
+    try (var h = harness()) {
+      for (int i = 0; i < hours.length; i++) {
+        send(h, FraudFixture.tx(100 + i, hours[i], "C9", "T9", amounts[i]));
+      }
+      List<FeatureVector> out = h.extractOutputValues();
+      assertThat(out).hasSize(hours.length);
+      for (int i = 0; i < hours.length; i++) {
+        float[] customer = new float[6];
+        for (int j = 0; j < 6; j++) {
+          customer[j] = out.get(i).getFeatures().get(FraudFeatures.CUSTOMER_OFFSET + j);
+        }
+        assertThat(customer).as("hour " + hours[i]).containsExactly(expected[i], within(1e-4f));
+      }
     }
   }
 }

@@ -3,6 +3,7 @@ package dev.millrace.pipeline.fraud;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.millrace.pipeline.DeliveryGuarantee;
 import dev.millrace.pipeline.StateBackendChoice;
 import java.time.Duration;
 import org.apache.flink.configuration.CheckpointingOptions;

@@ -194,6 +194,41 @@ final class FaultCluster implements AutoCloseable {
     return p;
   }
 
+  /** Starts {@code millrace trainer --task fraud} with {@code args} after the common ones. */
+  Proc startTrainer(String name, List<String> args) throws IOException {
+    List<String> all = new ArrayList<>(List.of("trainer", "--task", "fraud"));
+    all.addAll(List.of("--bootstrap-servers", kafka.bootstrapServers()));
+    all.addAll(args);
+    Proc p =
+        cluster.start(
+            name,
+            "trainer",
+            List.of("-Xmx768m", "-XX:+UseSerialGC", LOG4J),
+            classPath,
+            Millrace.class.getName(),
+            all,
+            List.of());
+    started.add(p);
+    return p;
+  }
+
+  /**
+   * Makes every folder and file under {@code dir} immutable ({@code chattr -R +i}) or mutable
+   * again. The processes run as root here, and root writes through {@code chmod a-w}; an immutable
+   * folder refuses new entries, deletions and renames to root too, which is what a read-only
+   * checkpoint volume does to Flink.
+   */
+  static void immutable(Path dir, boolean on) throws IOException, InterruptedException {
+    Process p =
+        new ProcessBuilder("chattr", "-R", on ? "+i" : "-i", dir.toString())
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (p.waitFor() != 0) {
+      throw new IOException("chattr " + (on ? "+i " : "-i ") + dir + " failed: " + out);
+    }
+  }
+
   /** SIGKILL ({@code hard}) or SIGTERM, then waits for the exit (SIGKILL after the timeout). */
   static void stop(Proc p, boolean hard, Duration timeout) throws Exception {
     Optional<ProcessHandle> h = ProcessHandle.of(p.pid()).filter(ProcessHandle::isAlive);
@@ -226,6 +261,17 @@ final class FaultCluster implements AutoCloseable {
   }
 
   private static final Pattern RESTARTS = Pattern.compile("restarts (\\d+)");
+  private static final Pattern FAILED_CHECKPOINTS = Pattern.compile("\\((\\d+) failed\\)");
+
+  /** The most failed checkpoints a pipeline's status lines reported. */
+  static int failedCheckpoints(Proc p) {
+    Matcher m = FAILED_CHECKPOINTS.matcher(log(p));
+    int max = 0;
+    while (m.find()) {
+      max = Math.max(max, Integer.parseInt(m.group(1)));
+    }
+    return max;
+  }
 
   /** The most Flink failovers a pipeline's status lines reported. */
   static int failovers(Proc p) {

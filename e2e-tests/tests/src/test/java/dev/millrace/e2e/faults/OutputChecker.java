@@ -30,8 +30,16 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  */
 final class OutputChecker implements AutoCloseable {
 
-  /** A score as the checker saw it: the event, when it was scored, when it became visible. */
-  record Seen(String eventId, long scoredAtMillis, long visibleAtMillis) {}
+  /**
+   * A score as the checker saw it: the event, when it was scored, when it became visible, the model
+   * version it names and its fallback reason (null when a model made it).
+   */
+  record Seen(
+      String eventId,
+      long scoredAtMillis,
+      long visibleAtMillis,
+      String modelVersion,
+      String fallbackReason) {}
 
   /** A dead letter: where its record came from, and why it was rejected. */
   record Letter(String sourceTopic, int partition, long offset, String reasonCode) {}
@@ -81,7 +89,13 @@ final class OutputChecker implements AutoCloseable {
             ScoreRecord s = scores.valueSerde().deserializer().deserialize(r.topic(), r.value());
             String id = s.getEventId();
             perId.merge(id, 1, Integer::sum);
-            seen.add(new Seen(id, s.getScoringTime().toEpochMilli(), now));
+            seen.add(
+                new Seen(
+                    id,
+                    s.getScoringTime().toEpochMilli(),
+                    now,
+                    s.getModelVersion().toString(),
+                    s.getFallbackReason() == null ? null : s.getFallbackReason().toString()));
           } else {
             DeadLetter d = dlq.valueSerde().deserializer().deserialize(r.topic(), r.value());
             letters.add(
@@ -135,6 +149,41 @@ final class OutputChecker implements AutoCloseable {
         .mapToObj(Instant::ofEpochMilli)
         .findFirst()
         .orElse(null);
+  }
+
+  /** Every score seen so far, in the order the checker read them. */
+  List<Seen> seen() {
+    requireRunning();
+    return seen;
+  }
+
+  /**
+   * The first score (by scoring time) that names model {@code version} and was made by it; null
+   * when none yet.
+   */
+  Seen firstScoredBy(String version) {
+    requireRunning();
+    return seen.stream()
+        .filter(s -> s.modelVersion().equals(version) && s.fallbackReason() == null)
+        .min(java.util.Comparator.comparingLong(Seen::scoredAtMillis))
+        .orElse(null);
+  }
+
+  /**
+   * Scores computed after {@code fromMillis} (and up to {@code toMillis}), counted by what made
+   * them: the model version, or {@code fallback:<reason>}.
+   */
+  Map<String, Long> scoredBy(long fromMillis, long toMillis) {
+    requireRunning();
+    Map<String, Long> by = new java.util.TreeMap<>();
+    for (Seen s : seen) {
+      if (s.scoredAtMillis() > fromMillis && s.scoredAtMillis() <= toMillis) {
+        String what =
+            s.fallbackReason() == null ? s.modelVersion() : "fallback:" + s.fallbackReason();
+        by.merge(what, 1L, Long::sum);
+      }
+    }
+    return by;
   }
 
   /** Waits until {@code condition} holds; false after {@code timeout}. */

@@ -1,4 +1,4 @@
-package dev.millrace.pipeline.fraud;
+package dev.millrace.pipeline;
 
 import java.util.Locale;
 

@@ -1,10 +1,10 @@
-package dev.millrace.pipeline.fraud;
+package dev.millrace.pipeline;
 
 import dev.millrace.schemas.ScoreRecord;
 import dev.millrace.schemas.ScoredFeatures;
 import org.apache.flink.api.common.functions.MapFunction;
 
-/** A scored vector as the {@code fraud.scores} record. */
+/** A scored vector as its task's {@code <task>.scores} record. */
 public final class ToScoreRecord implements MapFunction<ScoredFeatures, ScoreRecord> {
 
   private static final long serialVersionUID = 1L;
