@@ -48,7 +48,10 @@ import picocli.CommandLine.Spec;
  * features and the same time split by target day: test = the last 48 days of the dev file,
  * validation = the 48 days before, training before that. Both models are trained on the training
  * days only; the validation days choose the settings, the net's early stopping and the GBM's number
- * of trees. Prints a Markdown report with RMSPE over open days with sales above 0.
+ * of trees. Prints a Markdown report with RMSPE over open days with sales above 0. With {@code
+ * --dataset bike_sharing}: the next hour's count of the UCI bike-sharing data ({@link
+ * BikeFeatureEngine}), validation 2012-05..06, test 2012-07..08, RMSLE. See {@code
+ * docs/benchmarks/demand.md}.
  */
 @Command(
     name = "demand",
@@ -138,20 +141,20 @@ public final class DemandBenchmark implements Callable<Integer> {
   @Option(
       names = "--gbm-rounds",
       split = ",",
-      defaultValue = "100,200,400",
+      defaultValue = "200,400,800",
       description =
           "GBM: tree counts to evaluate; the one best on validation is reported (default ${DEFAULT-VALUE})")
   int[] gbmRounds;
 
   @Option(
       names = "--gbm-depth",
-      defaultValue = "8",
+      defaultValue = "10",
       description = "GBM: tree depth (default ${DEFAULT-VALUE})")
   int gbmDepth;
 
   @Option(
       names = "--gbm-eta",
-      defaultValue = "0.2",
+      defaultValue = "0.05",
       description = "GBM: learning rate (default ${DEFAULT-VALUE})")
   double gbmEta;
 
