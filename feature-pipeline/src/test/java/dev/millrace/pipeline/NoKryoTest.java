@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.millrace.pipeline.churn.CustomerActivity;
 import dev.millrace.pipeline.churn.PendingPoint;
+import dev.millrace.pipeline.demand.HourlyCountHistory;
 import dev.millrace.pipeline.demand.StoreSalesHistory;
 import dev.millrace.pipeline.fraud.CustomerHistory;
 import dev.millrace.pipeline.fraud.FraudPipeline;
@@ -66,7 +67,8 @@ class NoKryoTest {
         DriftCounts.class,
         CustomerActivity.class,
         PendingPoint.class,
-        StoreSalesHistory.class
+        StoreSalesHistory.class,
+        HourlyCountHistory.class
       })
   void envelopesAndStateArePojos(Class<?> type) {
     PojoTestUtils.assertSerializedAsPojoWithoutKryo(type);
