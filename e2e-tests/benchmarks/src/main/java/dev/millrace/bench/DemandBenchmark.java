@@ -1,14 +1,13 @@
 package dev.millrace.bench;
 
 import dev.millrace.bench.Benchmarks.UserError;
+import dev.millrace.ingest.demand.RossmannRows;
 import dev.millrace.pipeline.demand.BikeFeatureEngine;
 import dev.millrace.pipeline.demand.DemandFeatureEngine;
 import dev.millrace.pipeline.demand.DemandFeatures;
 import dev.millrace.pipeline.demand.StoreTable;
 import dev.millrace.schemas.demand.DemandObservation;
 import dev.millrace.schemas.demand.HourlyCount;
-import dev.millrace.schemas.demand.NextOpenDay;
-import dev.millrace.schemas.demand.StoreDaySales;
 import dev.millrace.scorer.FeatureSchema;
 import dev.millrace.trainer.eval.RegressionMetrics;
 import dev.millrace.trainer.model.Dataset;
@@ -28,7 +27,6 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -477,90 +475,18 @@ public final class DemandBenchmark implements Callable<Integer> {
     return new Dataset(x, y, t, s);
   }
 
-  /** One row of the CSV. */
-  private record Row(
-      String store,
-      long day,
-      int dayOfWeek,
-      double sales,
-      boolean open,
-      boolean promo,
-      String stateHoliday,
-      boolean schoolHoliday) {
-
-    boolean sold() {
-      return open && sales > 0;
-    }
-  }
-
   /**
-   * Replays the dev file through the engine in file order (date, store): each row carries the plan
-   * of its store's next open day with sales (that day's weekday, promotion and holidays, known in
-   * advance as in Kaggle's test file; never its sales), and each labelled forecast is kept.
+   * Replays the dev file through the engine in file order (date, store), mapped as {@code millrace
+   * replay demand} maps it ({@link RossmannRows}): each row carries the plan of its store's next
+   * open day with sales (that day's weekday, promotion and holidays, known in advance as in
+   * Kaggle's test file; never its sales), and each labelled forecast is kept.
    */
   static Examples features(Path trainFile, DemandFeatureEngine engine) throws IOException {
-    List<Row> rows = new ArrayList<>(1_000_000);
-    CSVFormat format = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get();
-    try (BufferedReader reader =
-        new BufferedReader(
-            new InputStreamReader(
-                new GZIPInputStream(Files.newInputStream(trainFile), 1 << 16),
-                StandardCharsets.UTF_8))) {
-      for (CSVRecord r : format.parse(reader)) {
-        rows.add(
-            new Row(
-                r.get("Store"),
-                LocalDate.parse(r.get("Date")).toEpochDay(),
-                Integer.parseInt(r.get("DayOfWeek")),
-                Double.parseDouble(r.get("Sales")),
-                "1".equals(r.get("Open")),
-                "1".equals(r.get("Promo")),
-                r.get("StateHoliday"),
-                "1".equals(r.get("SchoolHoliday"))));
-      }
-    }
-    // the next sold row of the same store, by walking the file backwards
-    int[] next = new int[rows.size()];
-    Map<String, Integer> nextSold = new HashMap<>();
-    for (int i = rows.size() - 1; i >= 0; i--) {
-      Row r = rows.get(i);
-      next[i] = nextSold.getOrDefault(r.store(), -1);
-      if (r.sold()) {
-        nextSold.put(r.store(), i);
-      }
-    }
+    List<DemandObservation> rows = RossmannRows.read(trainFile);
     Examples ex =
         new Examples(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
     for (int i = 0; i < rows.size(); i++) {
-      Row r = rows.get(i);
-      NextOpenDay plan = null;
-      if (next[i] >= 0) {
-        Row n = rows.get(next[i]);
-        plan =
-            new NextOpenDay(
-                (int) (n.day() - r.day()),
-                n.dayOfWeek(),
-                n.promo(),
-                n.stateHoliday(),
-                n.schoolHoliday());
-      }
-      DemandObservation obs =
-          DemandObservation.newBuilder()
-              .setSeriesId(r.store())
-              .setEventTime(LocalDate.ofEpochDay(r.day()).atStartOfDay().toInstant(ZoneOffset.UTC))
-              .setObservation(
-                  StoreDaySales.newBuilder()
-                      .setStoreId(r.store())
-                      .setDayOfWeek(r.dayOfWeek())
-                      .setSales(r.sales())
-                      .setCustomers(null)
-                      .setOpen(r.open())
-                      .setPromo(r.promo())
-                      .setStateHoliday(r.stateHoliday())
-                      .setSchoolHoliday(r.schoolHoliday())
-                      .setNextOpenDay(plan)
-                      .build())
-              .build();
+      DemandObservation obs = rows.get(i);
       DemandFeatureEngine.Step step = engine.onDay(obs);
       if (step.refusal() != null) {
         throw new IllegalStateException("row " + (i + 2) + " refused: " + step.detail());

@@ -4,8 +4,12 @@ import dev.millrace.ops.local.JobWatch;
 import dev.millrace.ops.local.LocalFlink;
 import dev.millrace.ops.metrics.MetricsEndpoint;
 import dev.millrace.pipeline.Checkpoints;
+import dev.millrace.pipeline.KafkaJobSettings;
 import dev.millrace.pipeline.StateBackendChoice;
 import dev.millrace.pipeline.fraud.FraudPipelineSettings;
+import dev.millrace.pipeline.task.KafkaTaskJob;
+import dev.millrace.pipeline.task.TaskDefinition;
+import dev.millrace.pipeline.task.TaskJobOptions;
 import dev.millrace.schemas.Task;
 import dev.millrace.schemas.TopicRegistry;
 import dev.millrace.scorer.flink.ScoringSettings;
@@ -13,11 +17,13 @@ import dev.millrace.scorer.model.ModelSigning;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.apache.flink.api.common.JobStatus;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -46,8 +52,12 @@ public final class PipelineCommand implements Callable<Integer> {
       names = {"-t", "--task"},
       required = true,
       paramLabel = "TASK",
-      description = "The task; today: fraud.")
+      description =
+          "The task: fraud, churn or demand (churn and demand run on the local MiniCluster"
+              + " only; demand needs --stores).")
   String task;
+
+  @Mixin TaskOptions taskOptions = new TaskOptions();
 
   @Option(
       names = "--checkpoint-dir",
@@ -299,20 +309,20 @@ public final class PipelineCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    PublishRun.fraudOnly(task, "pipeline");
-    if (submit != null) {
+    Task t = parseTask();
+    if (t == Task.FRAUD && submit != null) {
       return submitted();
     }
-    if (jobJar != null || fromSavepoint != null || stopWithSavepoint != null) {
-      throw new UserError("--job-jar, --from-savepoint and --stop-with-savepoint need --submit");
+    if (submit != null || jobJar != null || fromSavepoint != null || stopWithSavepoint != null) {
+      throw new UserError(
+          t == Task.FRAUD
+              ? "--job-jar, --from-savepoint and --stop-with-savepoint need --submit"
+              : "--submit and savepoints run the fraud job only for now; run "
+                  + TopicRegistry.taskName(t)
+                  + " on the local MiniCluster (without --submit)");
     }
     job.device.checked();
-    FraudPipelineSettings settings = settings();
     PrintWriter out = spec.commandLine().getOut();
-    PublishRun.ensureTopics(
-        cluster.bootstrapServers, cluster.kafkaProperties(), cluster.registry());
-    Optional<Checkpoints.Retained> resume = resumePoint(settings.checkpointDir(), out);
-    CountDownLatch stop = new CountDownLatch(1);
     Consumer<String> console =
         line -> {
           synchronized (out) {
@@ -320,7 +330,143 @@ public final class PipelineCommand implements Callable<Integer> {
             out.flush();
           }
         };
-    try (LocalFlink flink = job.startLocal(settings, resume, console)) {
+    Local local = t == Task.FRAUD ? fraudLocal(console) : taskLocal(t, console);
+    PublishRun.ensureTopics(
+        cluster.bootstrapServers, cluster.kafkaProperties(), cluster.registry(), t);
+    Optional<Checkpoints.Retained> resume = resumePoint(local.checkpointDir(), out);
+    return runLocal(local, resume, out, console);
+  }
+
+  /**
+   * What {@link #runLocal} runs: a task's job as a label ("Fraud job"), its checkpoint folder, the
+   * lines that describe it, and how to start it from a retained checkpoint.
+   */
+  private record Local(
+      String label,
+      String checkpointDir,
+      List<String> description,
+      Function<Optional<Checkpoints.Retained>, LocalFlink> start) {}
+
+  private Task parseTask() {
+    try {
+      return TopicRegistry.task(task);
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
+    }
+  }
+
+  private Local fraudLocal(Consumer<String> console) {
+    FraudPipelineSettings settings = settings();
+    List<String> lines = new java.util.ArrayList<>();
+    lines.add(
+        String.format(
+            "%s -> %s, %s, %s",
+            settings.topics().fraudEvents().name(),
+            settings.topics().scores(Task.FRAUD).name(),
+            settings.topics().training(Task.FRAUD).name(),
+            settings.topics().dlq(Task.FRAUD).name()));
+    lines.add(
+        String.format(
+            "State: %s; checkpoints every %s to %s (retained when the job stops)",
+            settings.stateBackend(),
+            settings.checkpointInterval().toMillis() / 1000.0 + " s",
+            settings.checkpointDir()));
+    if (settings.modelVerifier() != null) {
+      lines.add("Models: only those signed for " + modelPublicKey + " are applied");
+    }
+    return new Local(
+        "Fraud job",
+        settings.checkpointDir(),
+        lines,
+        resume -> job.startLocal(settings, resume, console));
+  }
+
+  /** Churn or demand: its definition on the shared task job ({@link KafkaTaskJob}). */
+  private Local taskLocal(Task t, Consumer<String> console) {
+    TopicRegistry topics = cluster.registry();
+    TaskDefinition<?> definition = taskOptions.definition(t, topics);
+    String name = definition.name();
+    // The fraud job's Kafka, checkpoint and restart settings, under this task's group and ids.
+    FraudPipelineSettings fraud = settings();
+    String ns = cluster.namespace == null ? "" : cluster.namespace.trim();
+    String prefix = ns.isEmpty() ? "" : ns + ".";
+    KafkaJobSettings f = fraud.kafkaJob();
+    KafkaJobSettings kafka =
+        new KafkaJobSettings(
+            topics,
+            f.bootstrapServers(),
+            prefix + "millrace-" + name + "-pipeline",
+            prefix + "millrace-" + name,
+            f.checkpointInterval(),
+            f.transactionTimeout(),
+            false,
+            f.deliveryGuarantee(),
+            f.stateBackend(),
+            f.checkpointDir(),
+            f.checkpointTimeout(),
+            f.minPauseBetweenCheckpoints(),
+            f.restartAttempts(),
+            f.restartMaxDelay(),
+            f.device(),
+            f.modelVerifier(),
+            f.kafkaProperties());
+    TaskJobOptions options =
+        new TaskJobOptions(
+            job.parallelism,
+            fraud.outOfOrderness(),
+            fraud.idleness(),
+            job.maxAheadOfStream,
+            ScoringSettings.defaults(t).withBatchSize(job.batchSize).withMaxWait(job.batchMaxWait),
+            fraud.monitoring());
+    List<String> lines = new java.util.ArrayList<>();
+    lines.add(
+        String.format(
+            "%s -> %s, %s, %s",
+            topics.events(t).name(),
+            topics.scores(t).name(),
+            topics.training(t).name(),
+            topics.dlq(t).name()));
+    lines.add(taskOptions.describe(t));
+    lines.add(
+        String.format(
+            "State: %s; checkpoints every %s to %s (retained when the job stops)",
+            kafka.stateBackend(),
+            kafka.checkpointInterval().toMillis() / 1000.0 + " s",
+            kafka.checkpointDir()));
+    String label = Character.toUpperCase(name.charAt(0)) + name.substring(1) + " job";
+    return new Local(
+        label,
+        kafka.checkpointDir(),
+        lines,
+        resume -> {
+          MetricsEndpoint.requireFree(job.flinkMetricsPort, "--flink-metrics-port");
+          return LocalFlink.start(
+              name,
+              job.parallelism,
+              job.flinkMetricsPort,
+              resume,
+              console,
+              conf -> {},
+              env -> startTask(env, definition, kafka, options));
+        });
+  }
+
+  private static <E extends org.apache.avro.specific.SpecificRecord>
+      org.apache.flink.core.execution.JobClient startTask(
+          org.apache.flink.streaming.api.environment.StreamExecutionEnvironment env,
+          TaskDefinition<E> definition,
+          KafkaJobSettings kafka,
+          TaskJobOptions options)
+          throws Exception {
+    return KafkaTaskJob.start(env, definition, kafka, options);
+  }
+
+  /** Runs the job on a local MiniCluster until Ctrl-C, printing a status line now and then. */
+  private int runLocal(
+      Local local, Optional<Checkpoints.Retained> resume, PrintWriter out, Consumer<String> console)
+      throws InterruptedException {
+    CountDownLatch stop = new CountDownLatch(1);
+    try (LocalFlink flink = local.start().apply(resume)) {
       Thread hook =
           new Thread(
               () -> {
@@ -328,31 +474,23 @@ public final class PipelineCommand implements Callable<Integer> {
                 flink.close();
                 JobWatch.Health h = flink.health();
                 console.accept(
-                    "Fraud job stopped"
+                    local.label()
+                        + " stopped"
                         + (h.checkpoint() == null
                             ? " before its first checkpoint"
                             : "; checkpoint "
                                 + h.checkpoint().id()
                                 + " or later is retained in "
-                                + settings.checkpointDir()
+                                + local.checkpointDir()
                                 + " and the next start resumes from it"));
               },
               "millrace-pipeline-stop");
       Runtime.getRuntime().addShutdownHook(hook);
       out.printf(
-          "Fraud job %s running on a local MiniCluster: %s -> %s, %s, %s%n",
-          flink.job().getJobID(),
-          settings.topics().fraudEvents().name(),
-          settings.topics().scores(Task.FRAUD).name(),
-          settings.topics().training(Task.FRAUD).name(),
-          settings.topics().dlq(Task.FRAUD).name());
-      out.printf(
-          "State: %s; checkpoints every %s to %s (retained when the job stops)%n",
-          settings.stateBackend(),
-          settings.checkpointInterval().toMillis() / 1000.0 + " s",
-          settings.checkpointDir());
-      if (settings.modelVerifier() != null) {
-        out.printf("Models: only those signed for %s are applied%n", modelPublicKey);
+          "%s %s running on a local MiniCluster: %s%n",
+          local.label(), flink.job().getJobID(), local.description().get(0));
+      for (String line : local.description().subList(1, local.description().size())) {
+        out.println(line);
       }
       out.println("Press Ctrl-C to stop.");
       out.flush();
@@ -368,19 +506,20 @@ public final class PipelineCommand implements Callable<Integer> {
             spec.commandLine()
                 .getErr()
                 .printf(
-                    "millrace: the fraud job failed after %d restarts: %s%n",
-                    h.restarts(), h.lastFailure());
+                    "millrace: the %s failed after %d restarts: %s%n",
+                    local.label().toLowerCase(java.util.Locale.ROOT),
+                    h.restarts(),
+                    h.lastFailure());
             spec.commandLine().getErr().flush();
             return 1;
           }
-          out.println("Fraud job ended: " + status + " | " + h.summary());
+          out.println(local.label() + " ended: " + status + " | " + h.summary());
           return status == JobStatus.FINISHED ? 0 : 1;
         }
         if (!olderRemoved && flink.health().completedCheckpoints() > 0) {
           olderRemoved = true;
           int removed =
-              Checkpoints.removeOtherJobs(
-                  settings.checkpointDir(), flink.job().getJobID().toString());
+              Checkpoints.removeOtherJobs(local.checkpointDir(), flink.job().getJobID().toString());
           if (removed > 0) {
             console.accept(
                 "Removed the checkpoints of "
@@ -390,7 +529,7 @@ public final class PipelineCommand implements Callable<Integer> {
         }
         if (System.nanoTime() >= nextStatus) {
           nextStatus = System.nanoTime() + statusEvery.toNanos();
-          console.accept("Fraud job " + status + " | " + flink.health().summary());
+          console.accept(local.label() + " " + status + " | " + flink.health().summary());
         }
       }
     }

@@ -29,8 +29,17 @@ final class PublishRun {
       String bootstrapServers,
       java.util.Map<String, String> kafkaProperties,
       TopicRegistry topics) {
+    ensureTopics(bootstrapServers, kafkaProperties, topics, Task.FRAUD);
+  }
+
+  /** Creates the topics of {@code task} (and the shared ones) when they are missing. */
+  static void ensureTopics(
+      String bootstrapServers,
+      java.util.Map<String, String> kafkaProperties,
+      TopicRegistry topics,
+      Task task) {
     try (TopicAdmin admin = new TopicAdmin(bootstrapServers, kafkaProperties)) {
-      admin.ensure(topics.forTask(Task.FRAUD));
+      admin.ensure(topics.forTask(task));
       admin.ensure(List.of(topics.control()));
     } catch (IllegalStateException e) {
       if (e.getCause() instanceof java.util.concurrent.ExecutionException x

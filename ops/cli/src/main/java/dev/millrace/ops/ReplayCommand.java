@@ -1,15 +1,27 @@
 package dev.millrace.ops;
 
 import dev.millrace.ingest.Pacing;
+import dev.millrace.ingest.demand.RossmannRows;
 import dev.millrace.ingest.fraud.FraudCsvReader;
 import dev.millrace.ingest.fraud.FraudDrift;
 import dev.millrace.ingest.fraud.FraudPublisher;
 import dev.millrace.ingest.fraud.ProgressBarListener;
+import dev.millrace.schemas.AvroSerde;
+import dev.millrace.schemas.Task;
 import dev.millrace.schemas.TopicRegistry;
+import dev.millrace.schemas.demand.DemandObservation;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -32,7 +44,12 @@ public final class ReplayCommand implements Callable<Integer> {
 
   @Mixin PublishOptions publishing;
 
-  @Parameters(index = "0", paramLabel = "TASK", description = "The task; only fraud for now.")
+  @Parameters(
+      index = "0",
+      paramLabel = "TASK",
+      description =
+          "The task: fraud (the fraud_fdh transactions file) or demand (Rossmann's daily store"
+              + " sales, e.g. train_2013-01-01_2015-06-13.csv.gz; at full speed).")
   String task;
 
   @Option(
@@ -78,10 +95,19 @@ public final class ReplayCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    PublishRun.fraudOnly(task, "replay");
     if (!Files.isRegularFile(file)) {
       throw new UserError("no such file: " + file);
     }
+    Task t;
+    try {
+      t = TopicRegistry.task(task);
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
+    }
+    if (t == Task.DEMAND) {
+      return replayDemand();
+    }
+    PublishRun.fraudOnly(task, "replay");
     FraudPublisher.Settings settings =
         publishing.settings(cluster.bootstrapServers, Pacing.parseSpeed(speed), 1);
     TopicRegistry topics = cluster.registry();
@@ -103,5 +129,60 @@ public final class ReplayCommand implements Callable<Integer> {
       PublishRun.summary(spec.commandLine().getOut(), "Replayed", counts, topics, t0);
     }
     return 0;
+  }
+
+  /**
+   * Rossmann's daily store sales onto {@code demand.events} at full speed, in file order (date,
+   * store), each row with its store's next-open-day plan ({@link RossmannRows}).
+   */
+  private int replayDemand() {
+    if (!"max".equals(speed) || from != null || to != null || driftAt != null) {
+      throw new UserError("replay demand runs at --speed max over the whole file for now");
+    }
+    TopicRegistry topics = cluster.registry();
+    PublishRun.ensureTopics(
+        cluster.bootstrapServers, cluster.kafkaProperties(), topics, Task.DEMAND);
+    long t0 = System.nanoTime();
+    List<DemandObservation> rows;
+    try {
+      rows = RossmannRows.read(file);
+    } catch (java.io.IOException | RuntimeException e) {
+      throw new UserError("cannot read " + file + " as Rossmann store-day rows: " + e.getMessage());
+    }
+    Properties p = new Properties();
+    p.putAll(cluster.kafkaProperties());
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+    p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    AvroSerde<DemandObservation> serde = AvroSerde.of(DemandObservation.class);
+    String topic = topics.events(Task.DEMAND).name();
+    AtomicLong failed = new AtomicLong();
+    try (KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+      for (DemandObservation o : rows) {
+        producer.send(
+            new ProducerRecord<>(
+                topic, o.getSeriesId().getBytes(StandardCharsets.UTF_8), serde.encode(o)),
+            (meta, e) -> {
+              if (e != null) {
+                failed.incrementAndGet();
+              }
+            });
+      }
+      producer.flush();
+    }
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    spec.commandLine()
+        .getOut()
+        .printf(
+            "Replayed %d store-day rows to %s in %.1f s (%.0f rows/s)%s%n",
+            rows.size() - failed.get(),
+            topic,
+            seconds,
+            rows.size() / seconds,
+            failed.get() == 0 ? "" : "; " + failed.get() + " NOT acknowledged");
+    return failed.get() == 0 ? 0 : 1;
   }
 }

@@ -77,6 +77,27 @@ class MillraceCommandTest {
   }
 
   @Test
+  void churnAndDemandPipelinesSayWhatTheyNeed() {
+    assertThat(run("pipeline", "--task", "demand", "-b", "127.0.0.1:1")).isEqualTo(1);
+    assertThat(err.toString())
+        .isEqualTo("millrace: the demand task needs --stores FILE (Rossmann's store.csv)\n");
+    err.getBuffer().setLength(0);
+    assertThat(run("pipeline", "--task", "churn", "--submit", "http://localhost:8081"))
+        .isEqualTo(1);
+    assertThat(err.toString()).contains("run churn on the local MiniCluster");
+    err.getBuffer().setLength(0);
+    assertThat(run("pipeline", "--task", "sales", "-b", "127.0.0.1:1")).isEqualTo(1);
+    assertThat(err.toString())
+        .isEqualTo("millrace: unknown task 'sales': expected one of fraud, churn, demand\n");
+    out.getBuffer().setLength(0);
+    assertThat(run("pipeline", "--help")).isZero();
+    assertThat(out.toString())
+        .contains("--horizon")
+        .contains("--rescore-every")
+        .contains("--stores");
+  }
+
+  @Test
   void aGpuThatIsNotThereIsOneLineAndExitCode2() {
     // this machine has no GPU and the CPU natives: --device gpu stops before anything starts
     for (String command : new String[] {"trainer", "pipeline"}) {

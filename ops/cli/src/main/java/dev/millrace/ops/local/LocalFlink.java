@@ -80,6 +80,35 @@ public final class LocalFlink implements AutoCloseable {
       Optional<Checkpoints.Retained> resumeFrom,
       Consumer<String> console,
       Consumer<Configuration> customize) {
+    return start(
+        "fraud",
+        settings.parallelism(),
+        metricsPort,
+        resumeFrom,
+        console,
+        customize,
+        env -> KafkaFraudJob.start(env, settings));
+  }
+
+  /** Starts a job on a local MiniCluster; what it runs is up to {@code job}. */
+  public interface JobStarter {
+    JobClient start(StreamExecutionEnvironment env) throws Exception;
+  }
+
+  /**
+   * Starts {@code job} (e.g. a task's {@code KafkaTaskJob}) on a local MiniCluster, as {@link
+   * #startFraud(FraudPipelineSettings, int, Optional, Consumer)} does the fraud job.
+   *
+   * @param name the task's name, for error messages
+   */
+  public static LocalFlink start(
+      String name,
+      int parallelism,
+      int metricsPort,
+      Optional<Checkpoints.Retained> resumeFrom,
+      Consumer<String> console,
+      Consumer<Configuration> customize,
+      JobStarter job) {
     Configuration conf = configuration(metricsPort);
     customize.accept(conf);
     conf.set(DeploymentOptions.TARGET, LocalExecutor.NAME);
@@ -89,13 +118,13 @@ public final class LocalFlink implements AutoCloseable {
     StreamExecutionEnvironment env =
         new StreamExecutionEnvironment(
             new CapturingLocalExecutor(cluster), conf, LocalFlink.class.getClassLoader());
-    env.setParallelism(settings.parallelism());
+    env.setParallelism(parallelism);
     try {
-      JobClient job = KafkaFraudJob.start(env, settings);
-      JobWatch watch = JobWatch.start(cluster.get(30, TimeUnit.SECONDS), job, console);
-      return new LocalFlink(job, watch);
+      JobClient client = job.start(env);
+      JobWatch watch = JobWatch.start(cluster.get(30, TimeUnit.SECONDS), client, console);
+      return new LocalFlink(client, watch);
     } catch (Exception e) {
-      throw new IllegalStateException("cannot start the fraud job: " + e.getMessage(), e);
+      throw new IllegalStateException("cannot start the " + name + " job: " + e.getMessage(), e);
     }
   }
 
