@@ -40,7 +40,7 @@ final class PublishRun {
       Task task) {
     try (TopicAdmin admin = new TopicAdmin(bootstrapServers, kafkaProperties)) {
       admin.ensure(topics.forTask(task));
-      admin.ensure(List.of(topics.control()));
+      admin.ensure(List.of(topics.models(), topics.control()));
     } catch (IllegalStateException e) {
       if (e.getCause() instanceof java.util.concurrent.ExecutionException x
           && x.getCause() instanceof org.apache.kafka.common.errors.AuthorizationException) {

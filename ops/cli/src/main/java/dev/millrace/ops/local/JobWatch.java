@@ -88,13 +88,15 @@ public final class JobWatch implements AutoCloseable {
   private final MiniCluster cluster;
   private final JobClient job;
   private final Consumer<String> console;
+  private final String label;
   private final ScheduledExecutorService timer;
   private volatile Health health;
   private volatile JobStatus terminal;
   private long lastFailureTimestamp;
   private int failuresSeen;
 
-  private JobWatch(MiniCluster cluster, JobClient job, Consumer<String> console) {
+  private JobWatch(MiniCluster cluster, JobClient job, Consumer<String> console, String label) {
+    this.label = label;
     this.cluster = cluster;
     this.job = job;
     this.console = console;
@@ -108,9 +110,13 @@ public final class JobWatch implements AutoCloseable {
             });
   }
 
-  /** Starts polling {@code cluster} about {@code job} every second. */
-  static JobWatch start(MiniCluster cluster, JobClient job, Consumer<String> console) {
-    JobWatch w = new JobWatch(cluster, job, console);
+  /**
+   * Starts polling {@code cluster} about {@code job} every second; {@code label} (e.g. "Fraud job")
+   * begins its console lines.
+   */
+  static JobWatch start(
+      MiniCluster cluster, JobClient job, Consumer<String> console, String label) {
+    JobWatch w = new JobWatch(cluster, job, console, label);
     w.timer.scheduleWithFixedDelay(w::poll, 0, 1, TimeUnit.SECONDS);
     job.getJobExecutionResult().whenComplete((result, failure) -> w.finished(failure));
     return w;
@@ -142,8 +148,8 @@ public final class JobWatch implements AutoCloseable {
       if (!ending(g.getState())) {
         console.accept(
             String.format(
-                "Fraud job failover %d at %s (restarting from its last checkpoint): %s",
-                failuresSeen, clock(failure.getTimestamp()), cause));
+                "%s failover %d at %s (restarting from its last checkpoint): %s",
+                label, failuresSeen, clock(failure.getTimestamp()), cause));
       }
     }
     int restarts = Math.max(maxAttemptNumber(g), failuresSeen - (ending(g.getState()) ? 1 : 0));
@@ -208,7 +214,7 @@ public final class JobWatch implements AutoCloseable {
             h.stateBackend(),
             h.checkpointStorage());
     console.accept(
-        String.format("Fraud job FAILED after %d restarts, giving up: %s", h.restarts(), cause));
+        String.format("%s FAILED after %d restarts, giving up: %s", label, h.restarts(), cause));
   }
 
   private static boolean ending(JobStatus s) {

@@ -121,7 +121,12 @@ public final class LocalFlink implements AutoCloseable {
     env.setParallelism(parallelism);
     try {
       JobClient client = job.start(env);
-      JobWatch watch = JobWatch.start(cluster.get(30, TimeUnit.SECONDS), client, console);
+      JobWatch watch =
+          JobWatch.start(
+              cluster.get(30, TimeUnit.SECONDS),
+              client,
+              console,
+              Character.toUpperCase(name.charAt(0)) + name.substring(1) + " job");
       return new LocalFlink(client, watch);
     } catch (Exception e) {
       throw new IllegalStateException("cannot start the " + name + " job: " + e.getMessage(), e);
