@@ -4,6 +4,7 @@ import dev.millrace.bench.Benchmarks.UserError;
 import dev.millrace.ingest.Rejection;
 import dev.millrace.ingest.ValidationRules;
 import dev.millrace.ingest.churn.ChurnValidation;
+import dev.millrace.ingest.churn.OnlineRetailRows;
 import dev.millrace.pipeline.churn.ChurnFeatureEngine;
 import dev.millrace.pipeline.churn.ChurnFeatures;
 import dev.millrace.pipeline.churn.ChurnSettings;
@@ -24,7 +25,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -222,22 +222,8 @@ public final class ChurnBenchmark implements Callable<Integer> {
     List<ChurnActivity> lines = new ArrayList<>();
     long[] read = new long[1];
     Map<String, Long> skipped = new TreeMap<>();
-    readRetail(
-        dir.resolve("online_retail_ii_2009-12-01_2010-11-30.csv.gz"),
-        "Invoice",
-        "Price",
-        "Customer ID",
-        lines,
-        read,
-        skipped);
-    readRetail(
-        dir.resolve("online_retail_2010-12-01_2011-08-31.csv.gz"),
-        "InvoiceNo",
-        "UnitPrice",
-        "CustomerID",
-        lines,
-        read,
-        skipped);
+    readRetail(dir.resolve("online_retail_ii_2009-12-01_2010-11-30.csv.gz"), lines, read, skipped);
+    readRetail(dir.resolve("online_retail_2010-12-01_2011-08-31.csv.gz"), lines, read, skipped);
     // train on monthly cuts whose horizon ends by the evaluated cut; validation cut before test
     LocalDate test = LocalDate.parse("2011-06-01"); // + 90 days = 2011-08-30, inside the file
     LocalDate validation = LocalDate.parse("2011-03-01");
@@ -257,44 +243,19 @@ public final class ChurnBenchmark implements Callable<Integer> {
   }
 
   private void readRetail(
-      Path file,
-      String invoiceCol,
-      String priceCol,
-      String customerCol,
-      List<ChurnActivity> lines,
-      long[] read,
-      Map<String, Long> skipped)
+      Path file, List<ChurnActivity> lines, long[] read, Map<String, Long> skipped)
       throws IOException {
     ValidationRules rules = ValidationRules.defaults();
     Instant now = Instant.parse("2100-01-01T00:00:00Z");
-    try (CSVParser csv = open(file)) {
-      long row = 0;
-      for (CSVRecord r : csv) {
-        read[0]++;
-        row++;
-        String customer = r.get(customerCol).strip();
-        if (customer.endsWith(".0")) {
-          customer = customer.substring(0, customer.length() - 2);
-        }
-        String date = r.get("InvoiceDate");
-        ChurnActivity a =
-            ChurnActivity.newBuilder()
-                .setCustomerId(customer)
-                .setInvoiceId(r.get(invoiceCol))
-                .setItemId(r.get("StockCode") + "#" + row)
-                .setQuantity(Integer.parseInt(r.get("Quantity")))
-                .setUnitPrice(Double.parseDouble(r.get(priceCol)))
-                .setCountry(r.get("Country"))
-                .setEventTime(Instant.EPOCH)
-                .build();
-        if (date == null || date.isBlank()) {
-          a.put("eventTime", null);
-        } else {
-          a.setEventTime(LocalDateTime.parse(date, RETAIL_TIME).toInstant(ZoneOffset.UTC));
-        }
-        accept(a, rules, now, lines, skipped);
-      }
+    if (!Files.isRegularFile(file)) {
+      throw new UserError("no file " + file.toAbsolutePath());
     }
+    OnlineRetailRows.read(
+        file,
+        a -> {
+          read[0]++;
+          accept(a, rules, now, lines, skipped);
+        });
   }
 
   private static void accept(

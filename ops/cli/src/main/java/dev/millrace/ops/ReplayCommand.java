@@ -1,6 +1,7 @@
 package dev.millrace.ops;
 
 import dev.millrace.ingest.Pacing;
+import dev.millrace.ingest.churn.OnlineRetailRows;
 import dev.millrace.ingest.demand.RossmannRows;
 import dev.millrace.ingest.fraud.FraudCsvReader;
 import dev.millrace.ingest.fraud.FraudDrift;
@@ -9,6 +10,7 @@ import dev.millrace.ingest.fraud.ProgressBarListener;
 import dev.millrace.schemas.AvroSerde;
 import dev.millrace.schemas.Task;
 import dev.millrace.schemas.TopicRegistry;
+import dev.millrace.schemas.churn.ChurnActivity;
 import dev.millrace.schemas.demand.DemandObservation;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -48,8 +50,9 @@ public final class ReplayCommand implements Callable<Integer> {
       index = "0",
       paramLabel = "TASK",
       description =
-          "The task: fraud (the fraud_fdh transactions file) or demand (Rossmann's daily store"
-              + " sales, e.g. train_2013-01-01_2015-06-13.csv.gz; at full speed).")
+          "The task: fraud (the fraud_fdh transactions file), churn (an Online Retail file, I or"
+              + " II) or demand (Rossmann's daily store sales, e.g."
+              + " train_2013-01-01_2015-06-13.csv.gz); churn and demand at full speed.")
   String task;
 
   @Option(
@@ -107,6 +110,9 @@ public final class ReplayCommand implements Callable<Integer> {
     if (t == Task.DEMAND) {
       return replayDemand();
     }
+    if (t == Task.CHURN) {
+      return replayChurn();
+    }
     PublishRun.fraudOnly(task, "replay");
     FraudPublisher.Settings settings =
         publishing.settings(cluster.bootstrapServers, Pacing.parseSpeed(speed), 1);
@@ -136,19 +142,60 @@ public final class ReplayCommand implements Callable<Integer> {
    * store), each row with its store's next-open-day plan ({@link RossmannRows}).
    */
   private int replayDemand() {
-    if (!"max".equals(speed) || from != null || to != null || driftAt != null) {
-      throw new UserError("replay demand runs at --speed max over the whole file for now");
-    }
-    TopicRegistry topics = cluster.registry();
-    PublishRun.ensureTopics(
-        cluster.bootstrapServers, cluster.kafkaProperties(), topics, Task.DEMAND);
-    long t0 = System.nanoTime();
     List<DemandObservation> rows;
     try {
       rows = RossmannRows.read(file);
     } catch (java.io.IOException | RuntimeException e) {
       throw new UserError("cannot read " + file + " as Rossmann store-day rows: " + e.getMessage());
     }
+    return publishAll(
+        Task.DEMAND,
+        DemandObservation.class,
+        rows,
+        DemandObservation::getSeriesId,
+        "store-day rows");
+  }
+
+  /**
+   * Online Retail purchase lines (file I or II) onto {@code churn.events} at full speed, in
+   * event-time order; lines without a customer id are sent too, for the job to dead-letter.
+   */
+  private int replayChurn() {
+    List<ChurnActivity> lines = new java.util.ArrayList<>();
+    try {
+      OnlineRetailRows.read(file, lines::add);
+    } catch (java.io.IOException | RuntimeException e) {
+      throw new UserError("cannot read " + file + " as Online Retail lines: " + e.getMessage());
+    }
+    // Stable: lines of one invoice keep their order; lines without a date go last.
+    lines.sort(
+        java.util.Comparator.comparing(
+            ChurnActivity::getEventTime,
+            java.util.Comparator.nullsLast(java.util.Comparator.naturalOrder())));
+    return publishAll(
+        Task.CHURN,
+        ChurnActivity.class,
+        lines,
+        a -> a.getCustomerId() == null ? "" : a.getCustomerId(),
+        "purchase lines");
+  }
+
+  /** Sends every record to the task's events topic, keyed by its entity, and waits for the acks. */
+  private <E extends org.apache.avro.specific.SpecificRecord> int publishAll(
+      Task t,
+      Class<E> type,
+      List<E> records,
+      java.util.function.Function<E, String> key,
+      String what) {
+    if (!"max".equals(speed) || from != null || to != null || driftAt != null) {
+      throw new UserError(
+          "replay "
+              + TopicRegistry.taskName(t)
+              + " runs at --speed max over the whole file for now");
+    }
+    TopicRegistry topics = cluster.registry();
+    PublishRun.ensureTopics(cluster.bootstrapServers, cluster.kafkaProperties(), topics, t);
+    long t0 = System.nanoTime();
     Properties p = new Properties();
     p.putAll(cluster.kafkaProperties());
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers);
@@ -156,15 +203,15 @@ public final class ReplayCommand implements Callable<Integer> {
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
     p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-    AvroSerde<DemandObservation> serde = AvroSerde.of(DemandObservation.class);
-    String topic = topics.events(Task.DEMAND).name();
+    AvroSerde<E> serde = AvroSerde.of(type);
+    String topic = topics.events(t).name();
     AtomicLong failed = new AtomicLong();
     try (KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
-      for (DemandObservation o : rows) {
+      for (E r : records) {
         producer.send(
             new ProducerRecord<>(
-                topic, o.getSeriesId().getBytes(StandardCharsets.UTF_8), serde.encode(o)),
+                topic, key.apply(r).getBytes(StandardCharsets.UTF_8), serde.encode(r)),
             (meta, e) -> {
               if (e != null) {
                 failed.incrementAndGet();
@@ -177,11 +224,12 @@ public final class ReplayCommand implements Callable<Integer> {
     spec.commandLine()
         .getOut()
         .printf(
-            "Replayed %d store-day rows to %s in %.1f s (%.0f rows/s)%s%n",
-            rows.size() - failed.get(),
+            "Replayed %d %s to %s in %.1f s (%.0f/s)%s%n",
+            records.size() - failed.get(),
+            what,
             topic,
             seconds,
-            rows.size() / seconds,
+            records.size() / seconds,
             failed.get() == 0 ? "" : "; " + failed.get() + " NOT acknowledged");
     return failed.get() == 0 ? 0 : 1;
   }
