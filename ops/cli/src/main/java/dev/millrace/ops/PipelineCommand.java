@@ -415,7 +415,9 @@ public final class PipelineCommand implements Callable<Integer> {
             job.parallelism,
             fraud.outOfOrderness(),
             fraud.idleness(),
-            job.maxAheadOfStream,
+            spec.commandLine().getParseResult().hasMatchedOption("--max-ahead-of-stream")
+                ? job.maxAheadOfStream
+                : taskOptions.maxAheadOfStream(t, job.maxAheadOfStream),
             ScoringSettings.defaults(t).withBatchSize(job.batchSize).withMaxWait(job.batchMaxWait),
             fraud.monitoring());
     List<String> lines = new java.util.ArrayList<>();

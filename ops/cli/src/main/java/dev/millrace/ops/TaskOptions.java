@@ -75,6 +75,16 @@ public final class TaskOptions {
     };
   }
 
+  /**
+   * The task's bound on how far an event may be ahead of its partition, unless {@code
+   * --max-ahead-of-stream} is given: churn's shops close for weekends and two weeks over Christmas
+   * (Online Retail: Friday 17:00 to Sunday 10:00, 2010-12-23 to 2011-01-04), so a day would
+   * dead-letter the first lines after every closure; 21 days.
+   */
+  Duration maxAheadOfStream(Task task, Duration jobDefault) {
+    return task == Task.CHURN ? Duration.ofDays(21) : jobDefault;
+  }
+
   /** One line on what the task's flags set. */
   String describe(Task task) {
     return switch (task) {
