@@ -98,14 +98,14 @@ public final class ReplayCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (!Files.isRegularFile(file)) {
-      throw new UserError("no such file: " + file);
-    }
     Task t;
     try {
       t = TopicRegistry.task(task);
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
+    }
+    if (!Files.isRegularFile(file)) {
+      throw new UserError("no such file: " + file);
     }
     if (t == Task.DEMAND) {
       return replayDemand();

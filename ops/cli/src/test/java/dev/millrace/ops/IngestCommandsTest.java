@@ -68,8 +68,7 @@ class IngestCommandsTest {
     err.getBuffer().setLength(0);
 
     assertThat(run("replay", "churn", "--file", "x.csv.gz", "-b", "127.0.0.1:1")).isEqualTo(1);
-    assertThat(err.toString())
-        .isEqualTo("millrace: replay for task 'churn' is not available: only fraud\n");
+    assertThat(err.toString()).isEqualTo("millrace: no such file: x.csv.gz\n");
     err.getBuffer().setLength(0);
 
     Path missing = dir.resolve("missing.csv.gz");
