@@ -58,16 +58,16 @@ public record KafkaJobSettings(
     kafkaProperties = Map.copyOf(kafkaProperties);
     Objects.requireNonNull(consumerGroupId, "consumerGroupId");
     Objects.requireNonNull(transactionalIdPrefix, "transactionalIdPrefix");
-    positive(checkpointInterval, "checkpointInterval");
-    positive(transactionTimeout, "transactionTimeout");
+    DurationChecks.positive(checkpointInterval, "checkpointInterval");
+    DurationChecks.positive(transactionTimeout, "transactionTimeout");
     Objects.requireNonNull(deliveryGuarantee, "deliveryGuarantee");
     Objects.requireNonNull(stateBackend, "stateBackend");
     if (checkpointDir != null && checkpointDir.isBlank()) {
       throw new IllegalArgumentException("checkpointDir must not be blank (null: the cluster's)");
     }
-    positive(checkpointTimeout, "checkpointTimeout");
-    notNegative(minPauseBetweenCheckpoints, "minPauseBetweenCheckpoints");
-    positive(restartMaxDelay, "restartMaxDelay");
+    DurationChecks.positive(checkpointTimeout, "checkpointTimeout");
+    DurationChecks.notNegative(minPauseBetweenCheckpoints, "minPauseBetweenCheckpoints");
+    DurationChecks.positive(restartMaxDelay, "restartMaxDelay");
     Objects.requireNonNull(device, "device");
     if (restartAttempts < 0) {
       throw new IllegalArgumentException(
@@ -96,20 +96,6 @@ public record KafkaJobSettings(
               + ") must not exceed the broker's transaction.max.timeout.ms ("
               + MAX_TRANSACTION_TIMEOUT
               + ")");
-    }
-  }
-
-  private static void positive(Duration d, String name) {
-    Objects.requireNonNull(d, name);
-    if (d.isNegative() || d.isZero()) {
-      throw new IllegalArgumentException(name + " must be positive, got " + d);
-    }
-  }
-
-  private static void notNegative(Duration d, String name) {
-    Objects.requireNonNull(d, name);
-    if (d.isNegative()) {
-      throw new IllegalArgumentException(name + " must not be negative, got " + d);
     }
   }
 }

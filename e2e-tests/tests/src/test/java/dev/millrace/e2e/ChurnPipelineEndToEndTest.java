@@ -6,9 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.millrace.ingest.ValidationRules;
 import dev.millrace.ingest.churn.ChurnValidation;
 import dev.millrace.pipeline.AvroParser;
-import dev.millrace.pipeline.DeliveryGuarantee;
 import dev.millrace.pipeline.KafkaJobSettings;
-import dev.millrace.pipeline.StateBackendChoice;
 import dev.millrace.pipeline.churn.ChurnFeatures;
 import dev.millrace.pipeline.churn.ChurnSettings;
 import dev.millrace.pipeline.churn.ChurnTask;
@@ -22,9 +20,7 @@ import dev.millrace.schemas.ScoreRecord;
 import dev.millrace.schemas.Task;
 import dev.millrace.schemas.TrainingExample;
 import dev.millrace.schemas.churn.ChurnActivity;
-import dev.millrace.scorer.DeviceChoice;
 import dev.millrace.scorer.flink.Scoring;
-import dev.millrace.scorer.flink.ScoringSettings;
 import dev.millrace.scorer.model.ModelBundle;
 import dev.millrace.scorer.model.ModelStore;
 import dev.millrace.testkit.FlinkTestCluster;
@@ -153,33 +149,8 @@ class ChurnPipelineEndToEndTest {
             churn,
             new ValidationRules(Instant.parse("2000-01-01T00:00:00Z"), Duration.ofDays(1)),
             kafka.topics().events(Task.CHURN).name());
-    KafkaJobSettings kafkaJob =
-        new KafkaJobSettings(
-            kafka.topics(),
-            kafka.bootstrapServers(),
-            kafka.namespace() + "-churn",
-            kafka.namespace() + "-churn",
-            Duration.ofSeconds(1),
-            Duration.ofMinutes(2),
-            false,
-            DeliveryGuarantee.EXACTLY_ONCE,
-            StateBackendChoice.HASHMAP,
-            null,
-            Duration.ofMinutes(1),
-            Duration.ofMillis(200),
-            3,
-            Duration.ofSeconds(10),
-            DeviceChoice.AUTO,
-            null,
-            Map.of());
-    TaskJobOptions options =
-        new TaskJobOptions(
-            PARALLELISM,
-            Duration.ofSeconds(5),
-            Duration.ofSeconds(2),
-            null,
-            ScoringSettings.defaults(Task.CHURN),
-            dev.millrace.pipeline.monitoring.MonitoringSettings.defaults());
+    KafkaJobSettings kafkaJob = TaskE2e.kafkaJob(kafka, Task.CHURN);
+    TaskJobOptions options = TaskE2e.options(Task.CHURN, PARALLELISM);
     StreamExecutionEnvironment env =
         StreamExecutionEnvironment.getExecutionEnvironment(FlinkTestCluster.configuration());
     JobClient job = KafkaTaskJob.start(env, task, kafkaJob, options);

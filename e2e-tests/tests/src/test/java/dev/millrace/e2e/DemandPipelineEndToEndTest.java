@@ -5,14 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.millrace.ingest.ValidationRules;
 import dev.millrace.pipeline.AvroParser;
-import dev.millrace.pipeline.DeliveryGuarantee;
 import dev.millrace.pipeline.KafkaJobSettings;
-import dev.millrace.pipeline.StateBackendChoice;
 import dev.millrace.pipeline.demand.DemandFeatureEngine;
 import dev.millrace.pipeline.demand.DemandFeatures;
 import dev.millrace.pipeline.demand.DemandScoringPoints;
 import dev.millrace.pipeline.demand.DemandTask;
-import dev.millrace.pipeline.monitoring.MonitoringSettings;
 import dev.millrace.pipeline.task.KafkaTaskJob;
 import dev.millrace.pipeline.task.TaskJobOptions;
 import dev.millrace.schemas.AvroSerde;
@@ -25,9 +22,7 @@ import dev.millrace.schemas.TrainingExample;
 import dev.millrace.schemas.demand.DemandObservation;
 import dev.millrace.schemas.demand.NextOpenDay;
 import dev.millrace.schemas.demand.StoreDaySales;
-import dev.millrace.scorer.DeviceChoice;
 import dev.millrace.scorer.flink.Scoring;
-import dev.millrace.scorer.flink.ScoringSettings;
 import dev.millrace.scorer.model.ModelBundle;
 import dev.millrace.scorer.model.ModelStore;
 import dev.millrace.testkit.FlinkTestCluster;
@@ -171,8 +166,12 @@ class DemandPipelineEndToEndTest {
     return rows;
   }
 
-  private static void publish(TestKafka kafka, List<DemandObservation> rows, List<byte[]> poison)
-      throws Exception {
+  /**
+   * Sends the rows, then the poison, each keyed by the store it names (so that a repeated day
+   * follows its store's rows in their partition, as a producer's retry or replay would).
+   */
+  private static void publish(
+      TestKafka kafka, List<DemandObservation> rows, Map<String, byte[]> poison) throws Exception {
     AvroSerde<DemandObservation> serde = AvroSerde.of(DemandObservation.class);
     String topic = kafka.topics().events(Task.DEMAND).name();
     try (KafkaProducer<byte[], byte[]> producer = kafka.rawProducer()) {
@@ -181,8 +180,10 @@ class DemandPipelineEndToEndTest {
             new ProducerRecord<>(
                 topic, o.getSeriesId().getBytes(StandardCharsets.UTF_8), serde.encode(o)));
       }
-      for (byte[] p : poison) {
-        producer.send(new ProducerRecord<>(topic, "1".getBytes(StandardCharsets.UTF_8), p));
+      for (Map.Entry<String, byte[]> p : poison.entrySet()) {
+        String store = p.getKey().substring(0, p.getKey().indexOf(' '));
+        producer.send(
+            new ProducerRecord<>(topic, store.getBytes(StandardCharsets.UTF_8), p.getValue()));
       }
       producer.flush();
     }
@@ -197,33 +198,8 @@ class DemandPipelineEndToEndTest {
             STORE_CSV.getBytes(StandardCharsets.UTF_8),
             new ValidationRules(Instant.parse("2000-01-01T00:00:00Z"), Duration.ofDays(1)),
             kafka.topics().events(Task.DEMAND).name());
-    KafkaJobSettings kafkaJob =
-        new KafkaJobSettings(
-            kafka.topics(),
-            kafka.bootstrapServers(),
-            kafka.namespace() + "-demand",
-            kafka.namespace() + "-demand",
-            Duration.ofSeconds(1),
-            Duration.ofMinutes(2),
-            false,
-            DeliveryGuarantee.EXACTLY_ONCE,
-            StateBackendChoice.HASHMAP,
-            null,
-            Duration.ofMinutes(1),
-            Duration.ofMillis(200),
-            3,
-            Duration.ofSeconds(10),
-            DeviceChoice.AUTO,
-            null,
-            Map.of());
-    TaskJobOptions options =
-        new TaskJobOptions(
-            PARALLELISM,
-            Duration.ofSeconds(5),
-            Duration.ofSeconds(2),
-            null,
-            ScoringSettings.defaults(Task.DEMAND),
-            MonitoringSettings.defaults());
+    KafkaJobSettings kafkaJob = TaskE2e.kafkaJob(kafka, Task.DEMAND);
+    TaskJobOptions options = TaskE2e.options(Task.DEMAND, PARALLELISM);
     StreamExecutionEnvironment env =
         StreamExecutionEnvironment.getExecutionEnvironment(FlinkTestCluster.configuration());
     JobClient job = KafkaTaskJob.start(env, task, kafkaJob, options);
@@ -251,14 +227,12 @@ class DemandPipelineEndToEndTest {
                       .build())
               .build();
       DemandObservation again = first.get(7); // a day of store 2 the store has passed
-      publish(
-          kafka,
-          first,
-          List.of(
-              "garbage".getBytes(StandardCharsets.UTF_8),
-              serde.encode(unknownStore),
-              serde.encode(nanSales),
-              serde.encode(again)));
+      Map<String, byte[]> poison = new java.util.LinkedHashMap<>();
+      poison.put("1 garbage", "garbage".getBytes(StandardCharsets.UTF_8));
+      poison.put("99 unknown store", serde.encode(unknownStore));
+      poison.put("1 NaN sales", serde.encode(nanSales));
+      poison.put("2 a day again", serde.encode(again));
+      publish(kafka, first, poison);
       List<String> openDays =
           first.stream()
               .filter(o -> ((StoreDaySales) o.getObservation()).getOpen())
@@ -327,7 +301,7 @@ class DemandPipelineEndToEndTest {
           .as("every scoring subtask serves %s", MODEL)
           .isTrue();
       List<DemandObservation> second = rows(end.plusDays(1), LocalDate.parse("2014-05-31"), sales);
-      publish(kafka, second, List.of());
+      publish(kafka, second, Map.of());
       long secondOpen =
           second.stream().filter(o -> ((StoreDaySales) o.getObservation()).getOpen()).count();
       List<ScoreRecord> all =

@@ -3,6 +3,7 @@ package dev.millrace.pipeline.fraud;
 import dev.millrace.ingest.ValidationRules;
 import dev.millrace.pipeline.Checkpoints;
 import dev.millrace.pipeline.DeliveryGuarantee;
+import dev.millrace.pipeline.DurationChecks;
 import dev.millrace.pipeline.KafkaJobSettings;
 import dev.millrace.pipeline.StateBackendChoice;
 import dev.millrace.pipeline.monitoring.MonitoringSettings;
@@ -125,16 +126,16 @@ public record FraudPipelineSettings(
   public FraudPipelineSettings {
     Objects.requireNonNull(topics, "topics");
     kafkaProperties = Map.copyOf(kafkaProperties);
-    notNegative(outOfOrderness, "outOfOrderness");
-    positive(idleness, "idleness");
-    notNegative(allowedLateness, "allowedLateness");
-    positive(labelDelay, "labelDelay");
-    notNegative(labelGrace, "labelGrace");
+    DurationChecks.notNegative(outOfOrderness, "outOfOrderness");
+    DurationChecks.positive(idleness, "idleness");
+    DurationChecks.notNegative(allowedLateness, "allowedLateness");
+    DurationChecks.positive(labelDelay, "labelDelay");
+    DurationChecks.notNegative(labelGrace, "labelGrace");
     Objects.requireNonNull(scoring, "scoring");
     Objects.requireNonNull(validation, "validation");
     Objects.requireNonNull(monitoring, "monitoring");
-    positive(labelIdleness, "labelIdleness");
-    positive(maxAheadOfStream, "maxAheadOfStream");
+    DurationChecks.positive(labelIdleness, "labelIdleness");
+    DurationChecks.positive(maxAheadOfStream, "maxAheadOfStream");
     if (parallelism < 1) {
       throw new IllegalArgumentException("parallelism must be at least 1, got " + parallelism);
     }
@@ -224,20 +225,6 @@ public record FraudPipelineSettings(
     b.kafkaProperties = kafkaProperties;
     b.terminalOrder = terminalOrder;
     return b;
-  }
-
-  private static void positive(Duration d, String name) {
-    Objects.requireNonNull(d, name);
-    if (d.isNegative() || d.isZero()) {
-      throw new IllegalArgumentException(name + " must be positive, got " + d);
-    }
-  }
-
-  private static void notNegative(Duration d, String name) {
-    Objects.requireNonNull(d, name);
-    if (d.isNegative()) {
-      throw new IllegalArgumentException(name + " must not be negative, got " + d);
-    }
   }
 
   /** Builds {@link FraudPipelineSettings}; every value starts at its default. */
