@@ -24,7 +24,8 @@ import org.apache.avro.message.BinaryMessageEncoder;
  *
  * <p>{@link #forEvents} gives values for the Avro topic {@code fraud.events}: random and truncated
  * bytes ({@link ReasonCodes#UNDECODABLE}), Avro of a newer schema version ({@link
- * ReasonCodes#UNKNOWN_SCHEMA}), empty bytes ({@link ReasonCodes#EMPTY_VALUE}), and well-formed Avro
+ * ReasonCodes#UNKNOWN_SCHEMA}), a valid header of the current schema followed by garbage ({@link
+ * ReasonCodes#UNDECODABLE}), empty bytes ({@link ReasonCodes#EMPTY_VALUE}), and well-formed Avro
  * {@code FraudTransaction}s that fail {@link FraudValidation}. {@link #forRaw} gives values for the
  * JSON topic {@code fraud.raw}. Keys are the template's customer id in UTF-8.
  */
@@ -73,11 +74,32 @@ public final class PoisonRecords {
             key,
             newerSchema(template),
             ReasonCodes.UNKNOWN_SCHEMA));
+    out.add(
+        new PoisonRecord(
+            "Avro header of the current schema, then garbage",
+            key,
+            currentHeaderThenGarbage(good),
+            ReasonCodes.UNDECODABLE));
     for (Semantic s : semantic(template, now)) {
       out.add(new PoisonRecord(s.name, key, AVRO.encode(s.tx), s.code));
     }
     return out;
   }
+
+  /**
+   * Crafted single-object Avro: a valid marker ({@code C3 01}) and the real fingerprint of {@code
+   * FraudTransaction}'s current schema, taken from {@code good}, then 16 bytes {@code 0xFF}: the
+   * first field, a long, never ends (every byte says "more follows"), so a reader that trusts the
+   * header still cannot decode it.
+   */
+  static byte[] currentHeaderThenGarbage(byte[] good) {
+    byte[] out = Arrays.copyOf(good, SINGLE_OBJECT_HEADER + 16);
+    Arrays.fill(out, SINGLE_OBJECT_HEADER, out.length, (byte) 0xFF);
+    return out;
+  }
+
+  /** The single-object encoding's header: the 2-byte marker and the 8-byte schema fingerprint. */
+  private static final int SINGLE_OBJECT_HEADER = 10;
 
   /**
    * {@code template} written by a producer that upgraded first: its schema has one more optional
@@ -216,6 +238,10 @@ public final class PoisonRecords {
             "NaN amount",
             with(template, t -> t.setAmount(Double.NaN)),
             ReasonCodes.NON_FINITE_AMOUNT),
+        new Semantic(
+            "finite amount beyond the float range (1e300)",
+            with(template, t -> t.setAmount(1e300)),
+            ReasonCodes.AMOUNT_OUT_OF_RANGE),
         new Semantic(
             "infinite amount",
             with(template, t -> t.setAmount(Double.POSITIVE_INFINITY)),
