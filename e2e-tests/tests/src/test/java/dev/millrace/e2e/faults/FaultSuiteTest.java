@@ -133,6 +133,8 @@ class FaultSuiteTest {
       scenario("bad-model", this::badModelArtifacts);
       scenario("hot-swap-kill", this::jobKilledDuringHotSwap);
       scenario("trainer-kill", this::trainerKilledDuringARun);
+      scenario("bad-labels", this::badLabels);
+      scenario("duplicates-hot-key", this::duplicatesAndAHotKey);
     }
     write();
     System.out.println(Files.readString(REPORT));
@@ -216,6 +218,14 @@ class FaultSuiteTest {
     final List<String> notes = new ArrayList<>();
     final Map<String, String> poisonReason = new ConcurrentHashMap<>(); // "p/o" -> expected
     final Map<String, String> poisonKind = new ConcurrentHashMap<>(); // "p/o" -> kind name
+
+    /** Every 40th generated transaction, for scenarios that send it again (else never read). */
+    final java.util.Queue<dev.millrace.schemas.fraud.FraudTransaction> everyFortieth =
+        new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    /** The latest generated transaction. */
+    volatile dev.millrace.schemas.fraud.FraudTransaction latest;
+
     private final ExecutorService executor = Executors.newSingleThreadExecutor();
     private final FraudPublisher publisher;
     private final Future<FraudPublisher.Counts> publishing;
@@ -251,6 +261,10 @@ class FaultSuiteTest {
             public LabeledTransaction next() {
               LabeledTransaction t = generated.next();
               sent.add(Long.toString(t.tx().getTransactionId()));
+              latest = t.tx();
+              if (sent.size() % 40 == 0) {
+                everyFortieth.add(t.tx());
+              }
               return t;
             }
           };
@@ -638,6 +652,264 @@ class FaultSuiteTest {
                 false,
                 ok));
       }
+    }
+  }
+
+  /** A producer of raw bytes (acks=all), for records the publisher would not send. */
+  private org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> rawProducer() {
+    java.util.Properties p = new java.util.Properties();
+    p.put("bootstrap.servers", cluster.bootstrapServers());
+    p.put("acks", "all");
+    p.put("enable.idempotence", "true");
+    return new org.apache.kafka.clients.producer.KafkaProducer<>(
+        p,
+        new org.apache.kafka.common.serialization.ByteArraySerializer(),
+        new org.apache.kafka.common.serialization.ByteArraySerializer());
+  }
+
+  /**
+   * Poison on {@code fraud.labels} ({@link PoisonRecords#forLabels}: random, empty and truncated
+   * bytes, a transaction on the labels topic, a label known 5 years before its transaction, one 10
+   * years in the future, empty ids), each kind 8 times, interleaved with the valid stream: each
+   * must be in the dead letters, found by its source topic, partition and offset, with its reason,
+   * the job must not fail over, and no transaction may be lost.
+   */
+  private void badLabels() throws Exception {
+    try (Stream s = new Stream("badlabels", 0);
+        org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> producer = rawProducer()) {
+      Instant start = Instant.now();
+      s.startPipeline();
+      s.awaitScoredAfter(start);
+      String topic = s.topics.fraudLabels().name();
+      Map<String, PoisonRecords.PoisonRecord> sentPoison = new LinkedHashMap<>(); // t/p/o
+      for (int round = 0; round < 8; round++) {
+        dev.millrace.schemas.fraud.FraudTransaction tx = s.latest;
+        dev.millrace.schemas.fraud.FraudLabel template =
+            new dev.millrace.schemas.fraud.FraudLabel(
+                tx.getTransactionId(),
+                tx.getCustomerId(),
+                tx.getTerminalId(),
+                tx.getEventTime(),
+                tx.getEventTime().plus(Duration.ofDays(1)),
+                true);
+        for (PoisonRecords.PoisonRecord p : PoisonRecords.forLabels(template, Instant.now())) {
+          org.apache.kafka.clients.producer.RecordMetadata m =
+              producer
+                  .send(
+                      new org.apache.kafka.clients.producer.ProducerRecord<>(
+                          topic, p.key(), p.value()))
+                  .get(60, TimeUnit.SECONDS);
+          sentPoison.put(topic + "/" + m.partition() + "/" + m.offset(), p);
+        }
+        Thread.sleep(2_000);
+      }
+      s.checker.await(() -> s.checker.letters().size() >= sentPoison.size(), WAIT);
+      Result r = s.finish();
+      faultRow(
+          "valid transactions with poison on `fraud.labels` (8 of each kind below)",
+          1,
+          s,
+          new Result(
+              r.events(),
+              r.poison() + sentPoison.size(),
+              r.lost(),
+              r.duplicated(),
+              r.unexpected(),
+              r.failovers()),
+          List.of(),
+          "");
+      Map<String, List<OutputChecker.Letter>> byOrigin =
+          s.checker.letters().stream()
+              .collect(
+                  Collectors.groupingBy(
+                      l -> l.sourceTopic() + "/" + l.partition() + "/" + l.offset()));
+      Map<String, long[]> perKind = new LinkedHashMap<>(); // sent, in DLQ, with reason, extra
+      Map<String, Set<String>> reasons = new LinkedHashMap<>();
+      for (Map.Entry<String, PoisonRecords.PoisonRecord> e : sentPoison.entrySet()) {
+        PoisonRecords.PoisonRecord p = e.getValue();
+        String kind = p.name() + " → " + p.expectedReasonCode();
+        long[] c = perKind.computeIfAbsent(kind, k -> new long[4]);
+        c[0]++;
+        List<OutputChecker.Letter> found = byOrigin.getOrDefault(e.getKey(), List.of());
+        if (!found.isEmpty()) {
+          c[1]++;
+          if (found.get(0).reasonCode().equals(p.expectedReasonCode())) {
+            c[2]++;
+          }
+          c[3] += found.size() - 1;
+          reasons
+              .computeIfAbsent(kind, k -> new java.util.TreeSet<>())
+              .add(found.get(0).reasonCode());
+        }
+      }
+      for (Map.Entry<String, long[]> e : perKind.entrySet()) {
+        long[] c = e.getValue();
+        boolean ok = c[0] == c[2] && c[3] == 0 && r.failovers() == 0;
+        rows.add(
+            new Row(
+                "bad input on `fraud.labels`: " + e.getKey().substring("label: ".length()),
+                1,
+                c[0],
+                c[0] - c[1],
+                c[3],
+                "-",
+                c[2]
+                    + " with its reason"
+                    + (c[1] > c[2] ? ", others: " + reasons.get(e.getKey()) : ""),
+                r.failovers(),
+                "",
+                false,
+                ok));
+      }
+    }
+  }
+
+  /**
+   * Not poison: the same transaction record published twice (every 40th transaction, its Avro bytes
+   * sent again about a second later), and a hot key (one customer sending as many transactions
+   * again as the other 300 together). The rule: the job does not deduplicate, a record sent twice
+   * is a second event and gets a score of its own, so each duplicated id must have exactly 2
+   * scores, every other id exactly 1; every transaction of the hot customer exactly 1; nothing
+   * lost, no dead letter, no failover.
+   */
+  private void duplicatesAndAHotKey() throws Exception {
+    AvroSerdeHolder serde = new AvroSerdeHolder();
+    try (Stream s = new Stream("duphot", 0);
+        org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> producer = rawProducer()) {
+      Instant start = Instant.now();
+      s.startPipeline();
+      s.awaitScoredAfter(start);
+      String topic = s.topics.fraudEvents().name();
+      s.everyFortieth.clear();
+      Set<String> duplicated = new java.util.LinkedHashSet<>();
+      Set<String> hot = new java.util.LinkedHashSet<>();
+      String hotCustomer = s.latest.getCustomerId();
+      long hotId = 9_000_000_000L;
+      long end = System.nanoTime() + Duration.ofSeconds(40).toNanos();
+      long interval = (long) (1e9 / RATE);
+      long next = System.nanoTime();
+      List<java.util.concurrent.Future<?>> acks = new ArrayList<>();
+      while (System.nanoTime() < end) {
+        dev.millrace.schemas.fraud.FraudTransaction tx = s.latest;
+        dev.millrace.schemas.fraud.FraudTransaction h =
+            dev.millrace.schemas.fraud.FraudTransaction.newBuilder(tx)
+                .setTransactionId(hotId++)
+                .setCustomerId(hotCustomer)
+                .build();
+        acks.add(
+            producer.send(
+                new org.apache.kafka.clients.producer.ProducerRecord<>(
+                    topic, hotCustomer.getBytes(StandardCharsets.UTF_8), serde.encode(h))));
+        hot.add(Long.toString(h.getTransactionId()));
+        dev.millrace.schemas.fraud.FraudTransaction again;
+        while ((again = s.everyFortieth.poll()) != null) {
+          acks.add(
+              producer.send(
+                  new org.apache.kafka.clients.producer.ProducerRecord<>(
+                      topic,
+                      again.getCustomerId().getBytes(StandardCharsets.UTF_8),
+                      serde.encode(again))));
+          duplicated.add(Long.toString(again.getTransactionId()));
+        }
+        next += interval;
+        long sleep = next - System.nanoTime();
+        if (sleep > 0) {
+          Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
+        }
+      }
+      for (java.util.concurrent.Future<?> f : acks) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+      s.checker.await(
+          () -> {
+            Map<String, Integer> perId = s.checker.perId();
+            return perId.keySet().containsAll(hot)
+                && duplicated.stream().allMatch(id -> perId.getOrDefault(id, 0) >= 2);
+          },
+          WAIT);
+      Result r = s.finish();
+      Map<String, Integer> perId = Map.copyOf(s.checker.perId());
+      long dupNotTwice = duplicated.stream().filter(id -> perId.getOrDefault(id, 0) != 2).count();
+      long dupMissing = duplicated.stream().filter(id -> perId.getOrDefault(id, 0) < 2).count();
+      long dupExtra =
+          duplicated.stream().mapToLong(id -> Math.max(0, perId.getOrDefault(id, 0) - 2)).sum();
+      long otherExtra =
+          s.sent.stream()
+              .filter(id -> !duplicated.contains(id))
+              .mapToLong(id -> Math.max(0, perId.getOrDefault(id, 0) - 1))
+              .sum();
+      long hotLost = hot.stream().filter(id -> !perId.containsKey(id)).count();
+      long hotExtra =
+          hot.stream().mapToLong(id -> Math.max(0, perId.getOrDefault(id, 0) - 1)).sum();
+      long unexpected = r.unexpected() - (hot.size() - hotLost);
+      long dlq = s.checker.letters().size();
+      long stream = r.events();
+      boolean okDup =
+          dupNotTwice == 0
+              && otherExtra == 0
+              && r.lost() == 0
+              && dlq == 0
+              && r.failovers() == 0
+              && unexpected == 0;
+      rows.add(
+          new Row(
+              "not poison: the same transaction record published twice (every 40th, its bytes"
+                  + " again ~1 s later; rule: a second event, scored again)",
+              1,
+              duplicated.size(),
+              dupMissing,
+              dupExtra,
+              "-",
+              String.valueOf(dlq),
+              r.failovers(),
+              (duplicated.size() - dupNotTwice)
+                  + " of "
+                  + duplicated.size()
+                  + " duplicated ids with exactly 2 scores; the other "
+                  + String.format(Locale.ROOT, "%,d", stream - duplicated.size())
+                  + " transactions of the stream: "
+                  + r.lost()
+                  + " lost, "
+                  + otherExtra
+                  + " with more than 1 score",
+              false,
+              okDup));
+      long hotScored = hot.size() - hotLost;
+      rows.add(
+          new Row(
+              "not poison: a hot key (one customer sending "
+                  + String.format(Locale.ROOT, "%.0f", 100.0 * hot.size() / (hot.size() + stream))
+                  + " % of the transactions, as many as the 300 others together)",
+              1,
+              hot.size(),
+              hotLost,
+              hotExtra,
+              "-",
+              String.valueOf(dlq),
+              r.failovers(),
+              hotScored
+                  + " of the hot customer's "
+                  + hot.size()
+                  + " transactions scored exactly once"
+                  + (hotExtra > 0 ? " (" + hotExtra + " extra scores)" : "")
+                  + "; the "
+                  + String.format(Locale.ROOT, "%,d", stream)
+                  + " others: "
+                  + r.lost()
+                  + " lost",
+              false,
+              hotLost == 0 && hotExtra == 0 && r.lost() == 0 && dlq == 0 && r.failovers() == 0));
+    }
+  }
+
+  /** Avro single-object bytes of a transaction, as the publisher writes them. */
+  private static final class AvroSerdeHolder {
+    private final dev.millrace.schemas.AvroSerde<dev.millrace.schemas.fraud.FraudTransaction>
+        serde =
+            dev.millrace.schemas.AvroSerde.of(dev.millrace.schemas.fraud.FraudTransaction.class);
+
+    byte[] encode(dev.millrace.schemas.fraud.FraudTransaction tx) {
+      return serde.encode(tx);
     }
   }
 
