@@ -1446,9 +1446,11 @@ class FaultSuiteTest {
       included), or one by the old model more than 10 s after the first by the new one (the two
       subtasks swap one after the other); around the trainer's kill, any score not by the model
       in use until the restarted trainer's model, and any not by that one after; in the rescale
-      row, a start that did not resume from a checkpoint. The CI build runs the first row once (`FaultSuiteTest`
+      row, a start that did not resume from a checkpoint; in the duplicate row, a duplicated
+      transaction without exactly 2 scores or any other with more than 1; in the hot-key row, a
+      transaction of the hot customer without exactly 1 score. The CI build runs the first row once (`FaultSuiteTest`
       without the profile: one SIGKILL). `-Dmillrace.faults.only=rescale,checkpoint-unwritable,
-      bad-model,hot-swap-kill,trainer-kill` (any of the scenario names) runs only those and writes
+      bad-model,hot-swap-kill,trainer-kill,bad-labels,duplicates-hot-key` (any of the scenario names) runs only those and writes
       their table to `target/faults/reliability-selected.md`.
 
       What these runs do and do not show:
@@ -1499,6 +1501,22 @@ class FaultSuiteTest {
         to null), the bad-artifact row failed: after the good model's first score, 740 scores were
         the fallback (`MODEL_UNAVAILABLE`) and 209 the good model's, and the refusal lines said
         "still serving fallback" (`-Dmillrace.faults.only=bad-model`, 2026-11-30 21:39).
+      - Bad input on `fraud.labels` (`bad-labels`): `PoisonRecords.forLabels` sent by the test's own
+        producer straight to `fraud.labels`, 8 of each kind interleaved with the running stream,
+        each matched to its dead letter by the source topic, partition and offset it carries. The
+        job's label parser (`ParseLabels`) refuses them before the label join, so none reaches the
+        join or moves a watermark. A label with possible but late times (past its transaction's
+        maturity) is not the parser's poison but a dead letter of the label join; not sent here.
+      - Amounts: `FraudValidation` refuses a finite amount above `Float.MAX_VALUE` (e.g. 1e300) as
+        `AMOUNT_OUT_OF_RANGE`, since the features are floats, where it would be Infinity; any
+        amount a float can hold is accepted (no business cap). The crafted Avro row carries the
+        marker `C3 01` and the real fingerprint of today's `FraudTransaction` schema, then bytes
+        `0xFF` (a long that never ends): UNDECODABLE, not UNKNOWN_SCHEMA.
+      - Duplicates and a hot key (`duplicates-hot-key`) are not poison. The rule, as the job
+        behaves: it does not deduplicate by transaction id; a record published twice is a second
+        event, scored again (two scores with the same transaction id; whether the
+        training examples and history features also count it twice is not checked here).
+        The hot customer sends as many transactions again as the 300 others together, on one key (one partition, one keyed state); each is scored once.
       - Not covered here: full disks, network partitions, and the Flink session cluster's
         stop-with-savepoint and lost TaskManager (`ClusterIT`).
       """;
