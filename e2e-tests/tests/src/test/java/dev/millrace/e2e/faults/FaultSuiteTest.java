@@ -879,7 +879,8 @@ class FaultSuiteTest {
           new Row(
               "not poison: a hot key (one customer sending "
                   + String.format(Locale.ROOT, "%.0f", 100.0 * hot.size() / (hot.size() + stream))
-                  + " % of the transactions, as many as the 300 others together)",
+                  + " % of the scenario's transactions: for 40 s as many as the 300 others"
+                  + " together)",
               1,
               hot.size(),
               hotLost,
