@@ -1502,6 +1502,10 @@ class FaultSuiteTest {
         to null), the bad-artifact row failed: after the good model's first score, 740 scores were
         the fallback (`MODEL_UNAVAILABLE`) and 209 the good model's, and the refusal lines said
         "still serving fallback" (`-Dmillrace.faults.only=bad-model`, 2026-11-30 21:39).
+        With `ParseLabels`' label-before-transaction check switched off, the `fraud.labels` rows
+        failed: the 8 labels known 5 years before their transaction got no dead letter at all (lost
+        8: nothing downstream refuses them), and the stream row saw 56 dead letters of the 64
+        expected (`-Dmillrace.faults.only=bad-labels`, 2026-11-30 22:48).
       - Bad input on `fraud.labels` (`bad-labels`): `PoisonRecords.forLabels` sent by the test's own
         producer straight to `fraud.labels`, 8 of each kind interleaved with the running stream,
         each matched to its dead letter by the source topic, partition and offset it carries. The
