@@ -53,7 +53,10 @@ import org.junit.jupiter.api.Test;
  * <p>Besides the job and the brokers it kills {@code millrace trainer} mid-run, kills the job
  * during a model hot swap, announces a partial and a corrupt model artifact (real DJL bundles,
  * {@link TestModels}), makes the job's checkpoint folder unwritable, and resumes the job at another
- * parallelism; the checker also records which model made each score.
+ * parallelism; the checker also records which model made each score. It sends poison to {@code
+ * fraud.labels} ({@link PoisonRecords#forLabels}, matched by source topic, partition and offset),
+ * and two kinds of input that are not poison: the same transaction record twice (scored twice, the
+ * job's rule) and a hot key (one customer as much traffic as the 300 others).
  *
  * <p>By default (the CI build) it runs one scenario, the job killed with SIGKILL once. The {@code
  * faults} profile runs them all and writes {@code docs/reliability.md}:
