@@ -43,6 +43,13 @@ public final class ReasonCodes {
 
   public static final String NEGATIVE_AMOUNT = "NEGATIVE_AMOUNT";
   public static final String NON_FINITE_AMOUNT = "NON_FINITE_AMOUNT";
+
+  /**
+   * A finite amount larger than FraudValidation.MAX_AMOUNT (the largest float): the job's features
+   * are floats, where such an amount would become Infinity.
+   */
+  public static final String AMOUNT_OUT_OF_RANGE = "AMOUNT_OUT_OF_RANGE";
+
   public static final String EMPTY_CUSTOMER_ID = "EMPTY_CUSTOMER_ID";
   public static final String EMPTY_TERMINAL_ID = "EMPTY_TERMINAL_ID";
   public static final String TIME_TOO_FAR_IN_PAST = "TIME_TOO_FAR_IN_PAST";

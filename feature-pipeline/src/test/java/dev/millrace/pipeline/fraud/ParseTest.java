@@ -194,6 +194,40 @@ class ParseTest {
   }
 
   @Test
+  void eachLabelPoisonOfPoisonRecordsGetsItsReasonFromTheJobsLabelParser() {
+    FraudLabel template =
+        new FraudLabel(
+            42L,
+            "C7",
+            "T9",
+            Instant.parse("2018-05-30T00:00:00Z"),
+            Instant.parse("2018-05-31T00:00:00Z"),
+            true);
+    AvroSerde<FraudLabel> serde = AvroSerde.of(FraudLabel.class);
+    assertThat(
+            valid(
+                parse(
+                    new ParseLabels(ValidationRules.defaults(), CLOCK),
+                    RawRecord.of("fraud.labels", null, serde.encode(template)))))
+        .containsExactly(template);
+    List<PoisonRecords.PoisonRecord> poison = PoisonRecords.forLabels(template, CLOCK.instant());
+    assertThat(poison).hasSizeGreaterThanOrEqualTo(8);
+    List<Either<FraudLabel, DeadLetter>> parsed =
+        parse(
+            new ParseLabels(ValidationRules.defaults(), CLOCK),
+            poison.stream()
+                .map(p -> RawRecord.of("fraud.labels", p.key(), p.value()))
+                .toArray(RawRecord[]::new));
+    assertThat(valid(parsed)).isEmpty();
+    assertThat(deadLetters(parsed))
+        .extracting(DeadLetter::getReasonCode)
+        .containsExactlyElementsOf(
+            poison.stream().map(PoisonRecords.PoisonRecord::expectedReasonCode).toList());
+    assertThat(PoisonRecords.LABEL_BEFORE_TRANSACTION)
+        .isEqualTo(ParseLabels.LABEL_BEFORE_TRANSACTION);
+  }
+
+  @Test
   void labelsAreDecodedAndInconsistentOnesDeadLettered() {
     AvroSerde<FraudLabel> serde = AvroSerde.of(FraudLabel.class);
     AvroSerde<FraudTransaction> txSerde = AvroSerde.of(FraudTransaction.class);

@@ -13,14 +13,15 @@ import java.util.Optional;
  *
  * <p>Checks, in this order, the first failure wins: {@link #MISSING_FIELD} (a null field, only
  * possible for records built by hand), {@link #NON_FINITE_AMOUNT}, {@link #NEGATIVE_AMOUNT}, {@link
- * #EMPTY_CUSTOMER_ID}, {@link #EMPTY_TERMINAL_ID}, {@link #ID_TOO_LONG}, {@link
- * #TIME_TOO_FAR_IN_PAST}, {@link #TIME_TOO_FAR_IN_FUTURE}.
+ * #AMOUNT_OUT_OF_RANGE}, {@link #EMPTY_CUSTOMER_ID}, {@link #EMPTY_TERMINAL_ID}, {@link
+ * #ID_TOO_LONG}, {@link #TIME_TOO_FAR_IN_PAST}, {@link #TIME_TOO_FAR_IN_FUTURE}.
  */
 public final class FraudValidation {
 
   public static final String MISSING_FIELD = ReasonCodes.MISSING_FIELD;
   public static final String NON_FINITE_AMOUNT = ReasonCodes.NON_FINITE_AMOUNT;
   public static final String NEGATIVE_AMOUNT = ReasonCodes.NEGATIVE_AMOUNT;
+  public static final String AMOUNT_OUT_OF_RANGE = ReasonCodes.AMOUNT_OUT_OF_RANGE;
   public static final String EMPTY_CUSTOMER_ID = ReasonCodes.EMPTY_CUSTOMER_ID;
   public static final String EMPTY_TERMINAL_ID = ReasonCodes.EMPTY_TERMINAL_ID;
   public static final String TIME_TOO_FAR_IN_PAST = ReasonCodes.TIME_TOO_FAR_IN_PAST;
@@ -32,6 +33,14 @@ public final class FraudValidation {
    * copied into every score and training example: a longer one is dead-lettered, not carried on.
    */
   public static final int MAX_ID_LENGTH = 256;
+
+  /**
+   * The largest amount accepted: {@link Float#MAX_VALUE}. The job's features and the model's input
+   * are floats; a larger finite double (e.g. 1e300) would become Infinity there, so it is
+   * dead-lettered here with {@link #AMOUNT_OUT_OF_RANGE}. Not a business cap: any amount a float
+   * can hold is accepted.
+   */
+  public static final double MAX_AMOUNT = Float.MAX_VALUE;
 
   private FraudValidation() {}
 
@@ -62,6 +71,11 @@ public final class FraudValidation {
     }
     if (amount < 0) {
       return reject(NEGATIVE_AMOUNT, "amount is negative: " + amount);
+    }
+    if (amount > MAX_AMOUNT) {
+      return reject(
+          AMOUNT_OUT_OF_RANGE,
+          "amount " + amount + " is beyond the float range (largest accepted " + MAX_AMOUNT + ")");
     }
     if (tx.getCustomerId().isBlank()) {
       return reject(EMPTY_CUSTOMER_ID, "customerId is empty: '" + tx.getCustomerId() + "'");

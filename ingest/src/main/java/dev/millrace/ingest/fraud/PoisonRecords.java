@@ -2,6 +2,7 @@ package dev.millrace.ingest.fraud;
 
 import dev.millrace.ingest.ReasonCodes;
 import dev.millrace.schemas.AvroSerde;
+import dev.millrace.schemas.fraud.FraudLabel;
 import dev.millrace.schemas.fraud.FraudTransaction;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -24,7 +25,8 @@ import org.apache.avro.message.BinaryMessageEncoder;
  *
  * <p>{@link #forEvents} gives values for the Avro topic {@code fraud.events}: random and truncated
  * bytes ({@link ReasonCodes#UNDECODABLE}), Avro of a newer schema version ({@link
- * ReasonCodes#UNKNOWN_SCHEMA}), empty bytes ({@link ReasonCodes#EMPTY_VALUE}), and well-formed Avro
+ * ReasonCodes#UNKNOWN_SCHEMA}), a valid header of the current schema followed by garbage ({@link
+ * ReasonCodes#UNDECODABLE}), empty bytes ({@link ReasonCodes#EMPTY_VALUE}), and well-formed Avro
  * {@code FraudTransaction}s that fail {@link FraudValidation}. {@link #forRaw} gives values for the
  * JSON topic {@code fraud.raw}. Keys are the template's customer id in UTF-8.
  */
@@ -45,7 +47,88 @@ public final class PoisonRecords {
 
   private static final AvroSerde<FraudTransaction> AVRO = AvroSerde.of(FraudTransaction.class);
 
+  private static final AvroSerde<FraudLabel> LABELS = AvroSerde.of(FraudLabel.class);
+
+  /** The reason codes of the Flink job's label parser ({@code ParseLabels}) that are its own. */
+  public static final String LABEL_BEFORE_TRANSACTION = "LABEL_BEFORE_TRANSACTION";
+
   private PoisonRecords() {}
+
+  /**
+   * Poison for {@code fraud.labels}, built from a valid {@code template} label; {@code now} is the
+   * wall clock the job's label parser will see. Reason codes as the job's {@code ParseLabels} gives
+   * them: bytes ({@link ReasonCodes#UNDECODABLE}, {@link ReasonCodes#EMPTY_VALUE}, {@link
+   * ReasonCodes#UNKNOWN_SCHEMA} for a transaction sent to the labels topic), and labels whose times
+   * cannot be ({@link #LABEL_BEFORE_TRANSACTION}: known years before the payment happened; {@link
+   * ReasonCodes#TIME_TOO_FAR_IN_FUTURE}: ten years ahead of the wall clock) or whose ids are empty.
+   */
+  public static List<PoisonRecord> forLabels(FraudLabel template, Instant now) {
+    byte[] key = template.getCustomerId().getBytes(StandardCharsets.UTF_8);
+    byte[] good = LABELS.encode(template);
+    SplittableRandom random = new SplittableRandom(template.getTransactionId() * 31 + 7);
+    byte[] noise = new byte[32];
+    random.nextBytes(noise);
+    noise[0] = 'x'; // never the Avro single-object marker
+    FraudTransaction tx =
+        new FraudTransaction(
+            template.getTransactionId(),
+            template.getTransactionTime(),
+            template.getCustomerId(),
+            template.getTerminalId(),
+            10.0);
+    List<PoisonRecord> out = new ArrayList<>();
+    out.add(new PoisonRecord("label: random bytes", key, noise, ReasonCodes.UNDECODABLE));
+    out.add(new PoisonRecord("label: empty value", key, new byte[0], ReasonCodes.EMPTY_VALUE));
+    out.add(
+        new PoisonRecord(
+            "label: truncated Avro",
+            key,
+            Arrays.copyOf(good, good.length / 2),
+            ReasonCodes.UNDECODABLE));
+    out.add(
+        new PoisonRecord(
+            "label: a transaction (FraudTransaction Avro) on the labels topic",
+            key,
+            AVRO.encode(tx),
+            ReasonCodes.UNKNOWN_SCHEMA));
+    out.add(
+        new PoisonRecord(
+            "label: label time 5 years before its transaction",
+            key,
+            LABELS.encode(
+                label(
+                    template,
+                    l ->
+                        l.setLabelTime(
+                            template.getTransactionTime().minus(Duration.ofDays(5 * 365))))),
+            LABEL_BEFORE_TRANSACTION));
+    out.add(
+        new PoisonRecord(
+            "label: label time 10 years in the future",
+            key,
+            LABELS.encode(label(template, l -> l.setLabelTime(now.plus(Duration.ofDays(3650))))),
+            ReasonCodes.TIME_TOO_FAR_IN_FUTURE));
+    out.add(
+        new PoisonRecord(
+            "label: empty customer id",
+            key,
+            LABELS.encode(label(template, l -> l.setCustomerId(""))),
+            ReasonCodes.EMPTY_CUSTOMER_ID));
+    out.add(
+        new PoisonRecord(
+            "label: empty terminal id",
+            key,
+            LABELS.encode(label(template, l -> l.setTerminalId(" "))),
+            ReasonCodes.EMPTY_TERMINAL_ID));
+    return out;
+  }
+
+  private static FraudLabel label(
+      FraudLabel template, java.util.function.Consumer<FraudLabel> change) {
+    FraudLabel copy = FraudLabel.newBuilder(template).build();
+    change.accept(copy);
+    return copy;
+  }
 
   /**
    * Poison for {@code fraud.events}, built from a valid {@code template}; {@code now} is the wall
@@ -73,11 +156,32 @@ public final class PoisonRecords {
             key,
             newerSchema(template),
             ReasonCodes.UNKNOWN_SCHEMA));
+    out.add(
+        new PoisonRecord(
+            "Avro header of the current schema, then garbage",
+            key,
+            currentHeaderThenGarbage(good),
+            ReasonCodes.UNDECODABLE));
     for (Semantic s : semantic(template, now)) {
       out.add(new PoisonRecord(s.name, key, AVRO.encode(s.tx), s.code));
     }
     return out;
   }
+
+  /**
+   * Crafted single-object Avro: a valid marker ({@code C3 01}) and the real fingerprint of {@code
+   * FraudTransaction}'s current schema, taken from {@code good}, then 16 bytes {@code 0xFF}: the
+   * first field, a long, never ends (every byte says "more follows"), so a reader that trusts the
+   * header still cannot decode it.
+   */
+  static byte[] currentHeaderThenGarbage(byte[] good) {
+    byte[] out = Arrays.copyOf(good, SINGLE_OBJECT_HEADER + 16);
+    Arrays.fill(out, SINGLE_OBJECT_HEADER, out.length, (byte) 0xFF);
+    return out;
+  }
+
+  /** The single-object encoding's header: the 2-byte marker and the 8-byte schema fingerprint. */
+  private static final int SINGLE_OBJECT_HEADER = 10;
 
   /**
    * {@code template} written by a producer that upgraded first: its schema has one more optional
@@ -216,6 +320,10 @@ public final class PoisonRecords {
             "NaN amount",
             with(template, t -> t.setAmount(Double.NaN)),
             ReasonCodes.NON_FINITE_AMOUNT),
+        new Semantic(
+            "finite amount beyond the float range (1e300)",
+            with(template, t -> t.setAmount(1e300)),
+            ReasonCodes.AMOUNT_OUT_OF_RANGE),
         new Semantic(
             "infinite amount",
             with(template, t -> t.setAmount(Double.POSITIVE_INFINITY)),

@@ -57,6 +57,25 @@ class FraudValidationTest {
   }
 
   @Test
+  void rejectsFiniteAmountsBeyondTheFloatRangeNamingTheValue() {
+    Optional<Rejection> r = FraudValidation.check(tx(NOW, "c1", "t1", 1e300), RULES, NOW);
+    assertThat(r).isPresent();
+    assertThat(r.get().code()).isEqualTo("AMOUNT_OUT_OF_RANGE");
+    assertThat(r.get().reason()).contains("1.0E300");
+    // 1e39 as a float feature is Infinity: refused
+    assertThat((float) 1e39).isInfinite();
+    assertThat(code(tx(NOW, "c1", "t1", 1e39))).contains("AMOUNT_OUT_OF_RANGE");
+    // the boundary: one double past the largest float is refused
+    assertThat(code(tx(NOW, "c1", "t1", Math.nextUp((double) Float.MAX_VALUE))))
+        .contains("AMOUNT_OUT_OF_RANGE");
+    // the largest float itself, and large but ordinary amounts, are accepted
+    assertThat(code(tx(NOW, "c1", "t1", Float.MAX_VALUE))).isEmpty();
+    assertThat(code(tx(NOW, "c1", "t1", 1e12))).isEmpty();
+    // a huge negative amount is negative first
+    assertThat(code(tx(NOW, "c1", "t1", -1e300))).contains("NEGATIVE_AMOUNT");
+  }
+
+  @Test
   void rejectsEmptyIds() {
     assertThat(code(tx(NOW, "", "t1", 1))).contains("EMPTY_CUSTOMER_ID");
     assertThat(code(tx(NOW, "  ", "t1", 1))).contains("EMPTY_CUSTOMER_ID");

@@ -78,6 +78,43 @@ class PoisonRecordsTest {
   }
 
   @Test
+  void craftedAvroHasTheRealHeaderOfTheCurrentSchemaAndStillDoesNotDecode() {
+    PoisonRecords.PoisonRecord p =
+        PoisonRecords.forEvents(TEMPLATE, NOW).stream()
+            .filter(x -> x.name().startsWith("Avro header of the current schema"))
+            .findFirst()
+            .orElseThrow();
+    byte[] good = AVRO.encode(TEMPLATE);
+    // marker C3 01 and the same 8-byte fingerprint as a real record of today's schema
+    assertThat(java.util.Arrays.copyOf(p.value(), 10)).isEqualTo(java.util.Arrays.copyOf(good, 10));
+    assertThat(p.value()[0]).isEqualTo((byte) 0xC3);
+    assertThat(p.value()[1]).isEqualTo((byte) 0x01);
+    // so it is not refused as an unknown schema, but as undecodable
+    assertThat(classifyAvro(p.value())).isEqualTo(ReasonCodes.UNDECODABLE);
+  }
+
+  @Test
+  void amountBeyondTheFloatRangeIsRefusedBothWays() {
+    for (List<PoisonRecords.PoisonRecord> all :
+        List.of(PoisonRecords.forEvents(TEMPLATE, NOW), PoisonRecords.forRaw(TEMPLATE, NOW))) {
+      PoisonRecords.PoisonRecord p =
+          all.stream()
+              .filter(x -> x.name().startsWith("finite amount beyond the float range"))
+              .findFirst()
+              .orElseThrow();
+      assertThat(p.expectedReasonCode()).isEqualTo(ReasonCodes.AMOUNT_OUT_OF_RANGE);
+    }
+    assertThat(
+            classifyAvro(
+                PoisonRecords.forEvents(TEMPLATE, NOW).stream()
+                    .filter(x -> x.name().startsWith("finite amount beyond"))
+                    .findFirst()
+                    .orElseThrow()
+                    .value()))
+        .isEqualTo(ReasonCodes.AMOUNT_OUT_OF_RANGE);
+  }
+
+  @Test
   void eachRawPoisonGetsItsExpectedCode() {
     List<PoisonRecords.PoisonRecord> all = PoisonRecords.forRaw(TEMPLATE, NOW);
     for (PoisonRecords.PoisonRecord p : all) {

@@ -53,7 +53,10 @@ import org.junit.jupiter.api.Test;
  * <p>Besides the job and the brokers it kills {@code millrace trainer} mid-run, kills the job
  * during a model hot swap, announces a partial and a corrupt model artifact (real DJL bundles,
  * {@link TestModels}), makes the job's checkpoint folder unwritable, and resumes the job at another
- * parallelism; the checker also records which model made each score.
+ * parallelism; the checker also records which model made each score. It sends poison to {@code
+ * fraud.labels} ({@link PoisonRecords#forLabels}, matched by source topic, partition and offset),
+ * and two kinds of input that are not poison: the same transaction record twice (scored twice, the
+ * job's rule) and a hot key (one customer as much traffic as the 300 others).
  *
  * <p>By default (the CI build) it runs one scenario, the job killed with SIGKILL once. The {@code
  * faults} profile runs them all and writes {@code docs/reliability.md}:
@@ -133,6 +136,8 @@ class FaultSuiteTest {
       scenario("bad-model", this::badModelArtifacts);
       scenario("hot-swap-kill", this::jobKilledDuringHotSwap);
       scenario("trainer-kill", this::trainerKilledDuringARun);
+      scenario("bad-labels", this::badLabels);
+      scenario("duplicates-hot-key", this::duplicatesAndAHotKey);
     }
     write();
     System.out.println(Files.readString(REPORT));
@@ -216,6 +221,14 @@ class FaultSuiteTest {
     final List<String> notes = new ArrayList<>();
     final Map<String, String> poisonReason = new ConcurrentHashMap<>(); // "p/o" -> expected
     final Map<String, String> poisonKind = new ConcurrentHashMap<>(); // "p/o" -> kind name
+
+    /** Every 40th generated transaction, for scenarios that send it again (else never read). */
+    final java.util.Queue<dev.millrace.schemas.fraud.FraudTransaction> everyFortieth =
+        new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    /** The latest generated transaction. */
+    volatile dev.millrace.schemas.fraud.FraudTransaction latest;
+
     private final ExecutorService executor = Executors.newSingleThreadExecutor();
     private final FraudPublisher publisher;
     private final Future<FraudPublisher.Counts> publishing;
@@ -251,6 +264,10 @@ class FaultSuiteTest {
             public LabeledTransaction next() {
               LabeledTransaction t = generated.next();
               sent.add(Long.toString(t.tx().getTransactionId()));
+              latest = t.tx();
+              if (sent.size() % 40 == 0) {
+                everyFortieth.add(t.tx());
+              }
               return t;
             }
           };
@@ -638,6 +655,265 @@ class FaultSuiteTest {
                 false,
                 ok));
       }
+    }
+  }
+
+  /** A producer of raw bytes (acks=all), for records the publisher would not send. */
+  private org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> rawProducer() {
+    java.util.Properties p = new java.util.Properties();
+    p.put("bootstrap.servers", cluster.bootstrapServers());
+    p.put("acks", "all");
+    p.put("enable.idempotence", "true");
+    return new org.apache.kafka.clients.producer.KafkaProducer<>(
+        p,
+        new org.apache.kafka.common.serialization.ByteArraySerializer(),
+        new org.apache.kafka.common.serialization.ByteArraySerializer());
+  }
+
+  /**
+   * Poison on {@code fraud.labels} ({@link PoisonRecords#forLabels}: random, empty and truncated
+   * bytes, a transaction on the labels topic, a label known 5 years before its transaction, one 10
+   * years in the future, empty ids), each kind 8 times, interleaved with the valid stream: each
+   * must be in the dead letters, found by its source topic, partition and offset, with its reason,
+   * the job must not fail over, and no transaction may be lost.
+   */
+  private void badLabels() throws Exception {
+    try (Stream s = new Stream("badlabels", 0);
+        org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> producer = rawProducer()) {
+      Instant start = Instant.now();
+      s.startPipeline();
+      s.awaitScoredAfter(start);
+      String topic = s.topics.fraudLabels().name();
+      Map<String, PoisonRecords.PoisonRecord> sentPoison = new LinkedHashMap<>(); // t/p/o
+      for (int round = 0; round < 8; round++) {
+        dev.millrace.schemas.fraud.FraudTransaction tx = s.latest;
+        dev.millrace.schemas.fraud.FraudLabel template =
+            new dev.millrace.schemas.fraud.FraudLabel(
+                tx.getTransactionId(),
+                tx.getCustomerId(),
+                tx.getTerminalId(),
+                tx.getEventTime(),
+                tx.getEventTime().plus(Duration.ofDays(1)),
+                true);
+        for (PoisonRecords.PoisonRecord p : PoisonRecords.forLabels(template, Instant.now())) {
+          org.apache.kafka.clients.producer.RecordMetadata m =
+              producer
+                  .send(
+                      new org.apache.kafka.clients.producer.ProducerRecord<>(
+                          topic, p.key(), p.value()))
+                  .get(60, TimeUnit.SECONDS);
+          sentPoison.put(topic + "/" + m.partition() + "/" + m.offset(), p);
+        }
+        Thread.sleep(2_000);
+      }
+      s.checker.await(() -> s.checker.letters().size() >= sentPoison.size(), WAIT);
+      Result r = s.finish();
+      faultRow(
+          "valid transactions with poison on `fraud.labels` (8 of each kind below)",
+          1,
+          s,
+          new Result(
+              r.events(),
+              r.poison() + sentPoison.size(),
+              r.lost(),
+              r.duplicated(),
+              r.unexpected(),
+              r.failovers()),
+          List.of(),
+          "");
+      Map<String, List<OutputChecker.Letter>> byOrigin =
+          s.checker.letters().stream()
+              .collect(
+                  Collectors.groupingBy(
+                      l -> l.sourceTopic() + "/" + l.partition() + "/" + l.offset()));
+      Map<String, long[]> perKind = new LinkedHashMap<>(); // sent, in DLQ, with reason, extra
+      Map<String, Set<String>> reasons = new LinkedHashMap<>();
+      for (Map.Entry<String, PoisonRecords.PoisonRecord> e : sentPoison.entrySet()) {
+        PoisonRecords.PoisonRecord p = e.getValue();
+        String kind = p.name() + " → " + p.expectedReasonCode();
+        long[] c = perKind.computeIfAbsent(kind, k -> new long[4]);
+        c[0]++;
+        List<OutputChecker.Letter> found = byOrigin.getOrDefault(e.getKey(), List.of());
+        if (!found.isEmpty()) {
+          c[1]++;
+          if (found.get(0).reasonCode().equals(p.expectedReasonCode())) {
+            c[2]++;
+          }
+          c[3] += found.size() - 1;
+          reasons
+              .computeIfAbsent(kind, k -> new java.util.TreeSet<>())
+              .add(found.get(0).reasonCode());
+        }
+      }
+      for (Map.Entry<String, long[]> e : perKind.entrySet()) {
+        long[] c = e.getValue();
+        boolean ok = c[0] == c[2] && c[3] == 0 && r.failovers() == 0;
+        rows.add(
+            new Row(
+                "bad input on `fraud.labels`: " + e.getKey().substring("label: ".length()),
+                1,
+                c[0],
+                c[0] - c[1],
+                c[3],
+                "-",
+                c[2]
+                    + " with its reason"
+                    + (c[1] > c[2] ? ", others: " + reasons.get(e.getKey()) : ""),
+                r.failovers(),
+                "",
+                false,
+                ok));
+      }
+    }
+  }
+
+  /**
+   * Not poison: the same transaction record published twice (every 40th transaction, its Avro bytes
+   * sent again about a second later), and a hot key (one customer sending as many transactions
+   * again as the other 300 together). The rule: the job does not deduplicate, a record sent twice
+   * is a second event and gets a score of its own, so each duplicated id must have exactly 2
+   * scores, every other id exactly 1; every transaction of the hot customer exactly 1; nothing
+   * lost, no dead letter, no failover.
+   */
+  private void duplicatesAndAHotKey() throws Exception {
+    AvroSerdeHolder serde = new AvroSerdeHolder();
+    try (Stream s = new Stream("duphot", 0);
+        org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> producer = rawProducer()) {
+      Instant start = Instant.now();
+      s.startPipeline();
+      s.awaitScoredAfter(start);
+      String topic = s.topics.fraudEvents().name();
+      s.everyFortieth.clear();
+      Set<String> duplicated = new java.util.LinkedHashSet<>();
+      Set<String> hot = new java.util.LinkedHashSet<>();
+      String hotCustomer = s.latest.getCustomerId();
+      long hotId = 9_000_000_000L;
+      long end = System.nanoTime() + Duration.ofSeconds(40).toNanos();
+      long interval = (long) (1e9 / RATE);
+      long next = System.nanoTime();
+      List<java.util.concurrent.Future<?>> acks = new ArrayList<>();
+      while (System.nanoTime() < end) {
+        dev.millrace.schemas.fraud.FraudTransaction tx = s.latest;
+        dev.millrace.schemas.fraud.FraudTransaction h =
+            dev.millrace.schemas.fraud.FraudTransaction.newBuilder(tx)
+                .setTransactionId(hotId++)
+                .setCustomerId(hotCustomer)
+                .build();
+        acks.add(
+            producer.send(
+                new org.apache.kafka.clients.producer.ProducerRecord<>(
+                    topic, hotCustomer.getBytes(StandardCharsets.UTF_8), serde.encode(h))));
+        hot.add(Long.toString(h.getTransactionId()));
+        dev.millrace.schemas.fraud.FraudTransaction again;
+        while ((again = s.everyFortieth.poll()) != null) {
+          acks.add(
+              producer.send(
+                  new org.apache.kafka.clients.producer.ProducerRecord<>(
+                      topic,
+                      again.getCustomerId().getBytes(StandardCharsets.UTF_8),
+                      serde.encode(again))));
+          duplicated.add(Long.toString(again.getTransactionId()));
+        }
+        next += interval;
+        long sleep = next - System.nanoTime();
+        if (sleep > 0) {
+          Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
+        }
+      }
+      for (java.util.concurrent.Future<?> f : acks) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+      s.checker.await(
+          () -> {
+            Map<String, Integer> perId = s.checker.perId();
+            return perId.keySet().containsAll(hot)
+                && duplicated.stream().allMatch(id -> perId.getOrDefault(id, 0) >= 2);
+          },
+          WAIT);
+      Result r = s.finish();
+      Map<String, Integer> perId = Map.copyOf(s.checker.perId());
+      long dupNotTwice = duplicated.stream().filter(id -> perId.getOrDefault(id, 0) != 2).count();
+      long dupMissing = duplicated.stream().filter(id -> perId.getOrDefault(id, 0) < 2).count();
+      long dupExtra =
+          duplicated.stream().mapToLong(id -> Math.max(0, perId.getOrDefault(id, 0) - 2)).sum();
+      long otherExtra =
+          s.sent.stream()
+              .filter(id -> !duplicated.contains(id))
+              .mapToLong(id -> Math.max(0, perId.getOrDefault(id, 0) - 1))
+              .sum();
+      long hotLost = hot.stream().filter(id -> !perId.containsKey(id)).count();
+      long hotExtra =
+          hot.stream().mapToLong(id -> Math.max(0, perId.getOrDefault(id, 0) - 1)).sum();
+      long unexpected = r.unexpected() - (hot.size() - hotLost);
+      long dlq = s.checker.letters().size();
+      long stream = r.events();
+      boolean okDup =
+          dupNotTwice == 0
+              && otherExtra == 0
+              && r.lost() == 0
+              && dlq == 0
+              && r.failovers() == 0
+              && unexpected == 0;
+      rows.add(
+          new Row(
+              "not poison: the same transaction record published twice (every 40th, its bytes"
+                  + " again ~1 s later; rule: a second event, scored again)",
+              1,
+              duplicated.size(),
+              dupMissing,
+              dupExtra,
+              "-",
+              String.valueOf(dlq),
+              r.failovers(),
+              (duplicated.size() - dupNotTwice)
+                  + " of "
+                  + duplicated.size()
+                  + " duplicated ids with exactly 2 scores; the other "
+                  + String.format(Locale.ROOT, "%,d", stream - duplicated.size())
+                  + " transactions of the stream: "
+                  + r.lost()
+                  + " lost, "
+                  + otherExtra
+                  + " with more than 1 score",
+              false,
+              okDup));
+      long hotScored = hot.size() - hotLost;
+      rows.add(
+          new Row(
+              "not poison: a hot key (one customer sending "
+                  + String.format(Locale.ROOT, "%.0f", 100.0 * hot.size() / (hot.size() + stream))
+                  + " % of the scenario's transactions: for 40 s as many as the 300 others"
+                  + " together)",
+              1,
+              hot.size(),
+              hotLost,
+              hotExtra,
+              "-",
+              String.valueOf(dlq),
+              r.failovers(),
+              hotScored
+                  + " of the hot customer's "
+                  + hot.size()
+                  + " transactions scored exactly once"
+                  + (hotExtra > 0 ? " (" + hotExtra + " extra scores)" : "")
+                  + "; the "
+                  + String.format(Locale.ROOT, "%,d", stream)
+                  + " others: "
+                  + r.lost()
+                  + " lost",
+              false,
+              hotLost == 0 && hotExtra == 0 && r.lost() == 0 && dlq == 0 && r.failovers() == 0));
+    }
+  }
+
+  /** Avro single-object bytes of a transaction, as the publisher writes them. */
+  private static final class AvroSerdeHolder {
+    private final dev.millrace.schemas.AvroSerde<dev.millrace.schemas.fraud.FraudTransaction>
+        serde =
+            dev.millrace.schemas.AvroSerde.of(dev.millrace.schemas.fraud.FraudTransaction.class);
+
+    byte[] encode(dev.millrace.schemas.fraud.FraudTransaction tx) {
+      return serde.encode(tx);
     }
   }
 
@@ -1174,9 +1450,11 @@ class FaultSuiteTest {
       included), or one by the old model more than 10 s after the first by the new one (the two
       subtasks swap one after the other); around the trainer's kill, any score not by the model
       in use until the restarted trainer's model, and any not by that one after; in the rescale
-      row, a start that did not resume from a checkpoint. The CI build runs the first row once (`FaultSuiteTest`
+      row, a start that did not resume from a checkpoint; in the duplicate row, a duplicated
+      transaction without exactly 2 scores or any other with more than 1; in the hot-key row, a
+      transaction of the hot customer without exactly 1 score. The CI build runs the first row once (`FaultSuiteTest`
       without the profile: one SIGKILL). `-Dmillrace.faults.only=rescale,checkpoint-unwritable,
-      bad-model,hot-swap-kill,trainer-kill` (any of the scenario names) runs only those and writes
+      bad-model,hot-swap-kill,trainer-kill,bad-labels,duplicates-hot-key` (any of the scenario names) runs only those and writes
       their table to `target/faults/reliability-selected.md`.
 
       What these runs do and do not show:
@@ -1227,6 +1505,26 @@ class FaultSuiteTest {
         to null), the bad-artifact row failed: after the good model's first score, 740 scores were
         the fallback (`MODEL_UNAVAILABLE`) and 209 the good model's, and the refusal lines said
         "still serving fallback" (`-Dmillrace.faults.only=bad-model`, 2026-11-30 21:39).
+        With `ParseLabels`' label-before-transaction check switched off, the `fraud.labels` rows
+        failed: the 8 labels known 5 years before their transaction got no dead letter at all (lost
+        8: nothing downstream refuses them), and the stream row saw 56 dead letters of the 64
+        expected (`-Dmillrace.faults.only=bad-labels`, 2026-11-30 22:48).
+      - Bad input on `fraud.labels` (`bad-labels`): `PoisonRecords.forLabels` sent by the test's own
+        producer straight to `fraud.labels`, 8 of each kind interleaved with the running stream,
+        each matched to its dead letter by the source topic, partition and offset it carries. The
+        job's label parser (`ParseLabels`) refuses them before the label join, so none reaches the
+        join or moves a watermark. A label with possible but late times (past its transaction's
+        maturity) is not the parser's poison but a dead letter of the label join; not sent here.
+      - Amounts: `FraudValidation` refuses a finite amount above `Float.MAX_VALUE` (e.g. 1e300) as
+        `AMOUNT_OUT_OF_RANGE`, since the features are floats, where it would be Infinity; any
+        amount a float can hold is accepted (no business cap). The crafted Avro row carries the
+        marker `C3 01` and the real fingerprint of today's `FraudTransaction` schema, then bytes
+        `0xFF` (a long that never ends): UNDECODABLE, not UNKNOWN_SCHEMA.
+      - Duplicates and a hot key (`duplicates-hot-key`) are not poison. The rule, as the job
+        behaves: it does not deduplicate by transaction id; a record published twice is a second
+        event, scored again (two scores with the same transaction id; whether the
+        training examples and history features also count it twice is not checked here).
+        The hot customer sends as many transactions again as the 300 others together, on one key (one partition, one keyed state); each is scored once.
       - Not covered here: full disks, network partitions, and the Flink session cluster's
         stop-with-savepoint and lost TaskManager (`ClusterIT`).
       """;
