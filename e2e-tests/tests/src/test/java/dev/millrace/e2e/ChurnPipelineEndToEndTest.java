@@ -15,22 +15,16 @@ import dev.millrace.pipeline.task.TaskJobOptions;
 import dev.millrace.schemas.AvroSerde;
 import dev.millrace.schemas.DeadLetter;
 import dev.millrace.schemas.ModelAnnouncement;
-import dev.millrace.schemas.ModelStatus;
 import dev.millrace.schemas.ScoreRecord;
 import dev.millrace.schemas.Task;
 import dev.millrace.schemas.TrainingExample;
 import dev.millrace.schemas.churn.ChurnActivity;
 import dev.millrace.scorer.flink.Scoring;
-import dev.millrace.scorer.model.ModelBundle;
-import dev.millrace.scorer.model.ModelStore;
 import dev.millrace.testkit.FlinkTestCluster;
 import dev.millrace.testkit.KafkaExtension;
 import dev.millrace.testkit.TestKafka;
 import dev.millrace.trainer.ModelAnnouncements;
-import dev.millrace.trainer.model.Dataset;
-import dev.millrace.trainer.model.TabularTrainer;
-import dev.millrace.trainer.model.TrainedModel;
-import java.net.URI;
+import dev.millrace.trainer.model.ModelHead;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -246,7 +240,9 @@ class ChurnPipelineEndToEndTest {
           positives);
 
       // 2. A model trained with DJL on the stream's own examples is applied without a restart.
-      ModelAnnouncement model = trainAndStore(training);
+      ModelAnnouncement model =
+          TaskE2e.trainAndStore(
+              Task.CHURN, MODEL, ChurnFeatures.SCHEMA, ModelHead.binary(), Map.of(), training, dir);
       try (ModelAnnouncements announcements =
           new ModelAnnouncements(kafka.bootstrapServers(), kafka.topics())) {
         announcements.announce(model, WAIT);
@@ -293,33 +289,5 @@ class ChurnPipelineEndToEndTest {
         .collect(
             Collectors.groupingBy(
                 s -> s.getEntityId() + " " + s.getEventId(), Collectors.counting()));
-  }
-
-  private ModelAnnouncement trainAndStore(List<ConsumerRecord<String, TrainingExample>> training)
-      throws Exception {
-    float[][] x = new float[training.size()][];
-    float[] y = new float[training.size()];
-    for (int i = 0; i < x.length; i++) {
-      x[i] = ChurnFeatures.toArray(training.get(i).value().getFeatures());
-      y[i] = (float) training.get(i).value().getLabel();
-    }
-    ModelBundle bundle;
-    try (TrainedModel trained =
-        new TabularTrainer(TestModels.FAST)
-            .train("churn", MODEL, ChurnFeatures.SCHEMA, new Dataset(x, y, null, null), null)) {
-      bundle = trained.toBundle(Map.of(), null, null);
-    }
-    ModelStore store = new ModelStore(dir.resolve("models").toUri());
-    URI uri = store.put(bundle);
-    return ModelAnnouncement.newBuilder()
-        .setTask(Task.CHURN)
-        .setVersion(MODEL)
-        .setArtifactUri(uri.toString())
-        .setSha256(store.sha256(uri))
-        .setFeatureSchemaFingerprint(ChurnFeatures.FINGERPRINT)
-        .setMetrics(Map.of())
-        .setStatus(ModelStatus.CHAMPION)
-        .setAnnouncedAt(Instant.now())
-        .build();
   }
 }

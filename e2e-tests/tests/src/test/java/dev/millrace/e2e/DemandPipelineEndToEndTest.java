@@ -15,7 +15,6 @@ import dev.millrace.pipeline.task.TaskJobOptions;
 import dev.millrace.schemas.AvroSerde;
 import dev.millrace.schemas.DeadLetter;
 import dev.millrace.schemas.ModelAnnouncement;
-import dev.millrace.schemas.ModelStatus;
 import dev.millrace.schemas.ScoreRecord;
 import dev.millrace.schemas.Task;
 import dev.millrace.schemas.TrainingExample;
@@ -23,17 +22,11 @@ import dev.millrace.schemas.demand.DemandObservation;
 import dev.millrace.schemas.demand.NextOpenDay;
 import dev.millrace.schemas.demand.StoreDaySales;
 import dev.millrace.scorer.flink.Scoring;
-import dev.millrace.scorer.model.ModelBundle;
-import dev.millrace.scorer.model.ModelStore;
 import dev.millrace.testkit.FlinkTestCluster;
 import dev.millrace.testkit.KafkaExtension;
 import dev.millrace.testkit.TestKafka;
 import dev.millrace.trainer.ModelAnnouncements;
-import dev.millrace.trainer.model.Dataset;
 import dev.millrace.trainer.model.ModelHead;
-import dev.millrace.trainer.model.TabularTrainer;
-import dev.millrace.trainer.model.TrainedModel;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.DayOfWeek;
@@ -288,7 +281,16 @@ class DemandPipelineEndToEndTest {
       LOG.info("{} open days scored once, {} labelled forecasts", openDays.size(), training.size());
 
       // 2. A regression net trained with DJL on those examples is applied without a restart.
-      ModelAnnouncement model = trainAndStore(training, task);
+      ModelAnnouncement model =
+          TaskE2e.trainAndStore(
+              Task.DEMAND,
+              MODEL,
+              DemandFeatures.SCHEMA,
+              ModelHead.regressionLog1p(),
+              DemandFeatures.vocabularies(
+                  DemandScoringPoints.stores(STORE_CSV.getBytes(StandardCharsets.UTF_8))),
+              training,
+              dir);
       try (ModelAnnouncements announcements =
           new ModelAnnouncements(kafka.bootstrapServers(), kafka.topics())) {
         announcements.announce(model, WAIT);
@@ -340,45 +342,5 @@ class DemandPipelineEndToEndTest {
     } finally {
       job.cancel().get();
     }
-  }
-
-  private ModelAnnouncement trainAndStore(
-      List<ConsumerRecord<String, TrainingExample>> training, DemandTask task) throws Exception {
-    float[][] x = new float[training.size()][];
-    float[] y = new float[training.size()];
-    for (int i = 0; i < x.length; i++) {
-      List<Float> f = training.get(i).value().getFeatures();
-      x[i] = new float[f.size()];
-      for (int j = 0; j < x[i].length; j++) {
-        x[i][j] = f.get(j);
-      }
-      y[i] = (float) training.get(i).value().getLabel();
-    }
-    ModelBundle bundle;
-    try (TrainedModel trained =
-        new TabularTrainer(TestModels.FAST)
-            .train(
-                "demand",
-                MODEL,
-                DemandFeatures.SCHEMA,
-                new Dataset(x, y, null, null),
-                null,
-                ModelHead.regressionLog1p(),
-                DemandFeatures.vocabularies(
-                    DemandScoringPoints.stores(STORE_CSV.getBytes(StandardCharsets.UTF_8))))) {
-      bundle = trained.toBundle(Map.of(), null, null);
-    }
-    ModelStore store = new ModelStore(dir.resolve("models").toUri());
-    URI uri = store.put(bundle);
-    return ModelAnnouncement.newBuilder()
-        .setTask(Task.DEMAND)
-        .setVersion(MODEL)
-        .setArtifactUri(uri.toString())
-        .setSha256(store.sha256(uri))
-        .setFeatureSchemaFingerprint(DemandFeatures.FINGERPRINT)
-        .setMetrics(Map.of())
-        .setStatus(ModelStatus.CHAMPION)
-        .setAnnouncedAt(Instant.now())
-        .build();
   }
 }
