@@ -98,4 +98,26 @@ public record KafkaJobSettings(
               + ")");
     }
   }
+
+  /** These settings under another consumer group and transactional-id prefix (another job). */
+  public KafkaJobSettings withIds(String groupId, String transactionalIds) {
+    return new KafkaJobSettings(
+        topics,
+        bootstrapServers,
+        groupId,
+        transactionalIds,
+        checkpointInterval,
+        transactionTimeout,
+        stopAtLatestOffsets,
+        deliveryGuarantee,
+        stateBackend,
+        checkpointDir,
+        checkpointTimeout,
+        minPauseBetweenCheckpoints,
+        restartAttempts,
+        restartMaxDelay,
+        device,
+        modelVerifier,
+        kafkaProperties);
+  }
 }

@@ -390,26 +390,10 @@ public final class PipelineCommand implements Callable<Integer> {
     FraudPipelineSettings fraud = settings();
     String ns = cluster.namespace == null ? "" : cluster.namespace.trim();
     String prefix = ns.isEmpty() ? "" : ns + ".";
-    KafkaJobSettings f = fraud.kafkaJob();
     KafkaJobSettings kafka =
-        new KafkaJobSettings(
-            topics,
-            f.bootstrapServers(),
-            prefix + "millrace-" + name + "-pipeline",
-            prefix + "millrace-" + name,
-            f.checkpointInterval(),
-            f.transactionTimeout(),
-            false,
-            f.deliveryGuarantee(),
-            f.stateBackend(),
-            f.checkpointDir(),
-            f.checkpointTimeout(),
-            f.minPauseBetweenCheckpoints(),
-            f.restartAttempts(),
-            f.restartMaxDelay(),
-            f.device(),
-            f.modelVerifier(),
-            f.kafkaProperties());
+        fraud
+            .kafkaJob()
+            .withIds(prefix + "millrace-" + name + "-pipeline", prefix + "millrace-" + name);
     TaskJobOptions options =
         new TaskJobOptions(
             job.parallelism,

@@ -1,5 +1,6 @@
 package dev.millrace.ops;
 
+import dev.millrace.ingest.EventPublisher;
 import dev.millrace.ingest.Pacing;
 import dev.millrace.ingest.churn.OnlineRetailRows;
 import dev.millrace.ingest.demand.RossmannRows;
@@ -7,23 +8,15 @@ import dev.millrace.ingest.fraud.FraudCsvReader;
 import dev.millrace.ingest.fraud.FraudDrift;
 import dev.millrace.ingest.fraud.FraudPublisher;
 import dev.millrace.ingest.fraud.ProgressBarListener;
-import dev.millrace.schemas.AvroSerde;
 import dev.millrace.schemas.Task;
 import dev.millrace.schemas.TopicRegistry;
 import dev.millrace.schemas.churn.ChurnActivity;
 import dev.millrace.schemas.demand.DemandObservation;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -195,42 +188,20 @@ public final class ReplayCommand implements Callable<Integer> {
     }
     TopicRegistry topics = cluster.registry();
     PublishRun.ensureTopics(cluster.bootstrapServers, cluster.kafkaProperties(), topics, t);
-    long t0 = System.nanoTime();
-    Properties p = new Properties();
-    p.putAll(cluster.kafkaProperties());
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers);
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
-    p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-    AvroSerde<E> serde = AvroSerde.of(type);
     String topic = topics.events(t).name();
-    AtomicLong failed = new AtomicLong();
-    try (KafkaProducer<byte[], byte[]> producer =
-        new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
-      for (E r : records) {
-        producer.send(
-            new ProducerRecord<>(
-                topic, key.apply(r).getBytes(StandardCharsets.UTF_8), serde.encode(r)),
-            (meta, e) -> {
-              if (e != null) {
-                failed.incrementAndGet();
-              }
-            });
-      }
-      producer.flush();
-    }
-    double seconds = (System.nanoTime() - t0) / 1e9;
+    EventPublisher.Counts c =
+        EventPublisher.publishAll(
+            cluster.bootstrapServers, cluster.kafkaProperties(), topic, type, records, key);
     spec.commandLine()
         .getOut()
         .printf(
             "Replayed %d %s to %s in %.1f s (%.0f/s)%s%n",
-            records.size() - failed.get(),
+            c.sent(),
             what,
             topic,
-            seconds,
-            records.size() / seconds,
-            failed.get() == 0 ? "" : "; " + failed.get() + " NOT acknowledged");
-    return failed.get() == 0 ? 0 : 1;
+            c.seconds(),
+            records.size() / c.seconds(),
+            c.failed() == 0 ? "" : "; " + c.failed() + " NOT acknowledged");
+    return c.failed() == 0 ? 0 : 1;
   }
 }
