@@ -1,5 +1,6 @@
 package dev.millrace.pipeline.churn;
 
+import dev.millrace.pipeline.SortedTimes;
 import java.util.Arrays;
 
 /**
@@ -98,7 +99,7 @@ public class CustomerActivity {
     valueTotal += value;
     itemsTotal += quantity;
     evictUpTo(newest - WINDOW_MS - allowedLatenessMs);
-    int at = lowerBound(time);
+    int at = SortedTimes.lowerBound(times, count, time);
     if (at < count && times[at] == time) {
       values[at] += value;
     } else {
@@ -122,9 +123,9 @@ public class CustomerActivity {
     double recency = any ? Math.max(0, t - lastBasket) / DAY_MS : 0;
     f[ChurnFeatures.RECENCY] = (float) recency;
     f[ChurnFeatures.TENURE] = any ? (float) (Math.max(0, t - firstBasket) / DAY_MS) : 0f;
-    int hi = upperBound(t);
+    int hi = SortedTimes.upperBound(times, count, t);
     for (int i = 0; i < ChurnFeatures.WINDOW_DAYS.length; i++) {
-      int lo = upperBound(t - ChurnFeatures.WINDOW_DAYS[i] * 86_400_000L);
+      int lo = SortedTimes.upperBound(times, count, t - ChurnFeatures.WINDOW_DAYS[i] * 86_400_000L);
       double sum = 0;
       for (int j = lo; j < hi; j++) {
         sum += values[j];
@@ -156,38 +157,8 @@ public class CustomerActivity {
     }
   }
 
-  /** The first index whose time is at least {@code t}. */
-  private int lowerBound(long t) {
-    int lo = 0;
-    int hi = count;
-    while (lo < hi) {
-      int mid = (lo + hi) >>> 1;
-      if (times[mid] < t) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
-    return lo;
-  }
-
-  /** The first index whose time is greater than {@code t}. */
-  private int upperBound(long t) {
-    int lo = 0;
-    int hi = count;
-    while (lo < hi) {
-      int mid = (lo + hi) >>> 1;
-      if (times[mid] <= t) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
-    return lo;
-  }
-
   private void evictUpTo(long cutoffInclusive) {
-    int keepFrom = upperBound(cutoffInclusive);
+    int keepFrom = SortedTimes.upperBound(times, count, cutoffInclusive);
     if (keepFrom > 0) {
       int left = count - keepFrom;
       System.arraycopy(times, keepFrom, times, 0, left);

@@ -1,5 +1,6 @@
 package dev.millrace.pipeline.fraud;
 
+import dev.millrace.pipeline.SortedTimes;
 import java.util.Arrays;
 
 /**
@@ -60,10 +61,10 @@ public class CustomerHistory {
     evictUpTo(newest - WINDOW_MS - allowedLatenessMs);
     insert(time, amount);
     // Entries in (time - w, time] for w = 1, 7, 30 days: [lo[i], hi), lo[2] <= lo[1] <= lo[0].
-    int hi = upperBound(time);
-    int lo0 = upperBound(time - WINDOW_MS_BY_INDEX[0]);
-    int lo1 = upperBound(time - WINDOW_MS_BY_INDEX[1]);
-    int lo2 = upperBound(time - WINDOW_MS_BY_INDEX[2]);
+    int hi = SortedTimes.upperBound(times, count, time);
+    int lo0 = SortedTimes.upperBound(times, count, time - WINDOW_MS_BY_INDEX[0]);
+    int lo1 = SortedTimes.upperBound(times, count, time - WINDOW_MS_BY_INDEX[1]);
+    int lo2 = SortedTimes.upperBound(times, count, time - WINDOW_MS_BY_INDEX[2]);
     double sum0 = 0;
     double sum1 = 0;
     double sum2 = 0;
@@ -108,23 +109,8 @@ public class CustomerHistory {
     return newest + WINDOW_MS + allowedLatenessMs;
   }
 
-  /** The first index whose time is greater than {@code t} ({@link #count} if none). */
-  private int upperBound(long t) {
-    int lo = 0;
-    int hi = count;
-    while (lo < hi) {
-      int mid = (lo + hi) >>> 1;
-      if (times[mid] <= t) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
-    return lo;
-  }
-
   private void evictUpTo(long cutoffInclusive) {
-    int keepFrom = upperBound(cutoffInclusive);
+    int keepFrom = SortedTimes.upperBound(times, count, cutoffInclusive);
     if (keepFrom > 0) {
       int left = count - keepFrom;
       System.arraycopy(times, keepFrom, times, 0, left);

@@ -1,5 +1,6 @@
 package dev.millrace.pipeline.fraud;
 
+import dev.millrace.pipeline.SortedTimes;
 import java.util.Arrays;
 
 /**
@@ -88,10 +89,10 @@ public class TerminalHistory {
     }
     long until = time - DELAY_MS; // inclusive
     // Entries in (until - w, until] for w = 1, 7, 30 days: [lo[i], hi), lo[2] <= lo[1] <= lo[0].
-    int hi = upperBound(until);
-    int lo0 = upperBound(until - WINDOW_MS_BY_INDEX[0]);
-    int lo1 = upperBound(until - WINDOW_MS_BY_INDEX[1]);
-    int lo2 = upperBound(until - WINDOW_MS_BY_INDEX[2]);
+    int hi = SortedTimes.upperBound(txTimes, count, until);
+    int lo0 = SortedTimes.upperBound(txTimes, count, until - WINDOW_MS_BY_INDEX[0]);
+    int lo1 = SortedTimes.upperBound(txTimes, count, until - WINDOW_MS_BY_INDEX[1]);
+    int lo2 = SortedTimes.upperBound(txTimes, count, until - WINDOW_MS_BY_INDEX[2]);
     int frauds0 = 0;
     int frauds1 = 0;
     int frauds2 = 0;
@@ -175,21 +176,6 @@ public class TerminalHistory {
     return pendingTxIds.length;
   }
 
-  /** The first index whose time is greater than {@code t} ({@link #count} if none). */
-  private int upperBound(long t) {
-    int lo = 0;
-    int hi = count;
-    while (lo < hi) {
-      int mid = (lo + hi) >>> 1;
-      if (txTimes[mid] <= t) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
-    return lo;
-  }
-
   private long takePending(long transactionId) {
     for (int j = 0; j < pendingTxIds.length; j++) {
       if (pendingTxIds[j] == transactionId) {
@@ -204,7 +190,7 @@ public class TerminalHistory {
   }
 
   private void evictUpTo(long cutoffInclusive) {
-    int keepFrom = upperBound(cutoffInclusive);
+    int keepFrom = SortedTimes.upperBound(txTimes, count, cutoffInclusive);
     if (keepFrom > 0) {
       int left = count - keepFrom;
       System.arraycopy(txTimes, keepFrom, txTimes, 0, left);
