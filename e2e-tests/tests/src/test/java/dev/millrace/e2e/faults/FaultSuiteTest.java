@@ -315,15 +315,13 @@ class FaultSuiteTest {
       boolean ok =
           checker.await(
               () -> {
-                if (!FaultCluster.alive(current())) {
-                  throw new IllegalStateException(
-                      current().name() + " exited:\n" + FaultCluster.tail(current()));
-                }
+                requireRunning();
                 return checker.firstScoredBy(version) != null;
               },
               WAIT);
       if (!ok) {
-        throw new IllegalStateException("no score by model " + version + " within " + WAIT);
+        throw new IllegalStateException(
+            "no score by model " + version + " within " + WAIT + ": " + state());
       }
       return checker.firstScoredBy(version);
     }
@@ -332,21 +330,62 @@ class FaultSuiteTest {
       return pipelines.get(pipelines.size() - 1);
     }
 
+    /**
+     * Throws at once when the pipeline exited or the publisher stopped with an error: a wait for
+     * scores would otherwise run its whole length and say only that none came.
+     */
+    void requireRunning() {
+      if (!FaultCluster.alive(current())) {
+        throw new IllegalStateException(
+            current().name() + " exited:\n" + FaultCluster.tail(current()));
+      }
+      if (publishing.isDone()) {
+        try {
+          publishing.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+          throw new IllegalStateException("the publisher failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException | java.util.concurrent.CancellationException e) {
+          // closing
+        }
+      }
+    }
+
+    /**
+     * What the scenario's parts were doing, on one line (the table keeps a failure's first line):
+     * transactions sent, scores the checker saw and how long ago the last record came, the
+     * pipeline's last status line.
+     */
+    String state() {
+      String status =
+          FaultCluster.log(current())
+              .lines()
+              .filter(l -> l.contains("job ") || l.contains("Exception") || l.contains("ERROR"))
+              .reduce((a, b) -> b)
+              .orElse("no status line yet");
+      return String.format(
+          Locale.ROOT,
+          "%d transactions sent (publisher %s), %d scores seen, last record %.0f s ago;"
+              + " %s last said: %s",
+          sent.size(),
+          publishing.isDone() ? "stopped" : "running",
+          checker.seen().size(),
+          checker.quietMillis() / 1000.0,
+          current().name(),
+          status);
+    }
+
     /** Waits until a score computed after {@code t} is visible; the seconds it took. */
     double awaitScoredAfter(Instant t) throws Exception {
       boolean ok =
           checker.await(
               () -> {
-                if (!FaultCluster.alive(current())) {
-                  throw new IllegalStateException(
-                      current().name() + " exited:\n" + FaultCluster.tail(current()));
-                }
+                requireRunning();
                 return checker.firstVisibleScoredAfter(t) != null;
               },
               WAIT);
       if (!ok) {
         throw new IllegalStateException(
-            "no score computed after " + t + " became visible within " + WAIT);
+            "no score computed after " + t + " became visible within " + WAIT + ": " + state());
       }
       return Duration.between(t, checker.firstVisibleScoredAfter(t)).toMillis() / 1000.0;
     }
