@@ -94,6 +94,8 @@ public final class JobWatch implements AutoCloseable {
   private volatile JobStatus terminal;
   private long lastFailureTimestamp;
   private int failuresSeen;
+  private long failedCheckpointsSeen;
+  private long lastFailedCheckpointReported = -1;
 
   private JobWatch(MiniCluster cluster, JobClient job, Consumer<String> console, String label) {
     this.label = label;
@@ -171,6 +173,10 @@ public final class JobWatch implements AutoCloseable {
       }
       completed = stats.getCounts().getNumberOfCompletedCheckpoints();
       failed = stats.getCounts().getNumberOfFailedCheckpoints();
+      if (failed > failedCheckpointsSeen) {
+        reportFailedCheckpoint(stats, failed - failedCheckpointsSeen);
+        failedCheckpointsSeen = failed;
+      }
       RestoredCheckpointStats r = stats.getLatestRestoredCheckpoint();
       if (r != null) {
         restored =
@@ -215,6 +221,32 @@ public final class JobWatch implements AutoCloseable {
             h.checkpointStorage());
     console.accept(
         String.format("%s FAILED after %d restarts, giving up: %s", label, h.restarts(), cause));
+  }
+
+  /**
+   * One console line per newly failed checkpoint with Flink's reason, so that "(1 failed)" in the
+   * status line is never a mystery. A checkpoint that failed before it was triggered on the tasks
+   * (while they were still being deployed, or when its storage location could not be created) has
+   * no entry in Flink's history and no reason.
+   */
+  private void reportFailedCheckpoint(CheckpointStatsSnapshot stats, long newlyFailed) {
+    FailedCheckpointStats f = stats.getHistory().getLatestFailedCheckpoint();
+    if (f != null && f.getCheckpointId() != lastFailedCheckpointReported) {
+      lastFailedCheckpointReported = f.getCheckpointId();
+      String why = f.getFailureMessage() == null ? "no reason given" : f.getFailureMessage();
+      console.accept(
+          (String.format(
+                  "%s checkpoint %d failed at %s: %s",
+                  label, f.getCheckpointId(), clock(f.getFailureTimestamp()), why))
+              .replaceAll("\\s+", " "));
+    } else {
+      console.accept(
+          String.format(
+              "%s: %d checkpoint(s) failed before they reached the tasks (Flink records no"
+                  + " reason for these: the tasks were not all running yet, e.g. at start-up, or"
+                  + " the checkpoint's storage location could not be created)",
+              label, newlyFailed));
+    }
   }
 
   private static boolean ending(JobStatus s) {
