@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.LongConsumer;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -37,6 +38,22 @@ public final class EventPublisher {
       Class<E> type,
       List<E> records,
       Function<E, String> key) {
+    return publishAll(bootstrapServers, kafkaProperties, topic, type, records, key, n -> {});
+  }
+
+  /**
+   * As {@link #publishAll(String, Map, String, Class, List, Function)}, telling {@code acked} the
+   * number of records acknowledged so far after each acknowledgement (on the producer's I/O thread:
+   * keep it cheap), e.g. for a progress bar.
+   */
+  public static <E extends SpecificRecord> Counts publishAll(
+      String bootstrapServers,
+      Map<String, String> kafkaProperties,
+      String topic,
+      Class<E> type,
+      List<E> records,
+      Function<E, String> key,
+      LongConsumer acked) {
     long t0 = System.nanoTime();
     Properties p = new Properties();
     p.putAll(kafkaProperties);
@@ -47,6 +64,7 @@ public final class EventPublisher {
     p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     AvroSerde<E> serde = AvroSerde.of(type);
     AtomicLong failed = new AtomicLong();
+    AtomicLong ok = new AtomicLong();
     try (KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
       for (E r : records) {
@@ -56,6 +74,8 @@ public final class EventPublisher {
             (meta, e) -> {
               if (e != null) {
                 failed.incrementAndGet();
+              } else {
+                acked.accept(ok.incrementAndGet());
               }
             });
       }

@@ -189,9 +189,34 @@ public final class ReplayCommand implements Callable<Integer> {
     TopicRegistry topics = cluster.registry();
     PublishRun.ensureTopics(cluster.bootstrapServers, cluster.kafkaProperties(), topics, t);
     String topic = topics.events(t).name();
-    EventPublisher.Counts c =
-        EventPublisher.publishAll(
-            cluster.bootstrapServers, cluster.kafkaProperties(), topic, type, records, key);
+    EventPublisher.Counts c;
+    if (publishing.noProgress) {
+      c =
+          EventPublisher.publishAll(
+              cluster.bootstrapServers, cluster.kafkaProperties(), topic, type, records, key);
+    } else {
+      try (me.tongfei.progressbar.ProgressBar bar =
+          new me.tongfei.progressbar.ProgressBarBuilder()
+              .setTaskName("replay " + TopicRegistry.taskName(t))
+              .setInitialMax(records.size())
+              .setUnit(" ev", 1)
+              .showSpeed()
+              .setSpeedUnit(java.time.temporal.ChronoUnit.SECONDS)
+              .setStyle(me.tongfei.progressbar.ProgressBarStyle.ASCII)
+              .setUpdateIntervalMillis(500)
+              .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err))
+              .build()) {
+        c =
+            EventPublisher.publishAll(
+                cluster.bootstrapServers,
+                cluster.kafkaProperties(),
+                topic,
+                type,
+                records,
+                key,
+                bar::stepTo);
+      }
+    }
     spec.commandLine()
         .getOut()
         .printf(
