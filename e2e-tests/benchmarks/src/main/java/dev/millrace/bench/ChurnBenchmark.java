@@ -3,6 +3,7 @@ package dev.millrace.bench;
 import dev.millrace.bench.Benchmarks.UserError;
 import dev.millrace.ingest.Rejection;
 import dev.millrace.ingest.ValidationRules;
+import dev.millrace.ingest.churn.CdnowRows;
 import dev.millrace.ingest.churn.ChurnValidation;
 import dev.millrace.ingest.churn.OnlineRetailRows;
 import dev.millrace.pipeline.churn.ChurnFeatureEngine;
@@ -282,24 +283,11 @@ public final class ChurnBenchmark implements Callable<Integer> {
     ValidationRules rules =
         new ValidationRules(Instant.parse("1990-01-01T00:00:00Z"), Duration.ofDays(1));
     Instant now = Instant.parse("2100-01-01T00:00:00Z");
-    try (CSVParser csv = open(dir.resolve("cdnow_master_1997-01-01_1997-09-30.csv.gz"))) {
-      for (CSVRecord r : csv) {
-        read++;
-        int cds = Integer.parseInt(r.get("number_of_cds"));
-        double dollars = Double.parseDouble(r.get("dollar_value"));
-        ChurnActivity a =
-            ChurnActivity.newBuilder()
-                .setCustomerId(r.get("customer_id"))
-                .setInvoiceId(r.get("customer_id") + "@" + r.get("date") + "#" + read)
-                .setItemId("cds")
-                .setQuantity(cds)
-                .setUnitPrice(cds == 0 ? dollars : dollars / cds)
-                .setCountry(null)
-                .setEventTime(
-                    LocalDate.parse(r.get("date")).atStartOfDay().toInstant(ZoneOffset.UTC))
-                .build();
-        accept(a, rules, now, lines, skipped);
-      }
+    List<ChurnActivity> all = new ArrayList<>();
+    CdnowRows.read(dir.resolve("cdnow_master_1997-01-01_1997-09-30.csv.gz"), all::add);
+    for (ChurnActivity a : all) {
+      read++;
+      accept(a, rules, now, lines, skipped);
     }
     // 9 months of dev data: weekly training cuts; the test cut is the last whose horizon fits
     LocalDate test = LocalDate.parse("1997-07-01"); // + 90 days = 1997-09-29

@@ -1,12 +1,7 @@
 package dev.millrace.ingest.churn;
 
 import dev.millrace.schemas.churn.ChurnActivity;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -15,8 +10,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
-import java.util.zip.GZIPInputStream;
-import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
 
@@ -38,42 +31,41 @@ public final class OnlineRetailRows {
 
   /** Reads every line of one file, in file order, into {@code out}. */
   public static void read(Path file, Consumer<ChurnActivity> out) throws IOException {
-    try (InputStream raw = Files.newInputStream(file);
-        InputStream in = file.toString().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw;
-        BufferedReader reader =
-            new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-        CSVParser csv =
-            CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(reader)) {
-      List<String> header = csv.getHeaderNames();
-      boolean two = header.contains("Invoice");
-      String invoiceCol = two ? "Invoice" : "InvoiceNo";
-      String priceCol = two ? "Price" : "UnitPrice";
-      String customerCol = two ? "Customer ID" : "CustomerID";
-      long row = 0;
-      for (CSVRecord r : csv) {
-        row++;
-        String customer = r.get(customerCol).strip();
-        if (customer.endsWith(".0")) {
-          customer = customer.substring(0, customer.length() - 2);
-        }
-        ChurnActivity a =
-            ChurnActivity.newBuilder()
-                .setCustomerId(customer)
-                .setInvoiceId(r.get(invoiceCol))
-                .setItemId(r.get("StockCode") + "#" + row)
-                .setQuantity(Integer.parseInt(r.get("Quantity")))
-                .setUnitPrice(Double.parseDouble(r.get(priceCol)))
-                .setCountry(r.get("Country"))
-                .setEventTime(Instant.EPOCH)
-                .build();
-        String date = r.get("InvoiceDate");
-        if (date == null || date.isBlank()) {
-          a.put("eventTime", null);
-        } else {
-          a.setEventTime(LocalDateTime.parse(date, TIME).toInstant(ZoneOffset.UTC));
-        }
-        out.accept(a);
+    try (CSVParser csv = ChurnRows.open(file)) {
+      read(csv, out);
+    }
+  }
+
+  static void read(CSVParser csv, Consumer<ChurnActivity> out) {
+    List<String> header = csv.getHeaderNames();
+    boolean two = header.contains("Invoice");
+    String invoiceCol = two ? "Invoice" : "InvoiceNo";
+    String priceCol = two ? "Price" : "UnitPrice";
+    String customerCol = two ? "Customer ID" : "CustomerID";
+    long row = 0;
+    for (CSVRecord r : csv) {
+      row++;
+      String customer = r.get(customerCol).strip();
+      if (customer.endsWith(".0")) {
+        customer = customer.substring(0, customer.length() - 2);
       }
+      ChurnActivity a =
+          ChurnActivity.newBuilder()
+              .setCustomerId(customer)
+              .setInvoiceId(r.get(invoiceCol))
+              .setItemId(r.get("StockCode") + "#" + row)
+              .setQuantity(Integer.parseInt(r.get("Quantity")))
+              .setUnitPrice(Double.parseDouble(r.get(priceCol)))
+              .setCountry(r.get("Country"))
+              .setEventTime(Instant.EPOCH)
+              .build();
+      String date = r.get("InvoiceDate");
+      if (date == null || date.isBlank()) {
+        a.put("eventTime", null);
+      } else {
+        a.setEventTime(LocalDateTime.parse(date, TIME).toInstant(ZoneOffset.UTC));
+      }
+      out.accept(a);
     }
   }
 }
