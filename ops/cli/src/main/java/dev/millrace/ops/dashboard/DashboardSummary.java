@@ -23,11 +23,14 @@ import java.util.Map;
  * @param throughput scores and dead letters per second over the last two minutes
  * @param runs every training run, oldest first, with its decision and loss curve
  * @param models the announcements read from {@code millrace.models}
+ * @param kind {@code classification} (scores are probabilities) or {@code regression} (values), as
+ *     the task's scores, quality records and announced metrics show
  * @param quality prequential metrics per version ({@code available=false} when absent)
  * @param drift drift-triggered retrain requests ({@code available=false} when absent)
  */
 public record DashboardSummary(
     String task,
+    String kind,
     Instant generatedAt,
     String modelInUse,
     String modelInUseFallbackReason,
@@ -62,8 +65,13 @@ public record DashboardSummary(
       List<Long> labels,
       List<Double> visibleAfterMs) {}
 
-  /** Score distribution of the newest versions; {@code bins} are the lower bin edges. */
-  public record ScoreHistogram(List<Double> bins, Map<String, List<Double>> fractionsByVersion) {}
+  /**
+   * Score distribution of the newest versions; {@code bins} are the lower bin edges: of
+   * probabilities in [0, 1] ({@code scale=linear}), or of predicted values on a log scale ({@code
+   * scale=log}, a regression task).
+   */
+  public record ScoreHistogram(
+      String scale, List<Double> bins, Map<String, List<Double>> fractionsByVersion) {}
 
   /**
    * One training run; {@code interval} is the promotion gate's interval as text ({@code Δ +0.0140
@@ -155,6 +163,7 @@ public record DashboardSummary(
             : new Drift(true, null, s.drift());
     return new DashboardSummary(
         TopicRegistry.taskName(task),
+        s.regression() ? "regression" : "classification",
         Instant.ofEpochMilli(nowMillis),
         s.latestVersion(),
         s.latestFallbackReason(),
@@ -166,7 +175,7 @@ public record DashboardSummary(
         s.deadLetters(),
         s.scoresByVersion(),
         throughput(s.perSecond(), nowMillis),
-        histogram(s.histogramByVersion()),
+        histogram(s.histogramByVersion(), s.regression()),
         s.deadLettersByReason(),
         s.deadLetterSamples(),
         runs,
@@ -206,10 +215,16 @@ public record DashboardSummary(
     return new Throughput(ago, scores, dead, labels, delay);
   }
 
-  private static ScoreHistogram histogram(Map<String, long[]> byVersion) {
+  private static ScoreHistogram histogram(Map<String, long[]> byVersion, boolean regression) {
     List<Double> bins = new ArrayList<>();
-    for (int i = 0; i < TaskState.SCORE_BINS; i++) {
-      bins.add(i / (double) TaskState.SCORE_BINS);
+    if (regression) {
+      for (int i = 0; i < TaskState.VALUE_BINS; i++) {
+        bins.add(Math.pow(10, i * TaskState.VALUE_BIN_DECADES) - 1);
+      }
+    } else {
+      for (int i = 0; i < TaskState.SCORE_BINS; i++) {
+        bins.add(i / (double) TaskState.SCORE_BINS);
+      }
     }
     List<String> versions = new ArrayList<>(byVersion.keySet());
     Map<String, List<Double>> fractions = new LinkedHashMap<>();
@@ -226,6 +241,6 @@ public record DashboardSummary(
       }
       fractions.put(v, f);
     }
-    return new ScoreHistogram(bins, fractions);
+    return new ScoreHistogram(regression ? "log" : "linear", bins, fractions);
   }
 }

@@ -20,6 +20,14 @@ final class TaskState {
   /** Bins of the score histogram over [0, 1]. */
   static final int SCORE_BINS = 20;
 
+  /**
+   * Bins of the value histogram of a regression task: log10(1 + prediction) over [0, 7), a quarter
+   * of a decade each (predictions of 10 million and more share the last).
+   */
+  static final int VALUE_BINS = 28;
+
+  static final double VALUE_BIN_DECADES = 0.25;
+
   /** Seconds of throughput history kept. */
   static final int THROUGHPUT_SECONDS = 300;
 
@@ -34,6 +42,8 @@ final class TaskState {
   private final Map<String, Long> fallbacksByReason = new LinkedHashMap<>();
   private String latestFallbackReason;
   private final Map<String, long[]> histogramByVersion = new LinkedHashMap<>();
+  private final Map<String, long[]> valueHistogramByVersion = new LinkedHashMap<>();
+  private boolean regression;
   // epoch second -> {scores, dead letters, labels, sum of score visibility delays in ms}
   private final TreeMap<Long, long[]> perSecond = new TreeMap<>();
   private final Map<String, Long> deadLettersByReason = new LinkedHashMap<>();
@@ -74,9 +84,16 @@ final class TaskState {
       fallbacksByReason.merge(fallbackReason, 1L, Long::sum);
     }
     scoresByVersion.merge(version, 1L, Long::sum);
-    int bin = (int) Math.floor(score.getPrediction() * SCORE_BINS);
+    double p = score.getPrediction();
+    if (fallbackReason == null && (p < 0 || p > 1)) {
+      regression = true; // no probability: a regression head's value
+    }
+    int bin = (int) Math.floor(p * SCORE_BINS);
     bin = Math.max(0, Math.min(SCORE_BINS - 1, bin));
     histogramByVersion.computeIfAbsent(version, v -> new long[SCORE_BINS])[bin]++;
+    int valueBin = (int) Math.floor(Math.log10(1 + Math.max(0, p)) / VALUE_BIN_DECADES);
+    valueBin = Math.max(0, Math.min(VALUE_BINS - 1, valueBin));
+    valueHistogramByVersion.computeIfAbsent(version, v -> new long[VALUE_BINS])[valueBin]++;
     long[] bucket = second(kafkaTimestamp);
     bucket[0]++;
     bucket[3] += Math.max(0, receivedMillis - at.toEpochMilli());
@@ -105,6 +122,9 @@ final class TaskState {
   }
 
   synchronized void onAnnouncement(ModelAnnouncement a) {
+    if (a.getMetrics().keySet().stream().anyMatch(TaskState::regressionMetric)) {
+      regression = true;
+    }
     announcements.put(
         a.getVersion(),
         new AnnouncementView(
@@ -115,6 +135,9 @@ final class TaskState {
   }
 
   synchronized void onQuality(String version, Map<String, Object> record) {
+    if (record.get("rmse") != null || record.get("rmspe") != null) {
+      regression = true;
+    }
     quality.put(version, record);
   }
 
@@ -123,6 +146,12 @@ final class TaskState {
     while (drift.size() > DRIFT_EVENTS) {
       drift.removeLast();
     }
+  }
+
+  /** A metric only a regression head has (the trainer's names: rmse, rmspe, rmsle). */
+  static boolean regressionMetric(CharSequence name) {
+    String n = name.toString().toLowerCase(java.util.Locale.ROOT);
+    return n.equals("rmse") || n.equals("rmspe") || n.equals("rmsle");
   }
 
   private long[] second(long timestampMillis) {
@@ -144,7 +173,8 @@ final class TaskState {
       series.add(new long[] {e.getKey(), b[0], b[1], b[2], b[3]});
     }
     Map<String, long[]> histograms = new LinkedHashMap<>();
-    histogramByVersion.forEach((v, h) -> histograms.put(v, h.clone()));
+    (regression ? valueHistogramByVersion : histogramByVersion)
+        .forEach((v, h) -> histograms.put(v, h.clone()));
     return new Snapshot(
         scores,
         deadLetters,
@@ -159,7 +189,8 @@ final class TaskState {
         List.copyOf(samples),
         new ArrayList<>(announcements.values()),
         new LinkedHashMap<>(quality),
-        List.copyOf(drift));
+        List.copyOf(drift),
+        regression);
   }
 
   record Snapshot(
@@ -176,5 +207,6 @@ final class TaskState {
       List<DeadLetterSample> deadLetterSamples,
       List<AnnouncementView> announcements,
       Map<String, Map<String, Object>> quality,
-      List<Map<String, Object>> drift) {}
+      List<Map<String, Object>> drift,
+      boolean regression) {}
 }

@@ -122,7 +122,10 @@
       { label: 'no-skill baseline', data: base, borderColor: '#f59e0b', borderDash: [2, 2], pointRadius: 0 },
     ];
     if (s.quality.available) {
-      const key = metric.indexOf('auc') >= 0 ? 'auc' : 'averagePrecision';
+      // The live metric closest to the promotion metric (the quality topic has AUC, AP, RMSE, RMSPE).
+      const key = s.kind === 'regression'
+        ? (metric.indexOf('rmspe') >= 0 ? 'rmspe' : 'rmse')
+        : (metric.indexOf('auc') >= 0 ? 'auc' : 'averagePrecision');
       sets.push({
         label: 'live ' + key + ' (prequential)',
         data: labels.map((v) => (s.quality.byVersion[v] ? s.quality.byVersion[v][key] : null)),
@@ -167,13 +170,20 @@
     const versions = Object.keys(h.fractionsByVersion);
     setChart(
       charts.scores,
-      h.bins.map((b) => b.toFixed(2)),
+      h.bins.map((b) => (h.scale === 'log' ? compact(b) : b.toFixed(2))),
       versions.map((v, i) => ({
         label: v,
         data: h.fractionsByVersion[v].map((f) => (f > 0 ? f : null)),
         backgroundColor: palette[i % palette.length],
       }))
     );
+  }
+
+  // 0, 0.78, 2.2, 4.6, ... 1.8k, 3.2k, ... 1.0M: a lower bin edge of predicted values
+  function compact(v) {
+    if (v >= 1e6) return (v / 1e6).toPrecision(2) + 'M';
+    if (v >= 1e3) return (v / 1e3).toPrecision(2) + 'k';
+    return v < 10 ? v.toFixed(v === 0 ? 0 : 2) : v.toFixed(0);
   }
 
   function updateDlq(s) {
@@ -229,13 +239,18 @@
       .join('') || '<tr><td colspan="5" class="muted">no dead letters</td></tr>';
     const q = s.quality;
     $('quality').className = q.available ? '' : 'muted';
+    const regression = s.kind === 'regression';
     $('quality').innerHTML = q.available
-      ? '<table><thead><tr><th>version</th><th>examples</th><th>positives</th><th>AUC</th><th>AP</th><th>RMSE</th></tr></thead><tbody>' +
+      ? '<table><thead><tr><th>version</th><th>examples</th>' +
+        (regression ? '<th>RMSE</th><th>RMSPE</th>' : '<th>positives</th><th>AUC</th><th>AP</th><th>RMSE</th>') + '</tr></thead><tbody>' +
         Object.keys(q.byVersion)
           .map((v) => {
             const r = q.byVersion[v];
-            return '<tr><td class="mono nowrap">' + esc(v) + '</td><td>' + fmt(r.examples) + '</td><td>' + fmt(r.positives) + '</td><td>' + fixed(r.auc, 3) +
-              '</td><td>' + fixed(r.averagePrecision, 3) + '</td><td>' + fixed(r.rmse, 3) + '</td></tr>';
+            return '<tr><td class="mono nowrap">' + esc(v) + '</td><td>' + fmt(r.examples) + '</td>' +
+              (regression
+                ? '<td>' + fixed(r.rmse, 1) + '</td><td>' + fixed(r.rmspe, 4) + '</td>'
+                : '<td>' + fmt(r.positives) + '</td><td>' + fixed(r.auc, 3) + '</td><td>' + fixed(r.averagePrecision, 3) + '</td><td>' + fixed(r.rmse, 3) + '</td>') +
+              '</tr>';
           })
           .join('') + '</tbody></table>'
       : 'not available: ' + esc(q.note);
