@@ -124,8 +124,14 @@ public final class DashboardCommand implements Callable<Integer> {
         dashboard.start(
             cluster.bootstrapServers, cluster.kafkaProperties(), cluster.registry(), historyDir)) {
       out.printf(
-          "Dashboard on %s (Kafka %s, history in %s); press Ctrl-C to stop.%n",
-          server.taskUri(Task.FRAUD), cluster.bootstrapServers, historyDir.toAbsolutePath());
+          "Dashboard on %s, a page per task: %s (Kafka %s, history in %s); press Ctrl-C to"
+              + " stop.%n",
+          server.uri(),
+          java.util.Arrays.stream(Task.values())
+              .map(t -> server.taskUri(t).getPath())
+              .collect(java.util.stream.Collectors.joining(", ")),
+          cluster.bootstrapServers,
+          historyDir.toAbsolutePath());
       out.flush();
       Runtime.getRuntime().addShutdownHook(hook);
       if (duration == null) {
