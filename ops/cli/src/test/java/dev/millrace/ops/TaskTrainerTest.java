@@ -147,6 +147,16 @@ class TaskTrainerTest {
             .settings();
 
     try (TrainerService service = new TrainerService(settings).startThread()) {
+      assertThat(service.awaitCompletedRuns(1, WAIT)).isTrue();
+      TrainingRecord run = service.history().read().get(0);
+      // promoted by the regression gate: the challenger errs less than the slice's mean sales
+      assertThat(run.decision()).as(run.reason()).isEqualTo(RunDecision.PROMOTED);
+      assertThat(run.promotionMetric()).isEqualTo("rmspe");
+      assertThat(run.reason()).contains("first model: challenger rmspe");
+      assertThat(run.baseline()).isNotNull();
+      // every store stays in the evaluation slice (no "known positive" entities for sales)
+      assertThat(run.knownPositiveRowsRemoved()).isZero();
+
       List<ConsumerRecord<String, ModelAnnouncement>> announced =
           kafka.readCommitted(kafka.topics().models(), 1, WAIT, Duration.ZERO);
       assertThat(announced).hasSize(1);
@@ -169,17 +179,10 @@ class TaskTrainerTest {
       assertThat(manifest.categoricalVocabularies().get("store")).hasSize(STORES);
       assertThat(manifest.holdoutMetrics()).containsKeys("rmse", "rmspe", "rmsle");
 
-      assertThat(service.awaitCompletedRuns(1, WAIT)).isTrue();
-      TrainingRecord run = service.history().read().get(0);
-      assertThat(run.decision()).isEqualTo(RunDecision.PROMOTED);
-      assertThat(run.promotionMetric()).isEqualTo("rmspe");
-      // promoted by the regression gate: the challenger errs less than the slice's mean sales
-      assertThat(run.reason()).contains("first model: challenger rmspe");
-      assertThat(run.baseline()).isNotNull();
+      assertThat(a.getVersion()).isEqualTo(run.version());
       double rmspe = a.getMetrics().get("rmspe");
       assertThat(rmspe).isLessThan(run.baseline()).isLessThan(0.2);
-      // every store stays in the evaluation slice (no "known positive" entities for sales)
-      assertThat(run.knownPositiveRowsRemoved()).isZero();
+      System.out.printf("demand model %s: %s; %s%n", a.getVersion(), a.getMetrics(), run.reason());
       assertThat(service.status().line(Instant.now()))
           .contains("trainer demand", "champion " + a.getVersion(), "PROMOTED", "rmspe=");
     }
