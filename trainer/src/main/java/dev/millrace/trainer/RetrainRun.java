@@ -12,6 +12,7 @@ import dev.millrace.trainer.eval.DriftReferences;
 import dev.millrace.trainer.eval.Metrics;
 import dev.millrace.trainer.eval.PairedBootstrap;
 import dev.millrace.trainer.eval.PromotionGate;
+import dev.millrace.trainer.eval.RegressionMetric;
 import dev.millrace.trainer.eval.Slice;
 import dev.millrace.trainer.eval.TimeSliceSplit;
 import dev.millrace.trainer.model.Dataset;
@@ -34,6 +35,12 @@ import org.slf4j.LoggerFactory;
  * for a promoted model store the bundle first (with its signature, when the settings hold a signing
  * key) and announce it second. Every run yields a {@link TrainingRecord}; failures are caught and
  * recorded as {@link RunDecision#FAILED}.
+ *
+ * <p>The task's {@link TaskModel} says which net is trained (head, entity embeddings) and how it is
+ * judged: a binary head on its ranking metrics and {@link TrainerSettings#promotionMetric()}, with
+ * known-positive entities out of the evaluation slice; a regression head on RMSE, RMSPE and RMSLE
+ * with the regression gate on its {@link TaskModel#regressionError()}, every entity kept and no
+ * positive-class checks.
  */
 public final class RetrainRun {
 
@@ -91,14 +98,21 @@ public final class RetrainRun {
     b.windowStart = window.start();
     b.windowEnd = window.end();
     String task = settings.taskName();
+    TaskModel taskModel = settings.model();
+    // A regression target (sales) has no positive class: the positive checks are a classifier's.
+    boolean binary = !taskModel.isRegression();
     try {
-      if (window.positives() == 0) {
+      if (binary && window.positives() == 0) {
         return b.finish(
             RunDecision.SKIPPED_NO_POSITIVES,
             "no positive example among the " + window.size() + " rows of the window");
       }
       TimeSliceSplit.Split split =
-          new TimeSliceSplit(settings.evalFraction(), settings.evaluation().gap()).split(window);
+          (binary
+                  ? new TimeSliceSplit(settings.evalFraction(), settings.evaluation().gap())
+                  : TimeSliceSplit.keepingEveryEntity(
+                      settings.evalFraction(), settings.evaluation().gap()))
+              .split(window);
       Slice train = split.train();
       Slice eval = split.eval();
       b.evalStart = split.cutoff();
@@ -137,11 +151,11 @@ public final class RetrainRun {
                 + settings.minTrainRows()
                 + " and 1");
       }
-      if (b.trainPositives == 0) {
+      if (binary && b.trainPositives == 0) {
         return b.finish(
             RunDecision.SKIPPED_NO_POSITIVES, "no positive example in the training part");
       }
-      if (b.evalPositives == 0) {
+      if (binary && b.evalPositives == 0) {
         return b.finish(
             RunDecision.SKIPPED_NO_POSITIVES,
             "no positive example in the evaluation slice (from " + split.cutoff() + ")");
@@ -149,27 +163,46 @@ public final class RetrainRun {
 
       FeatureSchema schema = settings.featureSchema();
       TabularTrainer trainer = new TabularTrainer(settings.trainSettings(), settings.device());
-      try (TrainedModel model = trainer.train(task, version, schema, dataset(train), null)) {
+      try (TrainedModel model =
+          trainer.train(
+              task,
+              version,
+              schema,
+              dataset(train),
+              null,
+              taskModel.head(),
+              taskModel.vocabularies())) {
         b.device = model.device();
         b.epochLosses = List.copyOf(model.epochLosses());
         b.trainingMillis = model.trainingTime().toMillis();
         float[] challengerScores = model.predict(eval.features());
-        b.challengerMetrics = Metrics.evaluate(eval, challengerScores, settings.cardPrecisionK());
+        b.challengerMetrics =
+            Metrics.evaluate(
+                taskModel.isRegression(), eval, challengerScores, settings.cardPrecisionK());
         b.baseline =
             finiteOrNull(
-                Metrics.noSkill(settings.promotionMetric(), eval, settings.cardPrecisionK()));
+                binary
+                    ? Metrics.noSkill(settings.promotionMetric(), eval, settings.cardPrecisionK())
+                    : taskModel.regressionError().noSkill(eval));
 
         float[] championScores = champion == null ? null : scoreChampion(champion, schema, eval);
         Map<String, Double> championMetrics = null;
         if (championScores != null) {
-          championMetrics = Metrics.evaluate(eval, championScores, settings.cardPrecisionK());
+          championMetrics =
+              Metrics.evaluate(
+                  taskModel.isRegression(), eval, championScores, settings.cardPrecisionK());
           b.championMetrics = championMetrics;
         }
         PromotionGate gate =
-            new PromotionGate(
-                settings.promotionMetric(),
-                settings.promotionMargin(),
-                settings.evaluation().bootstrap());
+            binary
+                ? new PromotionGate(
+                    settings.promotionMetric(),
+                    settings.promotionMargin(),
+                    settings.evaluation().bootstrap())
+                : new PromotionGate(
+                    taskModel.regressionError(),
+                    settings.promotionMargin(),
+                    settings.evaluation().bootstrap());
         PromotionGate.Verdict verdict =
             gate.decide(
                 eval,
@@ -184,7 +217,14 @@ public final class RetrainRun {
           TabularTrainer twinTrainer =
               new TabularTrainer(settings.trainSettings().withSeed(twinSeed), settings.device());
           try (TrainedModel twin =
-              twinTrainer.train(task, version + "-seed-check", schema, dataset(train), null)) {
+              twinTrainer.train(
+                  task,
+                  version + "-seed-check",
+                  schema,
+                  dataset(train),
+                  null,
+                  taskModel.head(),
+                  taskModel.vocabularies())) {
             float[] twinScores = twin.predict(eval.features());
             verdict =
                 gate.confirm(
@@ -310,7 +350,7 @@ public final class RetrainRun {
               challengerMetrics,
               champion == null ? null : champion.getVersion(),
               championMetrics,
-              settings.promotionMetric().key(),
+              settings.promotionKey(),
               settings.promotionMargin(),
               baseline,
               decision,
@@ -325,15 +365,14 @@ public final class RetrainRun {
               knownPositiveRowsRemoved,
               interval,
               twinInterval);
-      String metric = settings.promotionMetric().key();
+      String metric = settings.promotionKey();
       switch (decision) {
         case PROMOTED ->
             LOG.info(
-                "{}: PROMOTED {} ({} {}; {}) -> {}",
+                "{}: PROMOTED {} ({}; {}) -> {}",
                 settings.taskName(),
                 version,
-                metric,
-                fmt(challengerMetrics, metric),
+                headline(challengerMetrics, metric),
                 reason,
                 artifactUri);
         case REJECTED ->
@@ -376,6 +415,22 @@ public final class RetrainRun {
       out.append(s % 60).append("s");
     }
     return out.toString();
+  }
+
+  /**
+   * {@code average_precision 0.7012} for a binary head; for a regression head every error, the
+   * promotion key first: {@code rmspe 0.1523, rmse 912.4000, rmsle 0.1712}.
+   */
+  private String headline(Map<String, Double> metrics, String key) {
+    StringBuilder s = new StringBuilder(key).append(' ').append(fmt(metrics, key));
+    if (settings.model().isRegression()) {
+      for (RegressionMetric m : RegressionMetric.values()) {
+        if (!m.key().equals(key)) {
+          s.append(", ").append(m.key()).append(' ').append(fmt(metrics, m.key()));
+        }
+      }
+    }
+    return s.toString();
   }
 
   private static String fmt(Map<String, Double> metrics, String key) {

@@ -9,6 +9,7 @@ import dev.millrace.schemas.TrainingExample;
 import dev.millrace.scorer.FeatureSchema;
 import dev.millrace.scorer.ModelLoader;
 import dev.millrace.scorer.model.DjlModelLoader;
+import dev.millrace.scorer.model.ModelManifest;
 import dev.millrace.scorer.model.ModelStore;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -385,6 +386,12 @@ public final class TrainerService implements Runnable, AutoCloseable {
     }
     if (!Double.isFinite(e.getLabel())) {
       return "NON_FINITE_LABEL: label is " + e.getLabel();
+    }
+    if (e.getLabel() < 0
+        && ModelManifest.FeatureStats.LOG1P.equals(settings.model().head().targetTransform())) {
+      return "NEGATIVE_LABEL: label "
+          + e.getLabel()
+          + " is below 0, which a log1p regression target cannot be";
     }
     return null;
   }

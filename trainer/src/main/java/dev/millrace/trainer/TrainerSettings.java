@@ -21,13 +21,16 @@ import java.util.Objects;
  * @param topics the topic registry (namespace)
  * @param task the task whose {@code <task>.training} topic is read
  * @param featureSchema the features the examples (and models) follow; other examples are refused
+ * @param model the task's head, categorical vocabularies and, for a regression head, the error it
+ *     is promoted on
  * @param modelStore root URI of the model store ({@code file:///...}, {@code s3://...})
  * @param retrainEveryExamples retrain after this many new examples...
  * @param retrainEvery ...or after this much wall-clock time, whichever comes first
  * @param windowRows the training window: the most recent rows by event time
  * @param evalFraction the latest fraction of the window used as evaluation slice
  * @param minTrainRows fewer training rows than this and the run is skipped
- * @param promotionMetric the metric a challenger must win on
+ * @param promotionMetric the metric a binary challenger must win on (a regression head's gate
+ *     compares {@link TaskModel#regressionError()} instead; see {@link #promotionKey()})
  * @param promotionMargin by how much it must win: the lower end of the bootstrap interval of the
  *     difference must exceed it (0: the interval lies above 0)
  * @param cardPrecisionK the k of card precision@k
@@ -47,6 +50,7 @@ public record TrainerSettings(
     TopicRegistry topics,
     Task task,
     FeatureSchema featureSchema,
+    TaskModel model,
     URI modelStore,
     long retrainEveryExamples,
     Duration retrainEvery,
@@ -76,6 +80,13 @@ public record TrainerSettings(
     Objects.requireNonNull(topics, "topics");
     Objects.requireNonNull(task, "task");
     Objects.requireNonNull(featureSchema, "featureSchema");
+    Objects.requireNonNull(model, "model");
+    for (String f : model.vocabularies().keySet()) {
+      if (!featureSchema.names().contains(f)) {
+        throw new IllegalArgumentException(
+            "a vocabulary for " + f + ", which is not a feature of the schema");
+      }
+    }
     Objects.requireNonNull(modelStore, "modelStore");
     Objects.requireNonNull(retrainEvery, "retrainEvery");
     Objects.requireNonNull(promotionMetric, "promotionMetric");
@@ -121,11 +132,26 @@ public record TrainerSettings(
       Task task,
       FeatureSchema featureSchema,
       URI modelStore) {
+    return defaults(bootstrapServers, topics, task, featureSchema, TaskModel.binary(), modelStore);
+  }
+
+  /**
+   * {@link #defaults(String, TopicRegistry, Task, FeatureSchema, URI)} for a task whose models are
+   * {@code model} (a regression head is promoted on its {@link TaskModel#regressionError()}).
+   */
+  public static TrainerSettings defaults(
+      String bootstrapServers,
+      TopicRegistry topics,
+      Task task,
+      FeatureSchema featureSchema,
+      TaskModel model,
+      URI modelStore) {
     return new TrainerSettings(
         bootstrapServers,
         topics,
         task,
         featureSchema,
+        model,
         modelStore,
         DEFAULT_RETRAIN_EVERY_EXAMPLES,
         DEFAULT_RETRAIN_EVERY,
@@ -158,6 +184,7 @@ public record TrainerSettings(
         topics,
         task,
         featureSchema,
+        model,
         modelStore,
         everyExamples,
         every,
@@ -182,6 +209,7 @@ public record TrainerSettings(
         topics,
         task,
         featureSchema,
+        model,
         modelStore,
         retrainEveryExamples,
         retrainEvery,
@@ -206,6 +234,7 @@ public record TrainerSettings(
         topics,
         task,
         featureSchema,
+        model,
         modelStore,
         retrainEveryExamples,
         retrainEvery,
@@ -230,6 +259,7 @@ public record TrainerSettings(
         topics,
         task,
         featureSchema,
+        model,
         modelStore,
         retrainEveryExamples,
         retrainEvery,
@@ -254,6 +284,7 @@ public record TrainerSettings(
         topics,
         task,
         featureSchema,
+        model,
         modelStore,
         retrainEveryExamples,
         retrainEvery,
@@ -278,6 +309,7 @@ public record TrainerSettings(
         topics,
         task,
         featureSchema,
+        model,
         modelStore,
         retrainEveryExamples,
         retrainEvery,
@@ -303,6 +335,7 @@ public record TrainerSettings(
         topics,
         task,
         featureSchema,
+        model,
         modelStore,
         retrainEveryExamples,
         retrainEvery,
@@ -321,6 +354,40 @@ public record TrainerSettings(
         properties);
   }
 
+  /** These settings for models that are {@code m} (head, vocabularies, regression error). */
+  public TrainerSettings withModel(TaskModel m) {
+    return new TrainerSettings(
+        bootstrapServers,
+        topics,
+        task,
+        featureSchema,
+        m,
+        modelStore,
+        retrainEveryExamples,
+        retrainEvery,
+        windowRows,
+        evalFraction,
+        minTrainRows,
+        promotionMetric,
+        promotionMargin,
+        cardPrecisionK,
+        evaluation,
+        trainSettings,
+        historyDir,
+        consumerGroup,
+        device,
+        signingKey,
+        kafkaProperties);
+  }
+
+  /**
+   * The key of the metric the promotion gate compares: the regression error of a regression head
+   * ({@code rmspe}, ...), else the ranking metric ({@code average_precision}, ...).
+   */
+  public String promotionKey() {
+    return model.isRegression() ? model.regressionError().key() : promotionMetric.key();
+  }
+
   public String taskName() {
     return TopicRegistry.taskName(task);
   }
@@ -332,6 +399,7 @@ public record TrainerSettings(
         topics,
         task,
         featureSchema,
+        model,
         modelStore,
         retrainEveryExamples,
         retrainEvery,
@@ -357,6 +425,7 @@ public record TrainerSettings(
         topics,
         task,
         featureSchema,
+        model,
         modelStore,
         retrainEveryExamples,
         retrainEvery,

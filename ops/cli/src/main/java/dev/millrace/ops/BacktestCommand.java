@@ -213,7 +213,7 @@ public final class BacktestCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    PublishRun.fraudOnly(task, "backtest");
+    PublishRun.withTransactionIngest(task, "backtest");
     checkFlags();
     PrintWriter console = spec.commandLine().getOut();
     Instant fileStart;
@@ -471,7 +471,9 @@ public final class BacktestCommand implements Callable<Integer> {
       throw new UserError("--maturity-slack must not be negative");
     }
     try {
-      PromotionMetric.parse(evaluation.promotionMetric);
+      if (!"auto".equalsIgnoreCase(evaluation.promotionMetric.trim())) {
+        PromotionMetric.parse(evaluation.promotionMetric);
+      }
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }

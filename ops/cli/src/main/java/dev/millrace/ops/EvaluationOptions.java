@@ -3,6 +3,7 @@ package dev.millrace.ops;
 import dev.millrace.trainer.TrainerSettings;
 import dev.millrace.trainer.eval.EvalSettings;
 import dev.millrace.trainer.eval.PromotionMetric;
+import dev.millrace.trainer.eval.RegressionMetric;
 import java.time.Duration;
 import picocli.CommandLine.Option;
 
@@ -38,8 +39,12 @@ final class EvaluationOptions {
 
   @Option(
       names = "--promotion-metric",
-      defaultValue = "average_precision",
-      description = "average_precision, roc_auc or card_precision_at_k (default ${DEFAULT-VALUE}).")
+      defaultValue = "auto",
+      description =
+          "What a challenger must beat the champion on: for a binary head (fraud, churn)"
+              + " average_precision, roc_auc or card_precision_at_k; for a regression head"
+              + " (demand) the error rmse, rmspe or rmsle, which it must lower; auto: the task's"
+              + " (average_precision, demand rmspe) (default ${DEFAULT-VALUE}).")
   String promotionMetric;
 
   @Option(
@@ -117,12 +122,24 @@ final class EvaluationOptions {
     }
   }
 
-  /** {@code base} with these options' window, promotion rule and evaluation. */
+  /**
+   * {@code base} with these options' window, promotion rule and evaluation; {@code
+   * --promotion-metric} names a ranking metric for a binary head and an error for a regression head
+   * ({@link TrainerSettings#model()}), auto keeps {@code base}'s.
+   */
   TrainerSettings applyTo(TrainerSettings base) {
     try {
-      return base.withWindow(window, evalFraction, minTrainRows)
-          .withPromotion(PromotionMetric.parse(promotionMetric), promotionMargin, cardPrecisionK)
-          .withEvaluation(settings());
+      TrainerSettings s = base.withWindow(window, evalFraction, minTrainRows);
+      boolean auto = promotionMetric == null || promotionMetric.trim().equalsIgnoreCase("auto");
+      PromotionMetric ranking = s.promotionMetric();
+      if (s.model().isRegression()) {
+        if (!auto) {
+          s = s.withModel(s.model().withRegressionError(RegressionMetric.parse(promotionMetric)));
+        }
+      } else if (!auto) {
+        ranking = PromotionMetric.parse(promotionMetric);
+      }
+      return s.withPromotion(ranking, promotionMargin, cardPrecisionK).withEvaluation(settings());
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }

@@ -5,6 +5,7 @@ import dev.millrace.ingest.fraud.FraudGenerator;
 import dev.millrace.ingest.fraud.FraudPublisher;
 import dev.millrace.ingest.fraud.LabeledTransaction;
 import dev.millrace.ingest.fraud.ProgressBarListener;
+import dev.millrace.schemas.Task;
 import dev.millrace.schemas.TopicRegistry;
 import java.time.Instant;
 import java.util.Iterator;
@@ -84,7 +85,7 @@ public final class GenerateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    PublishRun.fraudOnly(task, "generate");
+    Task ingestTask = PublishRun.withTransactionIngest(task, "generate");
     if (count < 0) {
       throw new UserError("--count must be 0 (endless) or positive, got " + count);
     }
@@ -102,7 +103,8 @@ public final class GenerateCommand implements Callable<Integer> {
         new FraudGenerator(new FraudGenerator.Settings(seed, customers, terminals, start, driftAt));
     FraudPublisher.Settings settings = publishing.settings(cluster.bootstrapServers, pacing, seed);
     TopicRegistry topics = cluster.registry();
-    PublishRun.ensureTopics(cluster.bootstrapServers, cluster.kafkaProperties(), topics);
+    PublishRun.ensureTopics(
+        cluster.bootstrapServers, cluster.kafkaProperties(), topics, ingestTask);
     Iterator<LabeledTransaction> source = count > 0 ? generator.take(count) : generator;
     long t0 = System.nanoTime();
     try (FraudPublisher publisher =

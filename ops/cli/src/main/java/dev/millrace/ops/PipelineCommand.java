@@ -309,16 +309,23 @@ public final class PipelineCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    Task t = parseTask();
-    if (t == Task.FRAUD && submit != null) {
+    TaskCatalog.TaskSpec t = TaskCatalog.of(task);
+    if (t.ownJob() && submit != null) {
       return submitted();
     }
     if (submit != null || jobJar != null || fromSavepoint != null || stopWithSavepoint != null) {
       throw new UserError(
-          t == Task.FRAUD
+          t.ownJob()
               ? "--job-jar, --from-savepoint and --stop-with-savepoint need --submit"
-              : "--submit and savepoints run the fraud job only for now; run "
-                  + TopicRegistry.taskName(t)
+              : "--submit and savepoints run only a task with its own job ("
+                  + String.join(
+                      ", ",
+                      TaskCatalog.all().stream()
+                          .filter(TaskCatalog.TaskSpec::ownJob)
+                          .map(TaskCatalog.TaskSpec::name)
+                          .toList())
+                  + ") for now; run "
+                  + t.name()
                   + " on the local MiniCluster (without --submit)");
     }
     job.device.checked();
@@ -330,9 +337,9 @@ public final class PipelineCommand implements Callable<Integer> {
             out.flush();
           }
         };
-    Local local = t == Task.FRAUD ? fraudLocal(console) : taskLocal(t, console);
+    Local local = t.ownJob() ? fraudLocal(console) : taskLocal(t, console);
     PublishRun.ensureTopics(
-        cluster.bootstrapServers, cluster.kafkaProperties(), cluster.registry(), t);
+        cluster.bootstrapServers, cluster.kafkaProperties(), cluster.registry(), t.task());
     Optional<Checkpoints.Retained> resume = resumePoint(local.checkpointDir(), out);
     return runLocal(local, resume, out, console);
   }
@@ -346,14 +353,6 @@ public final class PipelineCommand implements Callable<Integer> {
       String checkpointDir,
       List<String> description,
       Function<Optional<Checkpoints.Retained>, LocalFlink> start) {}
-
-  private Task parseTask() {
-    try {
-      return TopicRegistry.task(task);
-    } catch (IllegalArgumentException e) {
-      throw new UserError(e.getMessage());
-    }
-  }
 
   private Local fraudLocal(Consumer<String> console) {
     FraudPipelineSettings settings = settings();
@@ -375,14 +374,15 @@ public final class PipelineCommand implements Callable<Integer> {
       lines.add("Models: only those signed for " + modelPublicKey + " are applied");
     }
     return new Local(
-        "Fraud job",
+        TaskCatalog.of(task).jobLabel(),
         settings.checkpointDir(),
         lines,
         resume -> job.startLocal(settings, resume, console));
   }
 
-  /** Churn or demand: its definition on the shared task job ({@link KafkaTaskJob}). */
-  private Local taskLocal(Task t, Consumer<String> console) {
+  /** A task without its own job: its definition on the shared task job ({@link KafkaTaskJob}). */
+  private Local taskLocal(TaskCatalog.TaskSpec entry, Consumer<String> console) {
+    Task t = entry.task();
     TopicRegistry topics = cluster.registry();
     TaskDefinition<?> definition = taskOptions.definition(t, topics);
     String name = definition.name();
@@ -419,9 +419,8 @@ public final class PipelineCommand implements Callable<Integer> {
             kafka.stateBackend(),
             kafka.checkpointInterval().toMillis() / 1000.0 + " s",
             kafka.checkpointDir()));
-    String label = Character.toUpperCase(name.charAt(0)) + name.substring(1) + " job";
     return new Local(
-        label,
+        entry.jobLabel(),
         kafka.checkpointDir(),
         lines,
         resume -> {
@@ -571,7 +570,10 @@ public final class PipelineCommand implements Callable<Integer> {
                               + "millrace-feature-pipeline-*-job.jar): build it with ./millrace"
                               + " or pass --job-jar"));
       PublishRun.ensureTopics(
-          cluster.bootstrapServers, cluster.kafkaProperties(), cluster.registry());
+          cluster.bootstrapServers,
+          cluster.kafkaProperties(),
+          cluster.registry(),
+          TaskCatalog.of(task).task());
       String jarId = rest.upload(jar);
       String jobId =
           rest.run(

@@ -16,22 +16,6 @@ final class PublishRun {
 
   private PublishRun() {}
 
-  /**
-   * Creates the fraud topics and {@code millrace.control} (the job's drift monitor writes there) if
-   * missing; a broker that cannot be reached is a user error.
-   */
-  static void ensureTopics(String bootstrapServers, TopicRegistry topics) {
-    ensureTopics(bootstrapServers, java.util.Map.of(), topics);
-  }
-
-  /** As above, with {@code --kafka-config} client properties. */
-  static void ensureTopics(
-      String bootstrapServers,
-      java.util.Map<String, String> kafkaProperties,
-      TopicRegistry topics) {
-    ensureTopics(bootstrapServers, kafkaProperties, topics, Task.FRAUD);
-  }
-
   /** Creates the topics of {@code task} (and the shared ones) when they are missing. */
   static void ensureTopics(
       String bootstrapServers,
@@ -108,13 +92,25 @@ final class PublishRun {
     out.flush();
   }
 
-  /** Only the fraud task has ingest so far. */
-  static Task fraudOnly(String task, String what) {
-    Task t = TopicRegistry.task(task);
-    if (t != Task.FRAUD) {
+  /**
+   * The task, when it has the card transaction ingest ({@link TaskCatalog.TaskSpec#ownJob()}: today
+   * fraud's); else a user error naming the tasks that have it.
+   */
+  static Task withTransactionIngest(String task, String what) {
+    TaskCatalog.TaskSpec t = TaskCatalog.of(task);
+    if (!t.ownJob()) {
       throw new UserError(
-          what + " for task '" + TopicRegistry.taskName(t) + "' is not available: only fraud");
+          what
+              + " for task '"
+              + t.name()
+              + "' is not available: only "
+              + String.join(
+                  ", ",
+                  TaskCatalog.all().stream()
+                      .filter(TaskCatalog.TaskSpec::ownJob)
+                      .map(TaskCatalog.TaskSpec::name)
+                      .toList()));
     }
-    return t;
+    return t.task();
   }
 }

@@ -2,16 +2,12 @@ package dev.millrace.ops;
 
 import dev.millrace.ingest.EventPublisher;
 import dev.millrace.ingest.Pacing;
-import dev.millrace.ingest.churn.OnlineRetailRows;
-import dev.millrace.ingest.demand.RossmannRows;
 import dev.millrace.ingest.fraud.FraudCsvReader;
 import dev.millrace.ingest.fraud.FraudDrift;
 import dev.millrace.ingest.fraud.FraudPublisher;
 import dev.millrace.ingest.fraud.ProgressBarListener;
 import dev.millrace.schemas.Task;
 import dev.millrace.schemas.TopicRegistry;
-import dev.millrace.schemas.churn.ChurnActivity;
-import dev.millrace.schemas.demand.DemandObservation;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -91,26 +87,19 @@ public final class ReplayCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Task t;
-    try {
-      t = TopicRegistry.task(task);
-    } catch (IllegalArgumentException e) {
-      throw new UserError(e.getMessage());
-    }
+    TaskCatalog.TaskSpec t = TaskCatalog.of(task);
     if (!Files.isRegularFile(file)) {
       throw new UserError("no such file: " + file);
     }
-    if (t == Task.DEMAND) {
-      return replayDemand();
+    if (t.replay() != null) {
+      return publishAll(t.task(), t.replay());
     }
-    if (t == Task.CHURN) {
-      return replayChurn();
-    }
-    PublishRun.fraudOnly(task, "replay");
+    Task ingestTask = PublishRun.withTransactionIngest(task, "replay");
     FraudPublisher.Settings settings =
         publishing.settings(cluster.bootstrapServers, Pacing.parseSpeed(speed), 1);
     TopicRegistry topics = cluster.registry();
-    PublishRun.ensureTopics(cluster.bootstrapServers, cluster.kafkaProperties(), topics);
+    PublishRun.ensureTopics(
+        cluster.bootstrapServers, cluster.kafkaProperties(), topics, ingestTask);
     long t0 = System.nanoTime();
     try (FraudCsvReader reader = FraudCsvReader.open(file, from, to);
         FraudPublisher publisher =
@@ -130,62 +119,22 @@ public final class ReplayCommand implements Callable<Integer> {
     return 0;
   }
 
-  /**
-   * Rossmann's daily store sales onto {@code demand.events} at full speed, in file order (date,
-   * store), each row with its store's next-open-day plan ({@link RossmannRows}).
-   */
-  private int replayDemand() {
-    List<DemandObservation> rows;
-    try {
-      rows = RossmannRows.read(file);
-    } catch (java.io.IOException | RuntimeException e) {
-      throw new UserError("cannot read " + file + " as Rossmann store-day rows: " + e.getMessage());
-    }
-    return publishAll(
-        Task.DEMAND,
-        DemandObservation.class,
-        rows,
-        DemandObservation::getSeriesId,
-        "store-day rows");
-  }
-
-  /**
-   * Online Retail purchase lines (file I or II) onto {@code churn.events} at full speed, in
-   * event-time order; lines without a customer id are sent too, for the job to dead-letter.
-   */
-  private int replayChurn() {
-    List<ChurnActivity> lines = new java.util.ArrayList<>();
-    try {
-      OnlineRetailRows.read(file, lines::add);
-    } catch (java.io.IOException | RuntimeException e) {
-      throw new UserError("cannot read " + file + " as Online Retail lines: " + e.getMessage());
-    }
-    // Stable: lines of one invoice keep their order; lines without a date go last.
-    lines.sort(
-        java.util.Comparator.comparing(
-            ChurnActivity::getEventTime,
-            java.util.Comparator.nullsLast(java.util.Comparator.naturalOrder())));
-    return publishAll(
-        Task.CHURN,
-        ChurnActivity.class,
-        lines,
-        a -> a.getCustomerId() == null ? "" : a.getCustomerId(),
-        "purchase lines");
-  }
-
   /** Sends every record to the task's events topic, keyed by its entity, and waits for the acks. */
   private <E extends org.apache.avro.specific.SpecificRecord> int publishAll(
-      Task t,
-      Class<E> type,
-      List<E> records,
-      java.util.function.Function<E, String> key,
-      String what) {
+      Task t, TaskCatalog.EventReplay<E> replay) {
     if (!"max".equals(speed) || from != null || to != null || driftAt != null) {
       throw new UserError(
           "replay "
               + TopicRegistry.taskName(t)
               + " runs at --speed max over the whole file for now");
     }
+    List<E> records;
+    try {
+      records = replay.reader().read(file);
+    } catch (java.io.IOException | RuntimeException e) {
+      throw new UserError("cannot read " + file + " as " + replay.format() + ": " + e.getMessage());
+    }
+    String what = replay.what();
     TopicRegistry topics = cluster.registry();
     PublishRun.ensureTopics(cluster.bootstrapServers, cluster.kafkaProperties(), topics, t);
     String topic = topics.events(t).name();
@@ -193,7 +142,12 @@ public final class ReplayCommand implements Callable<Integer> {
     if (publishing.noProgress) {
       c =
           EventPublisher.publishAll(
-              cluster.bootstrapServers, cluster.kafkaProperties(), topic, type, records, key);
+              cluster.bootstrapServers,
+              cluster.kafkaProperties(),
+              topic,
+              replay.type(),
+              records,
+              replay.key());
     } else {
       try (me.tongfei.progressbar.ProgressBar bar =
           new me.tongfei.progressbar.ProgressBarBuilder()
@@ -211,9 +165,9 @@ public final class ReplayCommand implements Callable<Integer> {
                 cluster.bootstrapServers,
                 cluster.kafkaProperties(),
                 topic,
-                type,
+                replay.type(),
                 records,
-                key,
+                replay.key(),
                 bar::stepTo);
       }
     }

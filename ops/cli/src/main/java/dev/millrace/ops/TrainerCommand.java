@@ -2,10 +2,10 @@ package dev.millrace.ops;
 
 import dev.millrace.ops.metrics.MetricsEndpoint;
 import dev.millrace.ops.metrics.TrainerMeters;
-import dev.millrace.pipeline.fraud.FraudFeatures;
 import dev.millrace.schemas.Task;
 import dev.millrace.schemas.TopicRegistry;
 import dev.millrace.scorer.FeatureSchema;
+import dev.millrace.trainer.TaskModel;
 import dev.millrace.trainer.TrainerService;
 import dev.millrace.trainer.TrainerSettings;
 import dev.millrace.trainer.TrainerStatus;
@@ -14,7 +14,9 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -106,6 +108,8 @@ public final class TrainerCommand implements Callable<Integer> {
               + " device, last metrics); 0 for none (default ${DEFAULT-VALUE}).")
   int metricsPort;
 
+  @Mixin StoresOption stores = new StoresOption();
+
   @Mixin DeviceOption device = new DeviceOption();
 
   @Mixin SigningKeyOption signing = new SigningKeyOption();
@@ -114,9 +118,9 @@ public final class TrainerCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    Task t = TopicRegistry.task(task);
     device.checked();
-    TrainerSettings settings = settings(t, featureSchema(t));
+    TrainerSettings settings = settings();
+    Task t = settings.task();
     PrintWriter out = spec.commandLine().getOut();
     CountDownLatch stopped = new CountDownLatch(1);
     MetricsEndpoint metrics =
@@ -135,8 +139,11 @@ public final class TrainerCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(hook);
     service.startThread();
     out.printf(
-        "Trainer for %s: reading %s from %s, models to %s%s, history in %s%n",
+        "Trainer for %s (%s head, promoted on %s): reading %s from %s, models to %s%s, history"
+            + " in %s%n",
         TopicRegistry.taskName(t),
+        headName(settings.model()),
+        settings.promotionKey(),
         settings.topics().training(t).name(),
         settings.bootstrapServers(),
         settings.modelStore(),
@@ -171,12 +178,30 @@ public final class TrainerCommand implements Callable<Integer> {
     return statusEvery.isZero() ? Long.MAX_VALUE / 2 : statusEvery.toNanos();
   }
 
-  TrainerSettings settings(Task t, FeatureSchema schema) {
+  /**
+   * The settings of {@code --task}: its feature schema (or {@code --features}), model head,
+   * vocabularies and promotion rule from the {@link TaskCatalog}, with these flags applied.
+   */
+  TrainerSettings settings() {
+    TaskCatalog.TaskSpec spec = TaskCatalog.of(task);
+    TaskModel model = spec.model().apply(stores);
+    FeatureSchema schema = spec.featureSchema();
+    if (features != null && !features.isEmpty()) {
+      schema = new FeatureSchema(features);
+      // categorical features that --features keeps stay embedded
+      Map<String, List<String>> kept = new LinkedHashMap<>(model.vocabularies());
+      kept.keySet().retainAll(features);
+      model = new TaskModel(model.head(), kept, model.regressionError());
+    }
+    return settings(spec.task(), schema, model);
+  }
+
+  TrainerSettings settings(Task t, FeatureSchema schema, TaskModel model) {
     URI store = storeUri(modelStore);
     return evaluation
         .applyTo(
             TrainerSettings.defaults(
-                cluster.bootstrapServers, cluster.registry(), t, schema, store))
+                cluster.bootstrapServers, cluster.registry(), t, schema, model, store))
         .withRetrain(retrainEveryExamples, retrainEvery)
         .withHistoryDir(historyDir != null ? historyDir : TrainerSettings.defaultHistoryDir(store))
         .withDevice(device.device)
@@ -184,17 +209,15 @@ public final class TrainerCommand implements Callable<Integer> {
         .withKafkaProperties(cluster.kafkaProperties());
   }
 
-  private FeatureSchema featureSchema(Task t) {
-    if (features != null && !features.isEmpty()) {
-      return new FeatureSchema(features);
+  /** {@code binary}, {@code regression} or {@code regression-log1p}, as {@code ModelHead.parse}. */
+  static String headName(TaskModel model) {
+    if (!model.isRegression()) {
+      return "binary";
     }
-    if (t == Task.FRAUD) {
-      return FraudFeatures.SCHEMA;
-    }
-    throw new UserError(
-        "no feature schema is defined yet for task "
-            + TopicRegistry.taskName(t)
-            + "; pass --features name1,name2,...");
+    return dev.millrace.scorer.model.ModelManifest.FeatureStats.LOG1P.equals(
+            model.head().targetTransform())
+        ? "regression-log1p"
+        : "regression";
   }
 
   static URI storeUri(String text) {

@@ -66,9 +66,10 @@ public final class ValidatorCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    PublishRun.fraudOnly(task, "validator");
+    Task ingestTask = PublishRun.withTransactionIngest(task, "validator");
     TopicRegistry topics = cluster.registry();
-    PublishRun.ensureTopics(cluster.bootstrapServers, cluster.kafkaProperties(), topics);
+    PublishRun.ensureTopics(
+        cluster.bootstrapServers, cluster.kafkaProperties(), topics, ingestTask);
     FraudValidatorApp.Settings settings =
         new FraudValidatorApp.Settings(
             cluster.bootstrapServers,
@@ -91,7 +92,7 @@ public final class ValidatorCommand implements Callable<Integer> {
     app.start();
     out.printf(
         "Validator running: %s -> %s, invalid -> %s (exactly-once). Press Ctrl-C to stop.%n",
-        topics.raw(Task.FRAUD).name(), topics.fraudEvents().name(), topics.dlq(Task.FRAUD).name());
+        topics.raw(ingestTask).name(), topics.fraudEvents().name(), topics.dlq(ingestTask).name());
     out.flush();
     stopped.await();
     return 0;

@@ -9,7 +9,6 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import dev.millrace.ops.local.LocalFlink;
 import dev.millrace.ops.metrics.MetricsEndpoint;
-import dev.millrace.pipeline.fraud.FraudFeatures;
 import dev.millrace.pipeline.fraud.FraudPipelineSettings;
 import dev.millrace.pipeline.fraud.KafkaFraudJob;
 import dev.millrace.schemas.Task;
@@ -247,7 +246,7 @@ class K8sManifestsTest {
     CommandLine.ParseResult parsed = Millrace.commandLine().parseArgs(args.toArray(String[]::new));
     assertThat(parsed.subcommand().commandSpec().name()).isEqualTo("trainer");
     TrainerCommand trainer = (TrainerCommand) parsed.subcommand().commandSpec().userObject();
-    return trainer.settings(Task.FRAUD, FraudFeatures.SCHEMA);
+    return trainer.settings();
   }
 
   @Test

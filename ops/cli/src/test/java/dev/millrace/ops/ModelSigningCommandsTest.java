@@ -3,10 +3,8 @@ package dev.millrace.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.millrace.pipeline.fraud.FraudFeatures;
 import dev.millrace.pipeline.fraud.FraudPipelineSettings;
 import dev.millrace.pipeline.fraud.KafkaFraudJob;
-import dev.millrace.schemas.Task;
 import dev.millrace.scorer.model.ModelSigning;
 import dev.millrace.trainer.TrainerSettings;
 import java.io.PrintWriter;
@@ -73,7 +71,7 @@ class ModelSigningCommandsTest {
     new CommandLine(signing)
         .parseArgs(
             "--task", "fraud", "-b", "k:9092", "--signing-key", dir.resolve("k.key").toString());
-    TrainerSettings s = signing.settings(Task.FRAUD, FraudFeatures.SCHEMA);
+    TrainerSettings s = signing.settings();
     byte[] bytes = {1, 2, 3};
     assertThat(s.signingKey()).isNotNull();
     assertThat(
@@ -83,13 +81,13 @@ class ModelSigningCommandsTest {
 
     TrainerCommand plain = new TrainerCommand();
     new CommandLine(plain).parseArgs("--task", "fraud", "-b", "k:9092");
-    assertThat(plain.settings(Task.FRAUD, FraudFeatures.SCHEMA).signingKey()).isNull();
+    assertThat(plain.settings().signingKey()).isNull();
 
     TrainerCommand wrong = new TrainerCommand();
     new CommandLine(wrong)
         .parseArgs(
             "--task", "fraud", "-b", "k:9092", "--signing-key", dir.resolve("k.pub").toString());
-    assertThatThrownBy(() -> wrong.settings(Task.FRAUD, FraudFeatures.SCHEMA))
+    assertThatThrownBy(() -> wrong.settings())
         .isInstanceOf(UserError.class)
         .hasMessageContaining("--signing-key")
         .hasMessageContaining("PRIVATE KEY");

@@ -60,7 +60,7 @@ class TrainerCommandTest {
             "--no-seed-check",
             "--history-dir",
             "/tmp/h");
-    TrainerSettings s = command.settings(Task.FRAUD, FraudFeatures.SCHEMA);
+    TrainerSettings s = command.settings();
     assertThat(s.bootstrapServers()).isEqualTo("kafka-1:9092");
     assertThat(s.topics().training(Task.FRAUD).name()).isEqualTo("staging.fraud.training");
     assertThat(s.modelStore()).isEqualTo(URI.create("s3://bucket/models"));
@@ -81,9 +81,7 @@ class TrainerCommandTest {
 
   @Test
   void aLocalStoreIsAFileUriWithItsHistoryInside() {
-    TrainerSettings s =
-        parse("--task", "fraud", "--model-store", "build/models")
-            .settings(Task.FRAUD, FraudFeatures.SCHEMA);
+    TrainerSettings s = parse("--task", "fraud", "--model-store", "build/models").settings();
     assertThat(s.modelStore().getScheme()).isEqualTo("file");
     assertThat(s.modelStore().getPath()).matches(".*/build/models/?");
     assertThat(s.historyDir()).isEqualTo(Path.of(s.modelStore()).resolve("history"));
@@ -98,34 +96,27 @@ class TrainerCommandTest {
 
   @Test
   void aBadEvalGapOrConfidenceIsAOneLineError() {
-    assertThatThrownBy(
-            () ->
-                parse("--task", "fraud", "--eval-gap", "a week")
-                    .settings(Task.FRAUD, FraudFeatures.SCHEMA))
+    assertThatThrownBy(() -> parse("--task", "fraud", "--eval-gap", "a week").settings())
         .isInstanceOf(UserError.class)
         .hasMessageContaining("--eval-gap");
-    assertThatThrownBy(
-            () ->
-                parse("--task", "fraud", "--promotion-confidence", "1.5")
-                    .settings(Task.FRAUD, FraudFeatures.SCHEMA))
+    assertThatThrownBy(() -> parse("--task", "fraud", "--promotion-confidence", "1.5").settings())
         .isInstanceOf(UserError.class)
         .hasMessageContaining("confidence");
   }
 
   @Test
   void theDeviceIsAutoUnlessAsked() {
-    assertThat(parse("--task", "fraud").settings(Task.FRAUD, FraudFeatures.SCHEMA).device())
+    assertThat(parse("--task", "fraud").settings().device())
         .isEqualTo(dev.millrace.scorer.DeviceChoice.AUTO);
     TrainerCommand cpu = parse("--task", "fraud", "--device", "cpu");
-    assertThat(cpu.settings(Task.FRAUD, FraudFeatures.SCHEMA).device())
-        .isEqualTo(dev.millrace.scorer.DeviceChoice.CPU);
+    assertThat(cpu.settings().device()).isEqualTo(dev.millrace.scorer.DeviceChoice.CPU);
     // auto and cpu need no check; on this machine auto trains on the CPU (TabularTrainerTest)
     assertThat(cpu.device.checked()).isEqualTo(dev.millrace.scorer.DeviceChoice.CPU);
   }
 
   @Test
   void theTrainerShipsTheBenchmarkedNetSettings() {
-    TrainerSettings s = parse("--task", "fraud").settings(Task.FRAUD, FraudFeatures.SCHEMA);
+    TrainerSettings s = parse("--task", "fraud").settings();
     // docs/benchmarks/fraud.md chose these on a validation period before the test week and
     // reports them on the test week; the trainer command must train with the same settings
     assertThat(s.trainSettings()).isEqualTo(TrainSettings.defaults());
@@ -164,7 +155,13 @@ class TrainerCommandTest {
                 + " card_precision_at_k\n");
 
     err.getBuffer().setLength(0);
-    assertThat(cli.execute("trainer", "--task", "churn")).isEqualTo(1);
-    assertThat(err.toString()).contains("no feature schema is defined yet for task churn");
+    assertThat(cli.execute("trainer", "--task", "demand")).isEqualTo(1);
+    assertThat(err.toString())
+        .isEqualTo("millrace: the demand task needs --stores FILE (Rossmann's store.csv)\n");
+
+    err.getBuffer().setLength(0);
+    assertThat(cli.execute("trainer", "--task", "fraud", "--promotion-metric", "rmspe"))
+        .isEqualTo(1);
+    assertThat(err.toString()).contains("unknown promotion metric 'rmspe'");
   }
 }

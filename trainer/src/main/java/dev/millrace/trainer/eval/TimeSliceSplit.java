@@ -22,19 +22,34 @@ import java.util.Set;
  *   <li>Entities already known positive before {@code evalStart} leave the evaluation slice (the
  *       Fraud Detection Handbook's "known compromised cards": a live system blocks them, so scoring
  *       their later rows would flatter every model). Known positive means: a row before the slice,
- *       with a positive label whose label time is before {@code evalStart}.
+ *       with a positive label whose label time is before {@code evalStart}. A regression target
+ *       (sales) has no "known positive" entity, so a split made {@link #keepingEveryEntity} skips
+ *       this step.
  * </ol>
  */
 public final class TimeSliceSplit {
 
   private final double evalFraction;
   private final Duration gap;
+  private final boolean removeKnownPositives;
 
   /**
    * @param evalFraction the latest fraction of the rows used for evaluation
    * @param gap the gap between the parts, or null for the window's longest label lag
    */
   public TimeSliceSplit(double evalFraction, Duration gap) {
+    this(evalFraction, gap, true);
+  }
+
+  /**
+   * A split that keeps every entity's rows in the evaluation slice (step 3 skipped): for regression
+   * targets, where a positive value (a store's sales) says nothing about the entity.
+   */
+  public static TimeSliceSplit keepingEveryEntity(double evalFraction, Duration gap) {
+    return new TimeSliceSplit(evalFraction, gap, false);
+  }
+
+  private TimeSliceSplit(double evalFraction, Duration gap, boolean removeKnownPositives) {
     if (!(evalFraction > 0 && evalFraction < 1)) {
       throw new IllegalArgumentException(
           "the evaluation fraction must lie strictly between 0 and 1, not " + evalFraction);
@@ -44,6 +59,7 @@ public final class TimeSliceSplit {
     }
     this.evalFraction = evalFraction;
     this.gap = gap;
+    this.removeKnownPositives = removeKnownPositives;
   }
 
   public double evalFraction() {
@@ -107,7 +123,7 @@ public final class TimeSliceSplit {
     long[] labelTimes = window.labelTimeMillis();
     String[] ids = window.entityIds();
     Set<String> known = new HashSet<>();
-    for (int i = 0; i < cut; i++) {
+    for (int i = 0; i < cut && removeKnownPositives; i++) {
       if (labels[i] > 0.5f && labelTimes[i] < cutoff) {
         known.add(ids[i]);
       }
