@@ -380,7 +380,9 @@ public final class TrainerService implements Runnable, AutoCloseable {
     }
     for (int i = 0; i < e.getFeatures().size(); i++) {
       Float v = e.getFeatures().get(i);
-      if (v == null || !Float.isFinite(v)) {
+      // NaN is a missing value (no sales a week ago, an unknown competitor), which the model's
+      // normaliser imputes, in training as in scoring; an infinity is a broken feature.
+      if (v == null || Float.isInfinite(v)) {
         return "NON_FINITE_FEATURE: feature " + schema.names().get(i) + " is " + v;
       }
     }

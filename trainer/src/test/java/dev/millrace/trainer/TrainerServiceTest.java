@@ -155,7 +155,8 @@ class TrainerServiceTest {
       throws Exception {
     kafka.createTopics(Task.FRAUD);
     send(kafka, Synthetic.examples(500, Labels.NONE, 12));
-    // Two bad records: bytes that are no Avro, and an example of another feature schema.
+    // Three bad records: bytes that are no Avro, an example of another feature schema, and one with
+    // an infinite feature.
     Topic<String, TrainingExample> training = kafka.topics().training(Task.FRAUD);
     try (KafkaProducer<byte[], byte[]> raw = kafka.rawProducer()) {
       raw.send(
@@ -165,15 +166,24 @@ class TrainerServiceTest {
     }
     TrainingExample other = Synthetic.examples(1, Labels.NONE, 13).get(0);
     other.setFeatureSchemaFingerprint(new FeatureSchema(List.of("x")).fingerprint());
-    send(kafka, List.of(other));
+    // A missing value (NaN, which the model's normaliser imputes) is fine; an infinity is not.
+    TrainingExample missing = Synthetic.examples(1, Labels.NONE, 14).get(0);
+    List<Float> withNaN = new java.util.ArrayList<>(missing.getFeatures());
+    withNaN.set(0, Float.NaN);
+    missing.setFeatures(withNaN);
+    TrainingExample broken = Synthetic.examples(1, Labels.NONE, 15).get(0);
+    List<Float> withInf = new java.util.ArrayList<>(broken.getFeatures());
+    withInf.set(0, Float.POSITIVE_INFINITY);
+    broken.setFeatures(withInf);
+    send(kafka, List.of(other, missing, broken));
 
     try (TrainerService service = new TrainerService(settings(kafka, 500)).startThread()) {
-      // Both refusals are on the dead-letter topic (so the service has read them)...
+      // The three refusals are on the dead-letter topic (so the service has read them)...
       List<ConsumerRecord<byte[], DeadLetter>> dead =
-          kafka.readCommitted(kafka.topics().dlq(Task.FRAUD), 2, WAIT, Duration.ZERO);
+          kafka.readCommitted(kafka.topics().dlq(Task.FRAUD), 3, WAIT, Duration.ofSeconds(1));
       assertThat(dead)
           .extracting(r -> r.value().getReasonCode())
-          .containsExactlyInAnyOrder("UNREADABLE", "FEATURE_SCHEMA_MISMATCH");
+          .containsExactlyInAnyOrder("UNREADABLE", "FEATURE_SCHEMA_MISMATCH", "NON_FINITE_FEATURE");
       assertThat(dead)
           .allSatisfy(
               r -> {
@@ -187,8 +197,10 @@ class TrainerServiceTest {
       TrainerStatus status = service.status();
       assertThat(status.lastRun().decision()).isEqualTo(RunDecision.SKIPPED_NO_POSITIVES);
       assertThat(status.championVersion()).isNull();
-      assertThat(status.examplesConsumed()).isEqualTo(500);
-      assertThat(status.examplesRejected()).isEqualTo(2);
+      assertThat(status.examplesConsumed())
+          .as("500 and the one with a missing value")
+          .isEqualTo(501);
+      assertThat(status.examplesRejected()).isEqualTo(3);
       assertThat(service.history().read())
           .extracting(TrainingRecord::decision)
           .containsExactly(RunDecision.SKIPPED_NO_POSITIVES);
