@@ -58,6 +58,24 @@ import picocli.CommandLine.Option;
     })
 public final class DemoCommand implements Callable<Integer> {
 
+  @Option(
+      names = {"-t", "--task"},
+      defaultValue = "fraud",
+      paramLabel = "TASK",
+      description =
+          "The task to run: fraud (transactions, delayed labels), churn (purchase lines, labels"
+              + " derived in the stream) or demand (store-day sales, a regression) (default"
+              + " ${DEFAULT-VALUE}).")
+  String task;
+
+  @Mixin TaskOptions taskOptions;
+
+  @Option(
+      names = "--store-count",
+      defaultValue = "50",
+      description = "demand: generated stores (default ${DEFAULT-VALUE}).")
+  int storeCount;
+
   @Mixin BrokerOptions broker;
 
   @Mixin PipelineCommand.JobOptions job;
@@ -183,6 +201,10 @@ public final class DemoCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     job.device.checked();
     PrintWriter out = spec.commandLine().getOut();
+    TaskCatalog.TaskSpec taskSpec = TaskCatalog.of(task);
+    if (!taskSpec.ownJob()) {
+      return new TaskDemo(this, taskSpec).run(out);
+    }
     if (data != null && !Files.isRegularFile(data)) {
       throw new UserError("no such file: " + data + " (--data expects a fraud_fdh .csv.gz)");
     }
@@ -321,7 +343,7 @@ public final class DemoCommand implements Callable<Integer> {
         .withDevice(job.device.device);
   }
 
-  private void resetDemoDir() {
+  void resetDemoDir() {
     try {
       if (Files.exists(demoDir)) {
         try (Stream<Path> paths = Files.walk(demoDir)) {
@@ -447,7 +469,7 @@ public final class DemoCommand implements Callable<Integer> {
               run.device()));
     }
 
-    private static String metrics(Map<String, Double> m) {
+    static String metrics(Map<String, Double> m) {
       if (m == null || m.isEmpty()) {
         return "-";
       }

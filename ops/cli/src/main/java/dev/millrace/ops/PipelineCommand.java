@@ -276,6 +276,59 @@ public final class PipelineCommand implements Callable<Integer> {
       return LocalFlink.startFraud(settings, flinkMetricsPort, resumeFrom, console);
     }
 
+    /**
+     * The Kafka, checkpoint and restart settings of a task's job on the shared task job: the fraud
+     * job's, under the task's own consumer group and transactional ids ({@code prefix} is the
+     * namespace with its dot, or empty).
+     */
+    static KafkaJobSettings taskKafka(FraudPipelineSettings fraud, String prefix, String name) {
+      return fraud
+          .kafkaJob()
+          .withIds(prefix + "millrace-" + name + "-pipeline", prefix + "millrace-" + name);
+    }
+
+    /** The shared task job's options from these flags, with the task's event-time bound. */
+    TaskJobOptions taskJobOptions(Task t, FraudPipelineSettings fraud, Duration maxAhead) {
+      return new TaskJobOptions(
+          parallelism,
+          fraud.outOfOrderness(),
+          fraud.idleness(),
+          maxAhead,
+          ScoringSettings.defaults(t).withBatchSize(batchSize).withMaxWait(batchMaxWait),
+          fraud.monitoring());
+    }
+
+    /**
+     * Starts a task's definition on the shared task job ({@link KafkaTaskJob}) on a local
+     * MiniCluster, with its metrics endpoint when asked; failover lines go to {@code console}.
+     */
+    LocalFlink startTaskLocal(
+        TaskDefinition<?> definition,
+        KafkaJobSettings kafka,
+        TaskJobOptions options,
+        Optional<Checkpoints.Retained> resume,
+        Consumer<String> console) {
+      MetricsEndpoint.requireFree(flinkMetricsPort, "--flink-metrics-port");
+      return LocalFlink.start(
+          definition.name(),
+          parallelism,
+          flinkMetricsPort,
+          resume,
+          console,
+          conf -> {},
+          env -> startTask(env, definition, kafka, options));
+    }
+
+    private static <E extends org.apache.avro.specific.SpecificRecord>
+        org.apache.flink.core.execution.JobClient startTask(
+            org.apache.flink.streaming.api.environment.StreamExecutionEnvironment env,
+            TaskDefinition<E> definition,
+            KafkaJobSettings kafka,
+            TaskJobOptions options)
+            throws Exception {
+      return KafkaTaskJob.start(env, definition, kafka, options);
+    }
+
     FraudPipelineSettings fraudSettings(
         String bootstrapServers, TopicRegistry topics, Path checkpointDir) {
       return fraudSettings(bootstrapServers, topics, checkpointDir, java.util.Map.of());
@@ -390,20 +443,14 @@ public final class PipelineCommand implements Callable<Integer> {
     FraudPipelineSettings fraud = settings();
     String ns = cluster.namespace == null ? "" : cluster.namespace.trim();
     String prefix = ns.isEmpty() ? "" : ns + ".";
-    KafkaJobSettings kafka =
-        fraud
-            .kafkaJob()
-            .withIds(prefix + "millrace-" + name + "-pipeline", prefix + "millrace-" + name);
+    KafkaJobSettings kafka = JobOptions.taskKafka(fraud, prefix, name);
     TaskJobOptions options =
-        new TaskJobOptions(
-            job.parallelism,
-            fraud.outOfOrderness(),
-            fraud.idleness(),
+        job.taskJobOptions(
+            t,
+            fraud,
             spec.commandLine().getParseResult().hasMatchedOption("--max-ahead-of-stream")
                 ? job.maxAheadOfStream
-                : taskOptions.maxAheadOfStream(t, job.maxAheadOfStream),
-            ScoringSettings.defaults(t).withBatchSize(job.batchSize).withMaxWait(job.batchMaxWait),
-            fraud.monitoring());
+                : taskOptions.maxAheadOfStream(t, job.maxAheadOfStream));
     List<String> lines = new java.util.ArrayList<>();
     lines.add(
         String.format(
@@ -423,27 +470,7 @@ public final class PipelineCommand implements Callable<Integer> {
         entry.jobLabel(),
         kafka.checkpointDir(),
         lines,
-        resume -> {
-          MetricsEndpoint.requireFree(job.flinkMetricsPort, "--flink-metrics-port");
-          return LocalFlink.start(
-              name,
-              job.parallelism,
-              job.flinkMetricsPort,
-              resume,
-              console,
-              conf -> {},
-              env -> startTask(env, definition, kafka, options));
-        });
-  }
-
-  private static <E extends org.apache.avro.specific.SpecificRecord>
-      org.apache.flink.core.execution.JobClient startTask(
-          org.apache.flink.streaming.api.environment.StreamExecutionEnvironment env,
-          TaskDefinition<E> definition,
-          KafkaJobSettings kafka,
-          TaskJobOptions options)
-          throws Exception {
-    return KafkaTaskJob.start(env, definition, kafka, options);
+        resume -> job.startTaskLocal(definition, kafka, options, resume, console));
   }
 
   /** Runs the job on a local MiniCluster until Ctrl-C, printing a status line now and then. */

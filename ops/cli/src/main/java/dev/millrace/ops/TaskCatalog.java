@@ -1,7 +1,9 @@
 package dev.millrace.ops;
 
 import dev.millrace.ingest.ValidationRules;
+import dev.millrace.ingest.churn.ChurnGenerator;
 import dev.millrace.ingest.churn.ChurnRows;
+import dev.millrace.ingest.demand.DemandGenerator;
 import dev.millrace.ingest.demand.RossmannRows;
 import dev.millrace.pipeline.churn.ChurnFeatures;
 import dev.millrace.pipeline.churn.ChurnSettings;
@@ -25,6 +27,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -71,6 +74,17 @@ final class TaskCatalog {
       Class<E> type, EventReader<E> reader, Function<E, String> key, String what, String format) {}
 
   /**
+   * How {@code millrace demo --task <task>} generates the task's events: an endless source in
+   * event-time order, after writing any reference data it needs into the demo's folder and pointing
+   * the task's flags at it (demand: {@code --stores}).
+   */
+  @FunctionalInterface
+  interface DemoGenerator {
+    Iterator<? extends SpecificRecord> start(
+        long seed, int customers, int stores, Path dir, TaskOptions options) throws IOException;
+  }
+
+  /**
    * One task as the CLI sees it.
    *
    * @param task the task
@@ -86,6 +100,7 @@ final class TaskCatalog {
    *     needs another than the job's; null for the job's
    * @param describe one console line on what its flags set ("" for none)
    * @param replay how {@code replay} reads its dataset; null when the own job's ingest replays it
+   * @param demo how {@code demo} generates its events; null when the own job's demo does
    */
   record TaskSpec(
       Task task,
@@ -96,7 +111,8 @@ final class TaskCatalog {
       boolean ownJob,
       Duration maxAheadOfStream,
       Function<TaskOptions, String> describe,
-      EventReplay<?> replay) {
+      EventReplay<?> replay,
+      DemoGenerator demo) {
 
     TaskSpec {
       Objects.requireNonNull(task, "task");
@@ -126,6 +142,7 @@ final class TaskCatalog {
           true,
           null,
           options -> "",
+          null,
           null);
 
   /**
@@ -158,7 +175,10 @@ final class TaskCatalog {
               TaskCatalog::churnLines,
               a -> a.getCustomerId() == null ? "" : a.getCustomerId(),
               "purchase lines",
-              "Online Retail (I or II) or CDNOW purchase lines"));
+              "Online Retail (I or II) or CDNOW purchase lines"),
+          (seed, customers, stores, dir, options) ->
+              new ChurnGenerator(
+                  ChurnGenerator.Settings.defaults().withSeed(seed).withCustomers(customers)));
 
   /**
    * Demand: a regression on log1p of the sales, with entity embeddings (the store's vocabulary from
@@ -179,7 +199,8 @@ final class TaskCatalog {
               RossmannRows::read,
               DemandObservation::getSeriesId,
               "store-day rows",
-              "Rossmann store-day rows"));
+              "Rossmann store-day rows"),
+          TaskCatalog::demandDemo);
 
   /** Every task the CLI runs; a new task adds its entry here. */
   private static final Map<Task, TaskSpec> ENTRIES = entries(FRAUD, CHURN, DEMAND);
@@ -217,6 +238,22 @@ final class TaskCatalog {
       }
     }
     return m;
+  }
+
+  /**
+   * The demo's stores: their generated {@code store.csv} in the demo's folder, which the job and
+   * the trainer read through {@code --stores} unless the user gave one.
+   */
+  private static Iterator<DemandObservation> demandDemo(
+      long seed, int customers, int stores, Path dir, TaskOptions options) throws IOException {
+    DemandGenerator generator =
+        new DemandGenerator(DemandGenerator.Settings.defaults().withSeed(seed).withStores(stores));
+    if (options.stores.stores == null) {
+      Path csv = dir.resolve("store.csv");
+      java.nio.file.Files.writeString(csv, generator.storeCsv());
+      options.stores.stores = csv;
+    }
+    return generator;
   }
 
   private static TaskModel demandModel(StoresOption stores) {

@@ -1,0 +1,308 @@
+package dev.millrace.ops;
+
+import dev.millrace.ingest.EventFeed;
+import dev.millrace.ops.dashboard.DashboardServer;
+import dev.millrace.ops.local.LocalFlink;
+import dev.millrace.ops.local.OutputWatcher;
+import dev.millrace.ops.metrics.MetricsEndpoint;
+import dev.millrace.ops.metrics.MillraceMeters;
+import dev.millrace.ops.metrics.TrainerMeters;
+import dev.millrace.pipeline.KafkaJobSettings;
+import dev.millrace.pipeline.fraud.FraudPipelineSettings;
+import dev.millrace.pipeline.task.TaskDefinition;
+import dev.millrace.pipeline.task.TaskJobOptions;
+import dev.millrace.schemas.Task;
+import dev.millrace.schemas.TopicRegistry;
+import dev.millrace.trainer.TrainerService;
+import dev.millrace.trainer.TrainerSettings;
+import dev.millrace.trainer.TrainerStatus;
+import dev.millrace.trainer.TrainingRecord;
+import dev.millrace.trainer.model.TrainSettings;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.api.common.JobStatus;
+
+/**
+ * {@code millrace demo --task churn|demand}: a task that runs as a definition of the shared job,
+ * end to end on this machine. A real Kafka broker, the task's job on a local MiniCluster, its
+ * trainer (the task's head and promotion rule from the {@link TaskCatalog}), the task's generator
+ * fed at {@code --rate} and the dashboard, with a status line; Ctrl-C stops everything. The fraud
+ * demo stays in {@link DemoCommand}.
+ */
+final class TaskDemo {
+
+  private final DemoCommand demo;
+  private final TaskCatalog.TaskSpec spec;
+
+  TaskDemo(DemoCommand demo, TaskCatalog.TaskSpec spec) {
+    this.demo = demo;
+    this.spec = spec;
+  }
+
+  int run(PrintWriter out) throws InterruptedException {
+    if (demo.data != null || demo.driftAt != null) {
+      throw new UserError(
+          "--data and --drift-at belong to the fraud demo; "
+              + spec.name()
+              + " generates its events (for a dataset: millrace pipeline --task "
+              + spec.name()
+              + " and millrace replay "
+              + spec.name()
+              + ")");
+    }
+    if (spec.demo() == null || spec.replay() == null) {
+      throw new UserError("the demo has no generator for task " + spec.name() + " yet");
+    }
+    MetricsEndpoint.requireFree(demo.metricsPort, "--metrics-port");
+    MetricsEndpoint.requireFree(demo.job.flinkMetricsPort, "--flink-metrics-port");
+    demo.dashboard.requireFree();
+    demo.resetDemoDir();
+    Iterator<? extends SpecificRecord> events;
+    try {
+      events =
+          spec.demo()
+              .start(demo.seed, demo.customers, demo.storeCount, demo.demoDir, demo.taskOptions);
+    } catch (IOException e) {
+      throw new UserError("cannot prepare the demo's data in " + demo.demoDir + ": " + e);
+    }
+    var brokerSettings =
+        new dev.millrace.kafka.BrokerSettings(
+            demo.broker.host,
+            demo.broker.port,
+            demo.broker.controllerPort,
+            demo.demoDir.resolve("kafka"),
+            Map.of());
+    TopicRegistry topics = TopicRegistry.standard();
+    Task t = spec.task();
+    boolean jobFailed;
+    CountDownLatch stop = new CountDownLatch(1);
+    Thread hook = new Thread(stop::countDown, "millrace-demo-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try (BrokerCommand.LocalKafka kafka = BrokerCommand.LocalKafka.start(brokerSettings, out)) {
+      kafka.createTopics(List.of(Task.values()));
+      String bootstrap = kafka.bootstrapServers();
+      FraudPipelineSettings jobSettings =
+          demo.job.fraudSettings(bootstrap, topics, demo.demoDir.resolve("checkpoints"));
+      TaskDefinition<?> definition = demo.taskOptions.definition(t, topics);
+      KafkaJobSettings kafkaJob =
+          PipelineCommand.JobOptions.taskKafka(jobSettings, "", definition.name());
+      boolean ownBound =
+          demo.spec.commandLine().getParseResult().hasMatchedOption("--max-ahead-of-stream");
+      TaskJobOptions options =
+          demo.job.taskJobOptions(
+              t,
+              jobSettings,
+              ownBound
+                  ? demo.job.maxAheadOfStream
+                  : demo.taskOptions.maxAheadOfStream(t, demo.job.maxAheadOfStream));
+      try (MetricsEndpoint metrics =
+              demo.metricsPort > 0
+                  ? MetricsEndpoint.start(demo.metricsPort, "--metrics-port")
+                  : null;
+          LocalFlink flink =
+              demo.job.startTaskLocal(
+                  definition,
+                  kafkaJob,
+                  options,
+                  Optional.empty(),
+                  line -> {
+                    synchronized (out) {
+                      out.println(line);
+                      out.flush();
+                    }
+                  });
+          TrainerService trainer = new TrainerService(trainerSettings(bootstrap, topics));
+          DashboardServer dashboardServer =
+              demo.dashboard.start(bootstrap, topics, trainer.history().file().getParent());
+          OutputWatcher watcher = new OutputWatcher(bootstrap, topics, t);
+          EventFeed<?> feed = feed(spec.replay(), bootstrap, topics.events(t).name())) {
+        if (metrics != null) {
+          MillraceMeters.bindOutput(metrics, spec.name(), watcher);
+          TrainerMeters.bind(metrics, trainer);
+        }
+        watcher.start();
+        out.printf(
+            "%s running on a local MiniCluster (job %s; %s)%n",
+            spec.jobLabel(), flink.job().getJobID(), demo.taskOptions.describe(t));
+        trainer.startThread();
+        out.printf(
+            "Trainer running: %s models, promoted on %s; models in %s%n",
+            TrainerCommand.headName(trainer.settings().model()),
+            trainer.settings().model().isRegression()
+                ? trainer.settings().model().regressionError().name().toLowerCase()
+                : trainer.settings().promotionMetric().name().toLowerCase(),
+            demo.demoDir.resolve("models"));
+        Thread feeder = new Thread(() -> runFeed(feed, events), "millrace-demo-feeder");
+        feeder.setDaemon(true);
+        feeder.start();
+        out.printf(
+            "Generating %s at %.0f/s (seed %d) onto %s%n",
+            spec.replay().what(), demo.rate, demo.seed, topics.events(t).name());
+        out.printf("Dashboard: %s%n", dashboardServer.taskUri(t));
+        out.println("Press Ctrl-C to stop.");
+        out.flush();
+        jobFailed = new Status(out, feed, watcher, trainer, flink).run(stop);
+        out.println("Stopping ...");
+        out.flush();
+        feed.stop();
+        flink.close();
+        trainer.close(Duration.ofSeconds(3)); // an unfinished run is abandoned; nothing is lost
+      }
+    } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // Ctrl-C: the hook has run
+      }
+    }
+    out.println("Demo stopped.");
+    out.flush();
+    return jobFailed ? 1 : 0;
+  }
+
+  private <E extends SpecificRecord> EventFeed<E> feed(
+      TaskCatalog.EventReplay<E> replay, String bootstrap, String topic) {
+    return new EventFeed<>(bootstrap, Map.of(), topic, replay.type(), replay.key(), demo.rate);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <E extends SpecificRecord> void runFeed(
+      EventFeed<E> feed, Iterator<? extends SpecificRecord> events) {
+    feed.run((Iterator<E>) events);
+  }
+
+  private TrainerSettings trainerSettings(String bootstrap, TopicRegistry topics) {
+    var store = demo.demoDir.resolve("models").toAbsolutePath().toUri();
+    return TrainerSettings.defaults(
+            bootstrap,
+            topics,
+            spec.task(),
+            spec.featureSchema(),
+            spec.model().apply(demo.taskOptions.stores),
+            store)
+        .withRetrain(demo.retrainEveryExamples, demo.retrainEvery)
+        .withWindow(
+            demo.window,
+            TrainerSettings.DEFAULT_EVAL_FRACTION,
+            TrainerSettings.DEFAULT_MIN_TRAIN_ROWS)
+        .withTrainSettings(TrainSettings.defaults().withEpochs(demo.epochs))
+        .withDevice(demo.job.device.device);
+  }
+
+  /** Prints a status line every few seconds, and one line per finished training run. */
+  private final class Status {
+    private final PrintWriter out;
+    private final EventFeed<?> feed;
+    private final OutputWatcher watcher;
+    private final TrainerService trainer;
+    private final LocalFlink flink;
+    private final long started = System.nanoTime();
+    private long runsReported;
+    private long lastEvents;
+    private long lastTick = System.nanoTime();
+
+    Status(
+        PrintWriter out,
+        EventFeed<?> feed,
+        OutputWatcher watcher,
+        TrainerService trainer,
+        LocalFlink flink) {
+      this.out = out;
+      this.feed = feed;
+      this.watcher = watcher;
+      this.trainer = trainer;
+      this.flink = flink;
+    }
+
+    /** Runs until Ctrl-C, the duration or the job's end; true when the job failed. */
+    boolean run(CountDownLatch stop) throws InterruptedException {
+      long deadline =
+          demo.duration == null ? Long.MAX_VALUE : System.nanoTime() + demo.duration.toNanos();
+      while (!stop.await(demo.statusEvery.toMillis(), TimeUnit.MILLISECONDS)) {
+        synchronized (out) {
+          printRuns();
+          out.println(line());
+          out.flush();
+        }
+        if (flink.status().isGloballyTerminalState()) {
+          out.println(
+              spec.jobLabel() + " ended: " + flink.status() + " | " + flink.health().summary());
+          return flink.status() == JobStatus.FAILED;
+        }
+        if (System.nanoTime() >= deadline) {
+          return false;
+        }
+      }
+      return false;
+    }
+
+    private String line() {
+      long now = System.nanoTime();
+      EventFeed.Counts counts = feed.counts();
+      double rate = (counts.acked() - lastEvents) / ((now - lastTick) / 1e9);
+      lastEvents = counts.acked();
+      lastTick = now;
+      OutputWatcher.Snapshot s = watcher.snapshot();
+      TrainerStatus ts = trainer.status();
+      long secs = (now - started) / 1_000_000_000L;
+      return String.format(
+          "%02d:%02d  events %,d (%,.0f/s) | scores %,d | DLQ %,d | model %s (versions scored:"
+              + " %d) | champion %s, %d runs, %,d training examples | %s",
+          secs / 60,
+          secs % 60,
+          counts.acked(),
+          rate,
+          s.scores(),
+          s.deadLetters(),
+          s.latestVersion() == null ? "-" : s.latestVersion(),
+          s.scoresByVersion().size(),
+          ts.championVersion() == null ? "none" : ts.championVersion(),
+          ts.runsCompleted(),
+          ts.examplesConsumed(),
+          flink.health().summary());
+    }
+
+    private void printRuns() {
+      TrainerStatus ts = trainer.status();
+      if (ts.runsCompleted() <= runsReported || ts.lastRun() == null) {
+        return;
+      }
+      runsReported = ts.runsCompleted();
+      TrainingRecord run = ts.lastRun();
+      out.println(
+          String.format(
+              "  trainer run %d: %s %s - %s [challenger %s; champion %s %s] %d rows, evaluated"
+                  + " on %d later rows, %.1f s on %s",
+              ts.runsCompleted(),
+              run.decision(),
+              run.version(),
+              run.reason(),
+              metrics(run.challengerMetrics()),
+              run.championVersion() == null ? "none" : run.championVersion(),
+              metrics(run.championMetrics()),
+              run.trainRows(),
+              run.evalRows(),
+              run.durationMillis() / 1000.0,
+              run.device()));
+    }
+  }
+
+  private static String metrics(Map<String, Double> m) {
+    if (m == null || m.isEmpty()) {
+      return "-";
+    }
+    return m.entrySet().stream()
+        .sorted(Map.Entry.comparingByKey())
+        .map(e -> String.format("%s=%.3f", e.getKey(), e.getValue()))
+        .collect(Collectors.joining(" "));
+  }
+}
