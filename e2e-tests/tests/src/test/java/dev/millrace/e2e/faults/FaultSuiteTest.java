@@ -1987,7 +1987,8 @@ class FaultSuiteTest {
           .append(CHECKPOINT_INTERVAL.toSeconds())
           .append(
               " s, parallelism 1 unless a row says otherwise) and, in the trainer row, `millrace"
-                  + " trainer --task fraud`, each a JVM of its own, from ")
+                  + " trainer --task fraud`, in the `fraud.raw` and oversized rows, `millrace"
+                  + " validator --task fraud`, each a JVM of its own, from ")
           .append(cluster.classPathSource())
           .append('\n');
     }
@@ -2030,23 +2031,27 @@ class FaultSuiteTest {
       How to read it:
 
       - **events**: transactions the publisher sent and Kafka acknowledged (acks=all) in the
-        scenario; for a bad-input row, the poison records of that kind.
+        scenario; for a bad-input row, the poison records of that kind; for the `fraud.raw` row,
+        the JSON transactions sent to `fraud.raw` (the Avro stream beside them is in its notes).
       - **lost**: transactions without a score on the scores topic, read with
         `isolation.level=read_committed` by a consumer of the test (not the job's classes) that
         runs through the whole scenario; for a bad-input row, poison records with no dead letter
-        (matched by the source partition and offset the dead letter carries).
+        (matched by the source topic, partition and offset the dead letter carries).
       - **duplicated**: scores beyond the first for the same transaction id (dead letters beyond
         the first for a poison record).
       - **recovery s**: from the fault (the signal sent) to the moment the checker first sees a
         committed score that was computed after the fault: for a job restart this includes the new
         JVM's start, the restore from the checkpoint and the next checkpoint that commits. For the
         checkpoint-folder row it counts from the folder writable again; for the trainer row, from
-        the kill to the first visible score by the restarted trainer's model; the bad-artifact row
-        has no outage.
+        the kill to the first visible score by the restarted trainer's model; for the `fraud.raw`
+        row, from the validator's kill to the first visible score of a raw transaction sent after
+        it; the bad-artifact row has no outage.
       - **dead letters**: for fault rows the dead letters seen (none expected: no poison is sent);
         for bad-input rows those with the reason code `PoisonRecords` expects.
       - **job failovers**: Flink restarts inside the pipeline JVMs (the `restarts N` of its status
         lines), summed over the runs; a restart of the JVM itself is the fault, not a failover.
+        The validator's own failures (a stream thread that failed and was replaced, its log line)
+        are in the notes of its rows and must be 0.
 
       A row is marked **FAILED** when it lost or duplicated anything, saw an unexpected dead
       letter, a poison record missed its dead letter or its reason, the job failed over on bad
@@ -2058,9 +2063,15 @@ class FaultSuiteTest {
       in use until the restarted trainer's model, and any not by that one after; in the rescale
       row, a start that did not resume from a checkpoint; in the duplicate row, a duplicated
       transaction without exactly 2 scores or any other with more than 1; in the hot-key row, a
-      transaction of the hot customer without exactly 1 score. The CI build runs the first row once (`FaultSuiteTest`
+      transaction of the hot customer without exactly 1 score; in the `fraud.raw` and oversized
+      rows, a dead letter not written by the stage that reads the topic (`validator` for
+      `fraud.raw`), a validator stream-thread failure or exit, a raw transaction not scored exactly
+      once; in the oversized rows, a dead letter that does not carry exactly 65,536 bytes of the
+      value (`DeadLetterLimits.MAX_ORIGINAL_BYTES`) with `originalValueSize` the value's real size,
+      or any record on the scores, dead-letter or training topics larger than 1 MiB (key, value
+      and headers; the producers' `max.request.size`). The CI build runs the first row once (`FaultSuiteTest`
       without the profile: one SIGKILL). `-Dmillrace.faults.only=rescale,checkpoint-unwritable,
-      bad-model,hot-swap-kill,trainer-kill,bad-labels,duplicates-hot-key` (any of the scenario names) runs only those and writes
+      bad-model,hot-swap-kill,trainer-kill,bad-labels,duplicates-hot-key,raw-poison,oversized` (any of the scenario names) runs only those and writes
       their table to `target/faults/reliability-selected.md`.
 
       What these runs do and do not show:
@@ -2131,6 +2142,26 @@ class FaultSuiteTest {
         event, scored again (two scores with the same transaction id; whether the
         training examples and history features also count it twice is not checked here).
         The hot customer sends as many transactions again as the 300 others together, on one key (one partition, one keyed state); each is scored once.
+      - Poison on `fraud.raw` (`raw-poison`): `millrace validator --task fraud` (Kafka Streams,
+        exactly-once, its own application id and state folder) runs as a JVM of its own beside
+        the job; the test's producer sends valid transactions as JSON lines to `fraud.raw`, each
+        followed by one poison record (random bytes and every kind of `PoisonRecords.forRaw`),
+        8 rounds, while the Avro stream goes on on `fraud.events`. After the fourth round the
+        validator is killed with SIGKILL and started again at once: it comes back once the group
+        has dropped the killed member, and what it had processed but not committed is processed
+        again, its output written once (the rows count every dead letter and score). The job's
+        own checks would also refuse most of these on `fraud.events`, so a dead letter counts
+        only when it names `fraud.raw` and the stage `validator`.
+      - Records that decompress past 1 MB (`oversized`): 3 MiB values sent by a producer with
+        `compression.type=zstd` and `max.request.size` 8 MiB; each batch compresses to a few
+        hundred bytes to 4 KiB, under the brokers' 1 MB `max.message.bytes` (which limits the
+        compressed batch), so the brokers take them and the consumers get 3 MiB records. Garbage
+        bytes are a 4 KiB random block repeated (random bytes would not compress). Each is
+        dead-lettered by the stage that reads it, carrying its first 64 KiB and its real size;
+        the 3 MiB JSON with a 3,000,000-character customer id is within Jackson's default
+        string-length limit (20 M characters), so it parses and is refused as `ID_TOO_LONG`.
+        Training examples: none are written during the scenario (labels come a day later), so
+        their size check holds trivially there.
       - Not covered here: full disks, network partitions, and the Flink session cluster's
         stop-with-savepoint and lost TaskManager (`ClusterIT`).
       """;
