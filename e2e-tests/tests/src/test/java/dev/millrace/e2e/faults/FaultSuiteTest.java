@@ -867,14 +867,16 @@ class FaultSuiteTest {
   /**
    * One row per kind of {@code sent} poison (by "topic/partition/offset"): sent, found in the dead
    * letters by its source topic, partition and offset, with its reason, dead letters beyond the
-   * first; {@code check}, when not null, says what is wrong with a found dead letter (null:
-   * nothing) and {@code describe} what it carried, for the notes.
+   * first; {@code failed}, when not null, is what went wrong in the scenario (every row fails with
+   * it); {@code check}, when not null, says what is wrong with a found dead letter (null: nothing)
+   * and {@code describe} what it carried, for the notes.
    */
   private void poisonRows(
       String prefix,
       Map<String, PoisonRecords.PoisonRecord> sent,
       List<OutputChecker.Letter> letters,
       int failovers,
+      String failed,
       java.util.function.BiFunction<PoisonRecords.PoisonRecord, OutputChecker.Letter, String> check,
       java.util.function.BiFunction<PoisonRecords.PoisonRecord, OutputChecker.Letter, String>
           describe) {
@@ -918,7 +920,10 @@ class FaultSuiteTest {
       if (!wrong.isEmpty()) {
         notes += (notes.isEmpty() ? "" : "; ") + "**" + String.join("; ", wrong) + "**";
       }
-      boolean ok = c[0] == c[2] && c[3] == 0 && failovers == 0 && wrong.isEmpty();
+      if (failed != null) {
+        notes += (notes.isEmpty() ? "" : "; ") + "**" + failed + "**";
+      }
+      boolean ok = c[0] == c[2] && c[3] == 0 && failovers == 0 && wrong.isEmpty() && failed == null;
       rows.add(
           new Row(
               prefix + e.getKey(),
@@ -1004,6 +1009,9 @@ class FaultSuiteTest {
           s.checker.await(
               () -> {
                 s.requireRunning();
+                if (validators.stream().anyMatch(v -> validatorFailures(v) > 0)) {
+                  return true; // failed already: no need to wait for the rest
+                }
                 return s.checker.letters().size() >= sentPoison.size()
                     && s.checker.perId().keySet().containsAll(rawIds);
               },
@@ -1092,7 +1100,8 @@ class FaultSuiteTest {
           "bad input on `fraud.raw` (the validator): ",
           sentPoison,
           s.checker.letters(),
-          r.failovers() + failures,
+          r.failovers(),
+          failures == 0 ? null : failures + " validator stream-thread failures",
           (p, l) -> "validator".equals(l.stage()) ? null : "stage " + l.stage(),
           null);
     } finally {
@@ -1249,6 +1258,9 @@ class FaultSuiteTest {
           s.checker.await(
               () -> {
                 s.requireRunning();
+                if (validators.stream().anyMatch(v -> validatorFailures(v) > 0)) {
+                  return true; // failed already: no need to wait for the rest
+                }
                 return s.checker.letters().size() >= sentPoison.size()
                     && s.checker.perId().keySet().containsAll(rawIds);
               },
@@ -1340,7 +1352,8 @@ class FaultSuiteTest {
           "record that decompresses past 1 MB ",
           sentPoison,
           s.checker.letters(),
-          r.failovers() + failures,
+          r.failovers(),
+          failures == 0 ? null : failures + " validator stream-thread failures",
           (p, l) -> {
             List<String> wrong = new ArrayList<>();
             if (l.carriedValueBytes() != DeadLetterLimits.MAX_ORIGINAL_BYTES) {
@@ -2116,6 +2129,23 @@ class FaultSuiteTest {
         checkpoint, and the next start, with another `--parallelism`, restores from it: keyed
         state is redistributed by key group, the Kafka offsets and the model come from the
         checkpoint.
+      - Sabotage checks of the `fraud.raw` and oversized rows (`-Dmillrace.faults.only=raw-poison,
+        oversized`, 2026-12-01 00:33 to 00:55, each change undone after): with the validator
+        passing negative amounts on to `fraud.events` (`FraudValidatorTopology` dropping its
+        `NEGATIVE_AMOUNT` reason), the `fraud.raw` rows failed: the 8 negative amounts had no dead
+        letter from `fraud.raw` (lost 8), and the stream row saw 8 dead letters not from the
+        validator: the job refused them on `fraud.events`, so the count of dead letters (168)
+        still matched; only the source topic and stage tell. With the validator at-least-once
+        (and a 30 s commit interval), its SIGKILL duplicated 84 scores of raw transactions and 84
+        dead letters (4 of each kind: the rounds before the kill, processed again). With the job's
+        dead letters carrying the whole value (`DeadLetters.capped` not capping), the oversized
+        scenario did not complete: the job's dead-letter sink failed on the 3 MiB dead letter
+        (`RecordTooLargeException`: 3,146,268 bytes, more than `max.request.size`) and the job
+        failed over until it gave up. With the validator's dead letters carrying the whole value,
+        its exactly-once transaction failed on the first oversized `fraud.raw` record, its stream
+        thread failed 9 times (replaced each time) and the validator got no further: 28 of the 36
+        valid raw transactions (those sent after it) lost, the oversized raw records without their
+        dead letter.
       - Sabotage checks: with the local pipeline's sinks switched to at-least-once, the short form
         failed with 151 duplicated scores after one SIGKILL (0 lost). With the scoring operator
         dropping the model in use when it refuses one (`ScoringOperator.refuse` setting the model
@@ -2153,9 +2183,9 @@ class FaultSuiteTest {
         own checks would also refuse most of these on `fraud.events`, so a dead letter counts
         only when it names `fraud.raw` and the stage `validator`.
       - Records that decompress past 1 MB (`oversized`): 3 MiB values sent by a producer with
-        `compression.type=zstd` and `max.request.size` 8 MiB; each batch compresses to a few
-        hundred bytes to 4 KiB, under the brokers' 1 MB `max.message.bytes` (which limits the
-        compressed batch), so the brokers take them and the consumers get 3 MiB records. Garbage
+        `compression.type=zstd` and `max.request.size` 8 MiB; each value compresses to 124 to
+        4,398 bytes (zstd level 3, measured in the test), far under the brokers' 1 MB
+        `max.message.bytes` (which limits the compressed batch), so the brokers take them and the consumers get 3 MiB records. Garbage
         bytes are a 4 KiB random block repeated (random bytes would not compress). Each is
         dead-lettered by the stage that reads it, carrying its first 64 KiB and its real size;
         the 3 MiB JSON with a 3,000,000-character customer id is within Jackson's default
