@@ -33,11 +33,11 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Uuid;
 
 /**
- * Three KRaft brokers and {@code millrace pipeline} runs, each a child JVM started with {@link
- * LocalCluster}'s process helpers from the millrace jar and its {@code lib/} folder (what {@code
- * millrace cluster up} runs), or from this test's class path when the jar is not built. Every
- * process it starts is stopped by {@link #close()} and, should the test JVM be stopped, by a
- * shutdown hook.
+ * Three KRaft brokers and {@code millrace pipeline}, {@code trainer} and {@code validator} runs,
+ * each a child JVM started with {@link LocalCluster}'s process helpers from the millrace jar and
+ * its {@code lib/} folder (what {@code millrace cluster up} runs), or from this test's class path
+ * when the jar is not built. Every process it starts is stopped by {@link #close()} and, should the
+ * test JVM be stopped, by a shutdown hook.
  */
 final class FaultCluster implements AutoCloseable {
 
@@ -204,6 +204,24 @@ final class FaultCluster implements AutoCloseable {
             name,
             "trainer",
             List.of("-Xmx768m", "-XX:+UseSerialGC", LOG4J),
+            classPath,
+            Millrace.class.getName(),
+            all,
+            List.of());
+    started.add(p);
+    return p;
+  }
+
+  /** Starts {@code millrace validator --task fraud} with {@code args} after the common ones. */
+  Proc startValidator(String name, List<String> args) throws IOException {
+    List<String> all = new ArrayList<>(List.of("validator", "--task", "fraud"));
+    all.addAll(List.of("--bootstrap-servers", kafka.bootstrapServers()));
+    all.addAll(args);
+    Proc p =
+        cluster.start(
+            name,
+            "validator",
+            List.of("-Xmx512m", "-XX:+UseSerialGC", LOG4J),
             classPath,
             Millrace.class.getName(),
             all,

@@ -9,6 +9,7 @@ import dev.millrace.ingest.fraud.FraudPublisher;
 import dev.millrace.ingest.fraud.LabeledTransaction;
 import dev.millrace.ingest.fraud.PoisonRecords;
 import dev.millrace.ops.cluster.LocalCluster.Proc;
+import dev.millrace.schemas.DeadLetterLimits;
 import dev.millrace.schemas.ModelAnnouncement;
 import dev.millrace.schemas.TopicRegistry;
 import dev.millrace.scorer.model.ModelBundle;
@@ -56,7 +57,13 @@ import org.junit.jupiter.api.Test;
  * parallelism; the checker also records which model made each score. It sends poison to {@code
  * fraud.labels} ({@link PoisonRecords#forLabels}, matched by source topic, partition and offset),
  * and two kinds of input that are not poison: the same transaction record twice (scored twice, the
- * job's rule) and a hot key (one customer as much traffic as the 300 others).
+ * job's rule) and a hot key (one customer as much traffic as the 300 others). With {@code millrace
+ * validator} (Kafka Streams, exactly-once) as a JVM of its own beside the job, it sends JSON
+ * transactions and poison ({@link PoisonRecords#forRaw}) to {@code fraud.raw} and kills the
+ * validator once mid-stream ({@code raw-poison}), and records that decompress past 1 MB (3 MiB
+ * values in zstd batches) to {@code fraud.events} and {@code fraud.raw} ({@code oversized}): each
+ * dead letter carries at most {@link DeadLetterLimits#MAX_ORIGINAL_BYTES} of the value and its real
+ * size, and nothing written exceeds a producer request.
  *
  * <p>By default (the CI build) it runs one scenario, the job killed with SIGKILL once. The {@code
  * faults} profile runs them all and writes {@code docs/reliability.md}:
@@ -137,6 +144,8 @@ class FaultSuiteTest {
       scenario("hot-swap-kill", this::jobKilledDuringHotSwap);
       scenario("trainer-kill", this::trainerKilledDuringARun);
       scenario("bad-labels", this::badLabels);
+      scenario("raw-poison", this::rawPoison);
+      scenario("oversized", this::oversized);
       scenario("duplicates-hot-key", this::duplicatesAndAHotKey);
     }
     write();
@@ -807,6 +816,577 @@ class FaultSuiteTest {
   }
 
   /**
+   * {@code millrace validator --task fraud} for stream {@code ns}: its own application id and
+   * state.
+   */
+  private Proc startValidator(String ns, int run) throws IOException {
+    return cluster.startValidator(
+        "validator-" + ns + "-" + run,
+        List.of(
+            "--namespace",
+            ns,
+            "--application-id",
+            "fault-suite-validator-" + ns,
+            "--state-dir",
+            cluster.dir().resolve("validator-state").resolve(ns).toString()));
+  }
+
+  /** The validator's stream-thread failures (each one replaced by a new thread), from its log. */
+  private static int validatorFailures(Proc p) {
+    return (int)
+        FaultCluster.log(p)
+            .lines()
+            .filter(l -> l.contains("stream thread failed; replacing"))
+            .count();
+  }
+
+  /** Sends one record and waits for the broker's ack. */
+  private static org.apache.kafka.clients.producer.RecordMetadata send(
+      org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> producer,
+      String topic,
+      byte[] key,
+      byte[] value)
+      throws Exception {
+    return producer
+        .send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, key, value))
+        .get(60, TimeUnit.SECONDS);
+  }
+
+  /**
+   * A valid transaction as a JSON line on {@code fraud.raw}, id {@code id}, otherwise {@code
+   * template} (the latest generated one: a customer, terminal and event time of the running
+   * stream).
+   */
+  private static byte[] rawJson(dev.millrace.schemas.fraud.FraudTransaction template, long id) {
+    return dev.millrace.ingest.fraud.FraudJson.toJson(
+        dev.millrace.schemas.fraud.FraudTransaction.newBuilder(template)
+            .setTransactionId(id)
+            .build());
+  }
+
+  /**
+   * One row per kind of {@code sent} poison (by "topic/partition/offset"): sent, found in the dead
+   * letters by its source topic, partition and offset, with its reason, dead letters beyond the
+   * first; {@code failed}, when not null, is what went wrong in the scenario (every row fails with
+   * it); {@code check}, when not null, says what is wrong with a found dead letter (null: nothing)
+   * and {@code describe} what it carried, for the notes.
+   */
+  private void poisonRows(
+      String prefix,
+      Map<String, PoisonRecords.PoisonRecord> sent,
+      List<OutputChecker.Letter> letters,
+      int failovers,
+      String failed,
+      java.util.function.BiFunction<PoisonRecords.PoisonRecord, OutputChecker.Letter, String> check,
+      java.util.function.BiFunction<PoisonRecords.PoisonRecord, OutputChecker.Letter, String>
+          describe) {
+    Map<String, List<OutputChecker.Letter>> byOrigin =
+        letters.stream()
+            .collect(
+                Collectors.groupingBy(
+                    l -> l.sourceTopic() + "/" + l.partition() + "/" + l.offset()));
+    Map<String, long[]> perKind = new LinkedHashMap<>(); // sent, in DLQ, with reason, extra
+    Map<String, Set<String>> reasons = new LinkedHashMap<>();
+    Map<String, Set<String>> problems = new LinkedHashMap<>();
+    Map<String, Set<String>> carried = new LinkedHashMap<>();
+    for (Map.Entry<String, PoisonRecords.PoisonRecord> e : sent.entrySet()) {
+      PoisonRecords.PoisonRecord p = e.getValue();
+      String kind = p.name() + " → " + p.expectedReasonCode();
+      long[] c = perKind.computeIfAbsent(kind, k -> new long[4]);
+      c[0]++;
+      List<OutputChecker.Letter> found = byOrigin.getOrDefault(e.getKey(), List.of());
+      if (found.isEmpty()) {
+        continue;
+      }
+      OutputChecker.Letter first = found.get(0);
+      c[1]++;
+      if (first.reasonCode().equals(p.expectedReasonCode())) {
+        c[2]++;
+      }
+      c[3] += found.size() - 1;
+      reasons.computeIfAbsent(kind, k -> new java.util.TreeSet<>()).add(first.reasonCode());
+      String problem = check == null ? null : check.apply(p, first);
+      if (problem != null) {
+        problems.computeIfAbsent(kind, k -> new java.util.TreeSet<>()).add(problem);
+      }
+      if (describe != null) {
+        carried.computeIfAbsent(kind, k -> new java.util.TreeSet<>()).add(describe.apply(p, first));
+      }
+    }
+    for (Map.Entry<String, long[]> e : perKind.entrySet()) {
+      long[] c = e.getValue();
+      Set<String> wrong = problems.getOrDefault(e.getKey(), Set.of());
+      String notes = String.join("; ", carried.getOrDefault(e.getKey(), Set.of()));
+      if (!wrong.isEmpty()) {
+        notes += (notes.isEmpty() ? "" : "; ") + "**" + String.join("; ", wrong) + "**";
+      }
+      if (failed != null) {
+        notes += (notes.isEmpty() ? "" : "; ") + "**" + failed + "**";
+      }
+      boolean ok = c[0] == c[2] && c[3] == 0 && failovers == 0 && wrong.isEmpty() && failed == null;
+      rows.add(
+          new Row(
+              prefix + e.getKey(),
+              1,
+              c[0],
+              c[0] - c[1],
+              c[3],
+              "-",
+              c[2]
+                  + " with its reason"
+                  + (c[1] > c[2] ? ", others: " + reasons.get(e.getKey()) : ""),
+              failovers,
+              notes,
+              false,
+              ok));
+    }
+  }
+
+  /**
+   * Poison on {@code fraud.raw} through {@code millrace validator} (Kafka Streams, exactly-once),
+   * running beside the job: valid transactions as JSON lines, each followed by one poison record
+   * (every kind of {@link PoisonRecords#forRaw}, and random bytes), 8 rounds; after the fourth the
+   * validator is killed with SIGKILL and started again at once. Every valid raw transaction must be
+   * scored exactly once, every poison record be in the dead letters once, found by its source topic
+   * ({@code fraud.raw}), partition and offset, with its reason and the validator's stage; no stream
+   * thread of the validator may fail, and the job must not fail over.
+   */
+  private void rawPoison() throws Exception {
+    List<Proc> validators = new ArrayList<>();
+    try (Stream s = new Stream("rawpoison", 0);
+        org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> producer = rawProducer()) {
+      Instant start = Instant.now();
+      s.startPipeline();
+      validators.add(startValidator(s.ns, 0));
+      s.awaitScoredAfter(start);
+      String raw = s.topics.raw(dev.millrace.schemas.Task.FRAUD).name();
+      Map<String, PoisonRecords.PoisonRecord> sentPoison = new LinkedHashMap<>(); // t/p/o
+      Set<String> rawIds = new java.util.LinkedHashSet<>();
+      Set<String> afterKill = new java.util.LinkedHashSet<>();
+      long id = 8_000_000_000L;
+      Instant kill = null;
+      for (int round = 0; round < 8; round++) {
+        dev.millrace.schemas.fraud.FraudTransaction template = s.latest;
+        byte[] key = template.getCustomerId().getBytes(StandardCharsets.UTF_8);
+        java.util.SplittableRandom random = new java.util.SplittableRandom(round);
+        byte[] noise = new byte[32];
+        random.nextBytes(noise);
+        noise[0] = 'x'; // never the start of a JSON value
+        List<PoisonRecords.PoisonRecord> poison = new ArrayList<>();
+        poison.add(
+            new PoisonRecords.PoisonRecord(
+                "random bytes", key, noise, dev.millrace.ingest.ReasonCodes.MALFORMED_JSON));
+        poison.addAll(PoisonRecords.forRaw(template, Instant.now()));
+        for (PoisonRecords.PoisonRecord p : poison) {
+          String txId = Long.toString(id);
+          send(producer, raw, key, rawJson(s.latest, id++));
+          rawIds.add(txId);
+          if (kill != null) {
+            afterKill.add(txId);
+          }
+          org.apache.kafka.clients.producer.RecordMetadata m =
+              send(producer, raw, p.key(), p.value());
+          sentPoison.put(raw + "/" + m.partition() + "/" + m.offset(), p);
+          Thread.sleep(100);
+        }
+        if (round == 3) {
+          // The validator has been working: at least one raw transaction is scored.
+          boolean working =
+              s.checker.await(() -> rawIds.stream().anyMatch(s.checker.perId()::containsKey), WAIT);
+          if (!working) {
+            throw new IllegalStateException(
+                "no raw transaction scored within "
+                    + WAIT
+                    + ": "
+                    + FaultCluster.tail(validators.get(0)));
+          }
+          kill = Instant.now();
+          FaultCluster.stop(validators.get(0), true, Duration.ofSeconds(30));
+          validators.add(startValidator(s.ns, 1));
+        }
+      }
+      boolean complete =
+          s.checker.await(
+              () -> {
+                s.requireRunning();
+                if (validators.stream().anyMatch(v -> validatorFailures(v) > 0)) {
+                  return true; // failed already: no need to wait for the rest
+                }
+                return s.checker.letters().size() >= sentPoison.size()
+                    && s.checker.perId().keySet().containsAll(rawIds);
+              },
+              WAIT);
+      Proc validator = validators.get(validators.size() - 1);
+      boolean alive = FaultCluster.alive(validator);
+      Result r = s.finish();
+      int failures = validators.stream().mapToInt(FaultSuiteTest::validatorFailures).sum();
+      Map<String, Integer> perId = Map.copyOf(s.checker.perId());
+      long rawLost = rawIds.stream().filter(x -> !perId.containsKey(x)).count();
+      long rawExtra =
+          rawIds.stream().mapToLong(x -> Math.max(0, perId.getOrDefault(x, 0) - 1)).sum();
+      long unexpected = r.unexpected() - (rawIds.size() - rawLost);
+      java.util.OptionalLong back =
+          s.checker.seen().stream()
+              .filter(x -> afterKill.contains(x.eventId()))
+              .mapToLong(OutputChecker.Seen::visibleAtMillis)
+              .min();
+      double recovery =
+          back.isPresent() ? (back.getAsLong() - kill.toEpochMilli()) / 1000.0 : Double.NaN;
+      long dlq = s.checker.letters().size();
+      long notRaw =
+          s.checker.letters().stream()
+              .filter(l -> !l.sourceTopic().equals(raw) || !"validator".equals(l.stage()))
+              .count();
+      List<String> failed = new ArrayList<>();
+      if (!complete) {
+        failed.add(
+            "not every raw transaction scored or poison record dead-lettered within " + WAIT);
+      }
+      if (!alive) {
+        failed.add("the restarted validator exited");
+      }
+      if (failures > 0) {
+        failed.add(failures + " validator stream-thread failures");
+      }
+      if (notRaw > 0) {
+        failed.add(notRaw + " dead letters not from fraud.raw by the validator");
+      }
+      String notes =
+          String.format(
+              Locale.ROOT,
+              "%,d JSON transactions on `fraud.raw`, each followed by a poison record; beside"
+                  + " them %,d Avro transactions published on `fraud.events`: %d lost, %d"
+                  + " duplicated; validator killed after round 4 of 8 and started again at once"
+                  + " (same application id and state folder); recovery s: the kill to the first"
+                  + " visible score of a raw transaction sent after it (new JVM, the group's"
+                  + " rebalance once the killed member is gone: about the 45 s default"
+                  + " session.timeout.ms, by the figure, not a log line);"
+                  + " validator stream-thread failures: %d%s",
+              rawIds.size(),
+              r.events(),
+              r.lost(),
+              r.duplicated(),
+              failures,
+              failed.isEmpty() ? "" : "; **" + String.join("; ", failed) + "**");
+      if (unexpected != 0) {
+        notes += "; **" + unexpected + " scores of transactions never sent**";
+      }
+      rows.add(
+          new Row(
+              "valid JSON transactions on `fraud.raw` through `millrace validator` (exactly-once)"
+                  + " with poison mixed in (8 of each kind below), the validator killed (SIGKILL)"
+                  + " once mid-stream and started again",
+              1,
+              rawIds.size(),
+              rawLost,
+              rawExtra,
+              Double.isNaN(recovery) ? "-" : String.format(Locale.ROOT, "%.1f", recovery),
+              dlq == sentPoison.size()
+                  ? String.valueOf(dlq)
+                  : dlq + " (expected " + sentPoison.size() + ")",
+              r.failovers(),
+              notes,
+              true,
+              rawLost == 0
+                  && rawExtra == 0
+                  && r.lost() == 0
+                  && r.duplicated() == 0
+                  && unexpected == 0
+                  && dlq == sentPoison.size()
+                  && r.failovers() == 0
+                  && failed.isEmpty()));
+      System.out.println(rows.get(rows.size() - 1));
+      poisonRows(
+          "bad input on `fraud.raw` (the validator): ",
+          sentPoison,
+          s.checker.letters(),
+          r.failovers(),
+          failures == 0 ? null : failures + " validator stream-thread failures",
+          (p, l) -> "validator".equals(l.stage()) ? null : "stage " + l.stage(),
+          null);
+    } finally {
+      for (Proc v : validators) {
+        FaultCluster.stop(v, false, Duration.ofSeconds(60));
+      }
+    }
+  }
+
+  /** A producer that compresses its batches (zstd) and sends records of up to 8 MiB. */
+  private org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> compressingProducer() {
+    java.util.Properties p = new java.util.Properties();
+    p.put("bootstrap.servers", cluster.bootstrapServers());
+    p.put("acks", "all");
+    p.put("enable.idempotence", "true");
+    p.put("compression.type", "zstd");
+    p.put("max.request.size", String.valueOf(8 << 20));
+    p.put("buffer.memory", String.valueOf(64 << 20));
+    return new org.apache.kafka.clients.producer.KafkaProducer<>(
+        p,
+        new org.apache.kafka.common.serialization.ByteArraySerializer(),
+        new org.apache.kafka.common.serialization.ByteArraySerializer());
+  }
+
+  /** Size of the oversized values: 3 MiB, three times what a request or a record may be. */
+  static final int OVERSIZED_BYTES = 3 << 20;
+
+  /** What a producer request may hold: {@code max.request.size}'s default, 1 MiB. */
+  static final int MAX_REQUEST_BYTES = 1 << 20;
+
+  /**
+   * {@link #OVERSIZED_BYTES} of garbage that compresses well: a 4 KiB block of random bytes
+   * repeated ({@code first} as its first byte, so that it is neither Avro nor JSON).
+   */
+  static byte[] compressibleGarbage(byte first) {
+    byte[] block = new byte[4096];
+    new java.util.SplittableRandom(42).nextBytes(block);
+    block[0] = first;
+    byte[] out = new byte[OVERSIZED_BYTES];
+    for (int i = 0; i < out.length; i += block.length) {
+      System.arraycopy(block, 0, out, i, Math.min(block.length, out.length - i));
+    }
+    return out;
+  }
+
+  /**
+   * Records that decompress past 1 MB: 3 MiB values in zstd batches the broker takes (a compressed
+   * batch under its 1 MB {@code max.message.bytes}), 3 rounds of each kind, on {@code fraud.events}
+   * (the job: garbage bytes; the single-object Avro header of the current schema then 0xFF bytes; a
+   * well-formed transaction whose customer id has 3 million characters) and on {@code fraud.raw}
+   * (the validator: garbage bytes; a valid JSON transaction then 3 MiB of trailing bytes; a JSON
+   * transaction whose customer id has 3 million characters), between valid JSON transactions on
+   * {@code fraud.raw} and the running Avro stream. Each must be in the dead letters once with its
+   * reason, carrying exactly {@link DeadLetterLimits#MAX_ORIGINAL_BYTES} of the value and its real
+   * size in {@code originalValueSize}; no record on the scores, dead-letter or training topics may
+   * exceed {@link #MAX_REQUEST_BYTES}; nothing valid lost or duplicated; no failover of the job, no
+   * stream-thread failure of the validator.
+   */
+  private void oversized() throws Exception {
+    List<Proc> validators = new ArrayList<>();
+    AvroSerdeHolder serde = new AvroSerdeHolder();
+    try (Stream s = new Stream("oversized", 0);
+        org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> producer = rawProducer();
+        org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> big =
+            compressingProducer()) {
+      Instant start = Instant.now();
+      s.startPipeline();
+      validators.add(startValidator(s.ns, 0));
+      s.awaitScoredAfter(start);
+      String events = s.topics.fraudEvents().name();
+      String raw = s.topics.raw(dev.millrace.schemas.Task.FRAUD).name();
+      Map<String, PoisonRecords.PoisonRecord> sentPoison = new LinkedHashMap<>(); // t/p/o
+      List<Integer> compressed = new ArrayList<>(); // zstd bytes of each
+      Set<String> rawIds = new java.util.LinkedHashSet<>();
+      long id = 8_500_000_000L;
+      String jobPrefix = "on `fraud.events` (the job): ";
+      String rawPrefix = "on `fraud.raw` (the validator): ";
+      for (int round = 0; round < 3; round++) {
+        dev.millrace.schemas.fraud.FraudTransaction template = s.latest;
+        byte[] key = template.getCustomerId().getBytes(StandardCharsets.UTF_8);
+        String hugeId = "c".repeat(3_000_000);
+        byte[] good = serde.encode(template);
+        byte[] headerThenFf = java.util.Arrays.copyOf(good, OVERSIZED_BYTES);
+        java.util.Arrays.fill(headerThenFf, 10, headerThenFf.length, (byte) 0xFF);
+        byte[] json = rawJson(template, id++);
+        byte[] jsonThenTail = java.util.Arrays.copyOf(json, OVERSIZED_BYTES);
+        int jsonLength = json.length;
+        java.util.Arrays.fill(jsonThenTail, jsonLength, jsonThenTail.length, (byte) 'x');
+        List<Map.Entry<String, PoisonRecords.PoisonRecord>> kinds =
+            List.of(
+                Map.entry(
+                    events,
+                    new PoisonRecords.PoisonRecord(
+                        jobPrefix + "3 MiB of garbage bytes",
+                        key,
+                        compressibleGarbage((byte) 'x'),
+                        dev.millrace.ingest.ReasonCodes.UNDECODABLE)),
+                Map.entry(
+                    events,
+                    new PoisonRecords.PoisonRecord(
+                        jobPrefix + "the Avro header of the current schema, then 3 MiB of 0xFF",
+                        key,
+                        headerThenFf,
+                        dev.millrace.ingest.ReasonCodes.UNDECODABLE)),
+                Map.entry(
+                    events,
+                    new PoisonRecords.PoisonRecord(
+                        jobPrefix
+                            + "a well-formed transaction with a customer id of 3,000,000 characters",
+                        key,
+                        serde.encode(
+                            dev.millrace.schemas.fraud.FraudTransaction.newBuilder(template)
+                                .setCustomerId(hugeId)
+                                .build()),
+                        dev.millrace.ingest.ReasonCodes.ID_TOO_LONG)),
+                Map.entry(
+                    raw,
+                    new PoisonRecords.PoisonRecord(
+                        rawPrefix + "3 MiB of garbage bytes",
+                        key,
+                        compressibleGarbage((byte) 'x'),
+                        dev.millrace.ingest.ReasonCodes.MALFORMED_JSON)),
+                Map.entry(
+                    raw,
+                    new PoisonRecords.PoisonRecord(
+                        rawPrefix + "a valid JSON transaction, then 3 MiB of trailing bytes",
+                        key,
+                        jsonThenTail,
+                        dev.millrace.ingest.ReasonCodes.MALFORMED_JSON)),
+                Map.entry(
+                    raw,
+                    new PoisonRecords.PoisonRecord(
+                        rawPrefix + "a JSON transaction with a customer id of 3,000,000 characters",
+                        key,
+                        dev.millrace.ingest.fraud.FraudJson.toJson(
+                            dev.millrace.schemas.fraud.FraudTransaction.newBuilder(template)
+                                .setCustomerId(hugeId)
+                                .build()),
+                        dev.millrace.ingest.ReasonCodes.ID_TOO_LONG)));
+        for (Map.Entry<String, PoisonRecords.PoisonRecord> k : kinds) {
+          PoisonRecords.PoisonRecord p = k.getValue();
+          rawIds.add(Long.toString(id));
+          send(producer, raw, key, rawJson(s.latest, id++));
+          org.apache.kafka.clients.producer.RecordMetadata m =
+              send(big, k.getKey(), p.key(), p.value());
+          sentPoison.put(k.getKey() + "/" + m.partition() + "/" + m.offset(), p);
+          compressed.add(com.github.luben.zstd.Zstd.compress(p.value(), 3).length);
+          rawIds.add(Long.toString(id));
+          send(producer, raw, key, rawJson(s.latest, id++));
+          Thread.sleep(500);
+        }
+      }
+      boolean complete =
+          s.checker.await(
+              () -> {
+                s.requireRunning();
+                if (validators.stream().anyMatch(v -> validatorFailures(v) > 0)) {
+                  return true; // failed already: no need to wait for the rest
+                }
+                return s.checker.letters().size() >= sentPoison.size()
+                    && s.checker.perId().keySet().containsAll(rawIds);
+              },
+              WAIT);
+      boolean alive = FaultCluster.alive(validators.get(0));
+      Result r = s.finish();
+      int failures = validators.stream().mapToInt(FaultSuiteTest::validatorFailures).sum();
+      Map<String, Integer> perId = Map.copyOf(s.checker.perId());
+      long rawLost = rawIds.stream().filter(x -> !perId.containsKey(x)).count();
+      long rawExtra =
+          rawIds.stream().mapToLong(x -> Math.max(0, perId.getOrDefault(x, 0) - 1)).sum();
+      long unexpected = r.unexpected() - (rawIds.size() - rawLost);
+      long dlq = s.checker.letters().size();
+      Map<String, Integer> largest = s.checker.largestRecordBytes();
+      String scoresTopic = s.topics.scores(dev.millrace.schemas.Task.FRAUD).name();
+      String dlqTopic = s.topics.dlq(dev.millrace.schemas.Task.FRAUD).name();
+      String trainingTopic = s.topics.training(dev.millrace.schemas.Task.FRAUD).name();
+      int maxWritten = largest.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+      List<String> failed = new ArrayList<>();
+      if (!complete) {
+        failed.add("not every raw transaction scored or record dead-lettered within " + WAIT);
+      }
+      if (!alive) {
+        failed.add("the validator exited");
+      }
+      if (failures > 0) {
+        failed.add(failures + " validator stream-thread failures");
+      }
+      if (maxWritten > MAX_REQUEST_BYTES) {
+        failed.add("a record of " + maxWritten + " bytes written, more than " + MAX_REQUEST_BYTES);
+      }
+      if (unexpected != 0) {
+        failed.add(unexpected + " scores of transactions never sent");
+      }
+      String notes =
+          String.format(
+              Locale.ROOT,
+              "%d records of about %,d bytes (zstd level 3: %s bytes each) accepted by the brokers"
+                  + " (max.message.bytes 1 MB limits the compressed batch); between them %,d"
+                  + " valid JSON transactions on `fraud.raw` (%d lost, %d duplicated) and %,d"
+                  + " Avro ones on `fraud.events`; the largest record written: scores %s,"
+                  + " dead letters %s, training %s bytes (limit %,d, the producers'"
+                  + " max.request.size); validator stream-thread failures: %d%s",
+              sentPoison.size(),
+              OVERSIZED_BYTES,
+              String.format(
+                  Locale.ROOT,
+                  "%,d to %,d",
+                  compressed.stream().mapToInt(Integer::intValue).min().orElse(0),
+                  compressed.stream().mapToInt(Integer::intValue).max().orElse(0)),
+              rawIds.size(),
+              rawLost,
+              rawExtra,
+              r.events(),
+              sizeOf(largest, scoresTopic),
+              sizeOf(largest, dlqTopic),
+              sizeOf(largest, trainingTopic)
+                  + (largest.containsKey(trainingTopic)
+                      ? ""
+                      : " (none written: labels come 1 day later)"),
+              MAX_REQUEST_BYTES,
+              failures,
+              failed.isEmpty() ? "" : "; **" + String.join("; ", failed) + "**");
+      rows.add(
+          new Row(
+              "records that decompress past 1 MB (3 MiB values in zstd batches) on `fraud.events`"
+                  + " (the job) and on `fraud.raw` (the validator), 3 of each kind below, valid"
+                  + " traffic around them",
+              1,
+              r.events() + rawIds.size(),
+              r.lost() + rawLost,
+              r.duplicated() + rawExtra,
+              "-",
+              dlq == sentPoison.size()
+                  ? String.valueOf(dlq)
+                  : dlq + " (expected " + sentPoison.size() + ")",
+              r.failovers(),
+              notes,
+              false,
+              rawLost == 0
+                  && rawExtra == 0
+                  && r.lost() == 0
+                  && r.duplicated() == 0
+                  && dlq == sentPoison.size()
+                  && r.failovers() == 0
+                  && failed.isEmpty()));
+      System.out.println(rows.get(rows.size() - 1));
+      poisonRows(
+          "record that decompresses past 1 MB ",
+          sentPoison,
+          s.checker.letters(),
+          r.failovers(),
+          failures == 0 ? null : failures + " validator stream-thread failures",
+          (p, l) -> {
+            List<String> wrong = new ArrayList<>();
+            if (l.carriedValueBytes() != DeadLetterLimits.MAX_ORIGINAL_BYTES) {
+              wrong.add("carried " + l.carriedValueBytes() + " bytes of the value");
+            }
+            if (l.originalValueSize() == null || l.originalValueSize() != p.value().length) {
+              wrong.add("originalValueSize " + l.originalValueSize() + " for " + p.value().length);
+            }
+            return wrong.isEmpty() ? null : String.join(", ", wrong);
+          },
+          (p, l) ->
+              String.format(
+                  Locale.ROOT,
+                  "stage %s; each dead letter carries %,d bytes of the value and originalValueSize"
+                      + " %s",
+                  l.stage(),
+                  l.carriedValueBytes(),
+                  l.originalValueSize() != null && l.originalValueSize() == p.value().length
+                      ? "= the value's real size"
+                      : String.valueOf(l.originalValueSize())));
+    } finally {
+      for (Proc v : validators) {
+        FaultCluster.stop(v, false, Duration.ofSeconds(60));
+      }
+    }
+  }
+
+  private static String sizeOf(Map<String, Integer> largest, String topic) {
+    Integer b = largest.get(topic);
+    return b == null ? "-" : String.format(Locale.ROOT, "%,d", b);
+  }
+
+  /**
    * Not poison: the same transaction record published twice (every 40th transaction, its Avro bytes
    * sent again about a second later), and a hot key (one customer sending as many transactions
    * again as the other 300 together). The rule: the job does not deduplicate, a record sent twice
@@ -1420,7 +2000,8 @@ class FaultSuiteTest {
           .append(CHECKPOINT_INTERVAL.toSeconds())
           .append(
               " s, parallelism 1 unless a row says otherwise) and, in the trainer row, `millrace"
-                  + " trainer --task fraud`, each a JVM of its own, from ")
+                  + " trainer --task fraud`, in the `fraud.raw` and oversized rows, `millrace"
+                  + " validator --task fraud`, each a JVM of its own, from ")
           .append(cluster.classPathSource())
           .append('\n');
     }
@@ -1463,23 +2044,27 @@ class FaultSuiteTest {
       How to read it:
 
       - **events**: transactions the publisher sent and Kafka acknowledged (acks=all) in the
-        scenario; for a bad-input row, the poison records of that kind.
+        scenario; for a bad-input row, the poison records of that kind; for the `fraud.raw` row,
+        the JSON transactions sent to `fraud.raw` (the Avro stream beside them is in its notes).
       - **lost**: transactions without a score on the scores topic, read with
         `isolation.level=read_committed` by a consumer of the test (not the job's classes) that
         runs through the whole scenario; for a bad-input row, poison records with no dead letter
-        (matched by the source partition and offset the dead letter carries).
+        (matched by the source topic, partition and offset the dead letter carries).
       - **duplicated**: scores beyond the first for the same transaction id (dead letters beyond
         the first for a poison record).
       - **recovery s**: from the fault (the signal sent) to the moment the checker first sees a
         committed score that was computed after the fault: for a job restart this includes the new
         JVM's start, the restore from the checkpoint and the next checkpoint that commits. For the
         checkpoint-folder row it counts from the folder writable again; for the trainer row, from
-        the kill to the first visible score by the restarted trainer's model; the bad-artifact row
-        has no outage.
+        the kill to the first visible score by the restarted trainer's model; for the `fraud.raw`
+        row, from the validator's kill to the first visible score of a raw transaction sent after
+        it; the bad-artifact row has no outage.
       - **dead letters**: for fault rows the dead letters seen (none expected: no poison is sent);
         for bad-input rows those with the reason code `PoisonRecords` expects.
       - **job failovers**: Flink restarts inside the pipeline JVMs (the `restarts N` of its status
         lines), summed over the runs; a restart of the JVM itself is the fault, not a failover.
+        The validator's own failures (a stream thread that failed and was replaced, its log line)
+        are in the notes of its rows and must be 0.
 
       A row is marked **FAILED** when it lost or duplicated anything, saw an unexpected dead
       letter, a poison record missed its dead letter or its reason, the job failed over on bad
@@ -1491,9 +2076,15 @@ class FaultSuiteTest {
       in use until the restarted trainer's model, and any not by that one after; in the rescale
       row, a start that did not resume from a checkpoint; in the duplicate row, a duplicated
       transaction without exactly 2 scores or any other with more than 1; in the hot-key row, a
-      transaction of the hot customer without exactly 1 score. The CI build runs the first row once (`FaultSuiteTest`
+      transaction of the hot customer without exactly 1 score; in the `fraud.raw` and oversized
+      rows, a dead letter not written by the stage that reads the topic (`validator` for
+      `fraud.raw`), a validator stream-thread failure or exit, a raw transaction not scored exactly
+      once; in the oversized rows, a dead letter that does not carry exactly 65,536 bytes of the
+      value (`DeadLetterLimits.MAX_ORIGINAL_BYTES`) with `originalValueSize` the value's real size,
+      or any record on the scores, dead-letter or training topics larger than 1 MiB (key, value
+      and headers; the producers' `max.request.size`). The CI build runs the first row once (`FaultSuiteTest`
       without the profile: one SIGKILL). `-Dmillrace.faults.only=rescale,checkpoint-unwritable,
-      bad-model,hot-swap-kill,trainer-kill,bad-labels,duplicates-hot-key` (any of the scenario names) runs only those and writes
+      bad-model,hot-swap-kill,trainer-kill,bad-labels,duplicates-hot-key,raw-poison,oversized` (any of the scenario names) runs only those and writes
       their table to `target/faults/reliability-selected.md`.
 
       What these runs do and do not show:
@@ -1538,6 +2129,23 @@ class FaultSuiteTest {
         checkpoint, and the next start, with another `--parallelism`, restores from it: keyed
         state is redistributed by key group, the Kafka offsets and the model come from the
         checkpoint.
+      - Sabotage checks of the `fraud.raw` and oversized rows (`-Dmillrace.faults.only=raw-poison,
+        oversized`, 2026-12-01 00:33 to 00:55, each change undone after): with the validator
+        passing negative amounts on to `fraud.events` (`FraudValidatorTopology` dropping its
+        `NEGATIVE_AMOUNT` reason), the `fraud.raw` rows failed: the 8 negative amounts had no dead
+        letter from `fraud.raw` (lost 8), and the stream row saw 8 dead letters not from the
+        validator: the job refused them on `fraud.events`, so the count of dead letters (168)
+        still matched; only the source topic and stage tell. With the validator at-least-once
+        (and a 30 s commit interval), its SIGKILL duplicated 84 scores of raw transactions and 84
+        dead letters (4 of each kind: the rounds before the kill, processed again). With the job's
+        dead letters carrying the whole value (`DeadLetters.capped` not capping), the oversized
+        scenario did not complete: the job's dead-letter sink failed on the 3 MiB dead letter
+        (`RecordTooLargeException`: 3,146,268 bytes, more than `max.request.size`) and the job
+        failed over until it gave up. With the validator's dead letters carrying the whole value,
+        its exactly-once transaction failed on the first oversized `fraud.raw` record, its stream
+        thread failed 9 times (replaced each time) and the validator got no further: 28 of the 36
+        valid raw transactions (those sent after it) lost, the oversized raw records without their
+        dead letter.
       - Sabotage checks: with the local pipeline's sinks switched to at-least-once, the short form
         failed with 151 duplicated scores after one SIGKILL (0 lost). With the scoring operator
         dropping the model in use when it refuses one (`ScoringOperator.refuse` setting the model
@@ -1564,6 +2172,26 @@ class FaultSuiteTest {
         event, scored again (two scores with the same transaction id; whether the
         training examples and history features also count it twice is not checked here).
         The hot customer sends as many transactions again as the 300 others together, on one key (one partition, one keyed state); each is scored once.
+      - Poison on `fraud.raw` (`raw-poison`): `millrace validator --task fraud` (Kafka Streams,
+        exactly-once, its own application id and state folder) runs as a JVM of its own beside
+        the job; the test's producer sends valid transactions as JSON lines to `fraud.raw`, each
+        followed by one poison record (random bytes and every kind of `PoisonRecords.forRaw`),
+        8 rounds, while the Avro stream goes on on `fraud.events`. After the fourth round the
+        validator is killed with SIGKILL and started again at once: it comes back once the group
+        has dropped the killed member, and what it had processed but not committed is processed
+        again, its output written once (the rows count every dead letter and score). The job's
+        own checks would also refuse most of these on `fraud.events`, so a dead letter counts
+        only when it names `fraud.raw` and the stage `validator`.
+      - Records that decompress past 1 MB (`oversized`): 3 MiB values sent by a producer with
+        `compression.type=zstd` and `max.request.size` 8 MiB; each value compresses to 124 to
+        4,398 bytes (zstd level 3, measured in the test), far under the brokers' 1 MB
+        `max.message.bytes` (which limits the compressed batch), so the brokers take them and the consumers get 3 MiB records. Garbage
+        bytes are a 4 KiB random block repeated (random bytes would not compress). Each is
+        dead-lettered by the stage that reads it, carrying its first 64 KiB and its real size;
+        the 3 MiB JSON with a 3,000,000-character customer id is within Jackson's default
+        string-length limit (20 M characters), so it parses and is refused as `ID_TOO_LONG`.
+        Training examples: none are written during the scenario (labels come a day later), so
+        their size check holds trivially there.
       - Not covered here: full disks, network partitions, and the Flink session cluster's
         stop-with-savepoint and lost TaskManager (`ClusterIT`).
       """;

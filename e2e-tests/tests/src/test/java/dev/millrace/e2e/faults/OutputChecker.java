@@ -25,8 +25,10 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * The independent checker: a {@code read_committed} consumer of the scores and dead-letter topics
  * that runs for the whole scenario, across every fault, in the test JVM. It decodes the records
  * with the schemas' serdes (the topic contract), never with the job's classes, and keeps: how many
- * scores each event id got, when each score became visible to it, and every dead letter's source
- * partition, offset and reason code.
+ * scores each event id got, when each score became visible to it, every dead letter's source topic,
+ * partition, offset, reason code, stage and carried and original value sizes, and the largest
+ * record seen on the scores, dead-letter and training topics (training examples are not decoded:
+ * only their size is kept).
  */
 final class OutputChecker implements AutoCloseable {
 
@@ -41,11 +43,24 @@ final class OutputChecker implements AutoCloseable {
       String modelVersion,
       String fallbackReason) {}
 
-  /** A dead letter: where its record came from, and why it was rejected. */
-  record Letter(String sourceTopic, int partition, long offset, String reasonCode) {}
+  /**
+   * A dead letter: where its record came from, and why it was rejected; the stage that rejected it,
+   * the bytes of the original value it carries and the original value's whole size when it says the
+   * value was truncated (null otherwise).
+   */
+  record Letter(
+      String sourceTopic,
+      int partition,
+      long offset,
+      String reasonCode,
+      String stage,
+      int carriedValueBytes,
+      Integer originalValueSize) {}
 
   private final Topic<String, ScoreRecord> scores;
   private final Topic<byte[], DeadLetter> dlq;
+  private final String training;
+  private final Map<String, Integer> largest = new ConcurrentHashMap<>();
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final Map<String, Integer> perId = new ConcurrentHashMap<>();
   private final List<Seen> seen = new CopyOnWriteArrayList<>();
@@ -58,6 +73,7 @@ final class OutputChecker implements AutoCloseable {
   OutputChecker(String bootstrapServers, TopicRegistry topics) {
     this.scores = topics.scores(Task.FRAUD);
     this.dlq = topics.dlq(Task.FRAUD);
+    this.training = topics.training(Task.FRAUD).name();
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -67,7 +83,7 @@ final class OutputChecker implements AutoCloseable {
     this.consumer =
         new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     List<TopicPartition> partitions = new ArrayList<>();
-    for (String topic : List.of(scores.name(), dlq.name())) {
+    for (String topic : List.of(scores.name(), dlq.name(), training)) {
       consumer
           .partitionsFor(topic, Duration.ofSeconds(60))
           .forEach(i -> partitions.add(new TopicPartition(i.topic(), i.partition())));
@@ -85,6 +101,10 @@ final class OutputChecker implements AutoCloseable {
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
           long now = System.currentTimeMillis();
           lastRecordAt.set(now);
+          largest.merge(r.topic(), bytes(r), Math::max);
+          if (r.topic().equals(training)) {
+            continue; // only its records' sizes are checked
+          }
           if (r.topic().equals(scores.name())) {
             ScoreRecord s = scores.valueSerde().deserializer().deserialize(r.topic(), r.value());
             String id = s.getEventId();
@@ -103,7 +123,10 @@ final class OutputChecker implements AutoCloseable {
                     d.getSourceTopic(),
                     d.getSourcePartition() == null ? -1 : d.getSourcePartition(),
                     d.getSourceOffset() == null ? -1 : d.getSourceOffset(),
-                    d.getReasonCode()));
+                    d.getReasonCode(),
+                    d.getStage(),
+                    d.getOriginalValue() == null ? -1 : d.getOriginalValue().remaining(),
+                    d.getOriginalValueSize()));
           }
         }
       }
@@ -121,6 +144,24 @@ final class OutputChecker implements AutoCloseable {
     if (t != null) {
       throw new IllegalStateException("the checker's consumer failed: " + t, t);
     }
+  }
+
+  /** A record's key, value and header bytes: what a producer request had to hold for it. */
+  private static int bytes(ConsumerRecord<byte[], byte[]> r) {
+    int n = Math.max(0, r.serializedKeySize()) + Math.max(0, r.serializedValueSize());
+    for (org.apache.kafka.common.header.Header h : r.headers()) {
+      n += h.key().length() + (h.value() == null ? 0 : h.value().length);
+    }
+    return n;
+  }
+
+  /**
+   * The largest record (key, value and headers, in bytes) read so far from each of the scores, dead
+   * letter and training topics, by topic name.
+   */
+  Map<String, Integer> largestRecordBytes() {
+    requireRunning();
+    return Map.copyOf(largest);
   }
 
   /** Scores per event id so far. */
