@@ -151,7 +151,8 @@ public final class KafkaFraudJob {
    * --batch-size}, {@code --batch-max-wait}, {@code --quality-window}, {@code --quality-every},
    * {@code --quality-idle-timeout}, {@code --drift-window}, {@code --drift-slide}, {@code
    * --drift-min-examples}, {@code --drift-threshold}, {@code --drift-cooldown}, {@code --bounded},
-   * {@code --label-idleness}, {@code --max-ahead-of-stream}, {@code --delivery-guarantee
+   * {@code --terminal-order true|false} (adds the {@link TerminalOrder} operator), {@code
+   * --label-idleness}, {@code --max-ahead-of-stream}, {@code --delivery-guarantee
    * exactly-once|at-least-once} (durations like {@code 10s}, {@code 5 min}, {@code 7d}). {@code
    * --state-backend rocksdb|hashmap}, {@code --checkpoint-dir URI} (e.g. {@code
    * s3://bucket/millrace/checkpoints}, {@code file:///data/checkpoints}; default: the cluster's
@@ -201,6 +202,7 @@ public final class KafkaFraudJob {
                     p.getDouble("drift-threshold", d.monitoring().driftThreshold()),
                     duration(p, "drift-cooldown", d.monitoring().driftCooldown())))
         .stopAtLatestOffsets(p.getBoolean("bounded", false))
+        .terminalOrder(p.getBoolean("terminal-order", d.terminalOrder()))
         .labelIdleness(duration(p, "label-idleness", d.labelIdleness()))
         .maxAheadOfStream(duration(p, "max-ahead-of-stream", d.maxAheadOfStream()))
         .deliveryGuarantee(

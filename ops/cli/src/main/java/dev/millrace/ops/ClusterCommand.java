@@ -11,7 +11,6 @@ import dev.millrace.schemas.TopicRegistry;
 import dev.millrace.scorer.flink.Scoring;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -203,46 +202,12 @@ public final class ClusterCommand implements Runnable {
         out.flush();
 
         long t1 = System.nanoTime();
-        Path conf = cluster.dir().resolve("flink/conf");
-        Files.createDirectories(conf);
-        for (String sub : List.of("checkpoints", "savepoints", "tmp", "uploads")) {
-          Files.createDirectories(cluster.dir().resolve("flink").resolve(sub));
-        }
-        Files.writeString(
-            conf.resolve("config.yaml"),
-            cluster.flinkConfig(restPort, rpcPort, slots, metricsPort),
-            StandardCharsets.UTF_8);
-        Files.writeString(
-            conf.resolve("log4j.properties"), LocalCluster.flinkLog4j(), StandardCharsets.UTF_8);
+        Path conf = cluster.writeFlinkConf(restPort, rpcPort, slots, metricsPort);
         String flinkCp = ClusterClasspath.join(ClusterClasspath.withoutJobClasses(job));
-        List<String> jmOpts = new ArrayList<>(LocalCluster.FLINK_JAVA_OPTS);
-        jmOpts.addAll(List.of("-Xms256m", "-Xmx640m"));
-        procs.add(
-            cluster.start(
-                "jobmanager",
-                "jobmanager",
-                jmOpts,
-                flinkCp,
-                "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
-                List.of("--configDir", conf.toString()),
-                List.of(restPort, rpcPort)));
+        procs.add(cluster.startJobManager(conf, flinkCp, restPort, rpcPort));
         cluster.write(new State(clusterId, kafka.bootstrapServers(), restAddress, procs));
         for (int tm = 1; tm <= taskManagers; tm++) {
-          List<String> tmOpts = new ArrayList<>(LocalCluster.FLINK_JAVA_OPTS);
-          tmOpts.addAll(LocalCluster.taskManagerJvmOpts());
-          procs.add(
-              cluster.start(
-                  "taskmanager-" + tm,
-                  "taskmanager",
-                  tmOpts,
-                  flinkCp,
-                  "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
-                  List.of(
-                      "--configDir",
-                      conf.toString(),
-                      "-D",
-                      "taskmanager.resource-id=taskmanager-" + tm),
-                  List.of()));
+          procs.add(cluster.startTaskManager(conf, flinkCp, tm));
           cluster.write(new State(clusterId, kafka.bootstrapServers(), restAddress, procs));
         }
         out.printf(

@@ -253,6 +253,15 @@ public final class PipelineCommand implements Callable<Integer> {
                 + " MILLRACE_STATE_BACKEND).")
     StateBackendChoice stateBackend;
 
+    @Option(
+        names = "--terminal-order",
+        description =
+            "Hold each transaction until the transactions' event time has reached its delayed"
+                + " terminal windows (an operator more in the job, 'Terminal order'), so that the"
+                + " terminal features do not depend on which partition is read first; off by"
+                + " default, on in 'millrace backtest'.")
+    boolean terminalOrder;
+
     @CommandLine.Mixin DeviceOption device = new DeviceOption();
 
     @Option(
@@ -351,6 +360,7 @@ public final class PipelineCommand implements Callable<Integer> {
           .labelDelay(labelDelay)
           .labelIdleness(labelIdleness)
           .maxAheadOfStream(maxAheadOfStream)
+          .terminalOrder(terminalOrder)
           .device(device.device)
           .scoring(
               ScoringSettings.defaults(Task.FRAUD)
@@ -655,6 +665,9 @@ public final class PipelineCommand implements Callable<Integer> {
     a.addAll(java.util.List.of("--max-ahead-of-stream", millis(job.maxAheadOfStream)));
     a.addAll(java.util.List.of("--state-backend", job.stateBackend.flinkName()));
     a.addAll(java.util.List.of("--restart-attempts", String.valueOf(job.restartAttempts)));
+    if (job.terminalOrder) {
+      a.addAll(java.util.List.of("--terminal-order", "true"));
+    }
     // The TaskManagers pick their own device: the one this machine has does not matter.
     a.addAll(
         java.util.List.of("--device", job.device.device.name().toLowerCase(java.util.Locale.ROOT)));

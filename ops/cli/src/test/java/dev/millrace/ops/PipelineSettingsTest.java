@@ -59,4 +59,16 @@ class PipelineSettingsTest {
     assertThat(s.consumerGroupId()).isEqualTo(defaults.consumerGroupId());
     assertThat(s.transactionalIdPrefix()).isEqualTo(defaults.transactionalIdPrefix());
   }
+
+  @Test
+  void terminalOrderIsOffByDefaultAndReachesTheLocalAndTheSubmittedJobWhenAsked() {
+    PipelineCommand off = parse("--task", "fraud", "-b", "k:9092");
+    assertThat(off.settings().terminalOrder()).isFalse();
+    assertThat(KafkaFraudJob.settings(off.programArgs().toArray(String[]::new)).terminalOrder())
+        .isFalse();
+    PipelineCommand on = parse("--task", "fraud", "-b", "k:9092", "--terminal-order");
+    assertThat(on.settings().terminalOrder()).isTrue();
+    assertThat(KafkaFraudJob.settings(on.programArgs().toArray(String[]::new)).terminalOrder())
+        .isTrue();
+  }
 }

@@ -3,6 +3,7 @@ package dev.millrace.e2e.faults;
 import dev.millrace.kafka.TopicAdmin;
 import dev.millrace.ops.Millrace;
 import dev.millrace.ops.cluster.ClusterClasspath;
+import dev.millrace.ops.cluster.FlinkRest;
 import dev.millrace.ops.cluster.LocalCluster;
 import dev.millrace.ops.cluster.LocalCluster.KafkaLayout;
 import dev.millrace.ops.cluster.LocalCluster.Proc;
@@ -230,6 +231,94 @@ final class FaultCluster implements AutoCloseable {
     return p;
   }
 
+  /** A Flink session cluster of child JVMs ({@link #startFlink}); {@link #close} stops them. */
+  record Flink(FlinkRest rest, Proc jobManager, List<Proc> taskManagers) implements AutoCloseable {
+    @Override
+    public void close() throws Exception {
+      for (Proc p : taskManagers) {
+        stop(p, false, Duration.ofSeconds(30));
+      }
+      stop(jobManager, false, Duration.ofSeconds(30));
+    }
+  }
+
+  /**
+   * Starts a Flink session cluster as {@code millrace cluster up} does (a JobManager and {@code
+   * taskManagers} TaskManagers of {@code slots} slots, {@link LocalCluster}'s configuration, the
+   * class path less the job jar's classes) beside the brokers, and waits until its slots register.
+   */
+  Flink startFlink(Path jobJar, int taskManagers, int slots, Duration timeout) throws Exception {
+    int restPort = freeRange(2);
+    Path conf = cluster.writeFlinkConf(restPort, restPort + 1, slots, freeRange(11));
+    String flinkCp = ClusterClasspath.join(ClusterClasspath.withoutJobClasses(jobJar));
+    Proc jm = cluster.startJobManager(conf, flinkCp, restPort, restPort + 1);
+    started.add(jm);
+    List<Proc> tms = new ArrayList<>();
+    for (int n = 1; n <= taskManagers; n++) {
+      Proc tm = cluster.startTaskManager(conf, flinkCp, n);
+      started.add(tm);
+      tms.add(tm);
+    }
+    Flink flink = new Flink(new FlinkRest("http://localhost:" + restPort), jm, tms);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      for (Proc p : started) {
+        if ((p == jm || tms.contains(p)) && !alive(p)) {
+          flink.close();
+          throw new IllegalStateException(p.name() + " exited; see " + p.log() + "\n" + tail(p));
+        }
+      }
+      try {
+        if (flink.rest().overview().slotsTotal() >= taskManagers * slots) {
+          return flink;
+        }
+      } catch (IOException notYet) {
+        // the REST API is not up yet
+      }
+      if (System.nanoTime() > deadline) {
+        flink.close();
+        throw new IllegalStateException(
+            "Flink's " + taskManagers + " TaskManagers did not register within " + timeout);
+      }
+      Thread.sleep(500);
+    }
+  }
+
+  /**
+   * Runs {@code millrace ARGS} to its end (a JVM of its own, as a user runs it), e.g. {@code
+   * pipeline --submit}; returns its output, or throws with it unless it exits 0.
+   */
+  String millrace(Duration timeout, List<String> args) throws Exception {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(List.of("-Xmx512m", "-XX:+UseSerialGC", LOG4J, "-Dai.djl.offline=true"));
+    cmd.addAll(List.of("-cp", classPath, Millrace.class.getName()));
+    cmd.addAll(args);
+    Path out = Files.createTempFile(cluster.dir(), "millrace-", ".out");
+    Process p =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(out.toFile())
+            .directory(cluster.dir().toFile())
+            .start();
+    boolean done = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    if (!done) {
+      p.destroyForcibly().waitFor();
+    }
+    String text = Files.readString(out, StandardCharsets.UTF_8);
+    if (!done || p.exitValue() != 0) {
+      throw new IllegalStateException(
+          "millrace "
+              + String.join(" ", args)
+              + (done ? " exited " + p.exitValue() : " did not end within " + timeout)
+              + ": "
+              + text.lines().filter(l -> !l.isBlank()).reduce((a, b) -> b).orElse("")
+              + "\n"
+              + text);
+    }
+    return text;
+  }
+
   /**
    * Makes every folder and file under {@code dir} immutable ({@code chattr -R +i}) or mutable
    * again. The processes run as root here, and root writes through {@code chmod a-w}; an immutable
@@ -291,8 +380,14 @@ final class FaultCluster implements AutoCloseable {
     return max;
   }
 
-  /** The most Flink failovers a pipeline's status lines reported. */
+  /**
+   * The most Flink failovers a pipeline's status lines reported; for a session cluster's JobManager
+   * (the job submitted to it), its jobs' switches to RESTARTING in its log.
+   */
   static int failovers(Proc p) {
+    if (p.role().equals("jobmanager")) {
+      return (int) log(p).lines().filter(l -> l.contains(" to RESTARTING")).count();
+    }
     Matcher m = RESTARTS.matcher(log(p));
     int max = 0;
     while (m.find()) {

@@ -173,6 +173,19 @@ public final class FlinkRest {
     return out;
   }
 
+  /**
+   * The savepoint or checkpoint the job was restored from, as Flink reports it ({@code
+   * /jobs/{id}/checkpoints}, {@code latest.restored.external_path}); empty when it started without
+   * one.
+   */
+  public java.util.Optional<String> restoredFrom(String jobId) throws IOException {
+    JsonNode restored = get("jobs/" + jobId + "/checkpoints").path("latest").path("restored");
+    String path = restored.path("external_path").asText("");
+    return path.isEmpty() || restored.isNull()
+        ? java.util.Optional.empty()
+        : java.util.Optional.of(path);
+  }
+
   /** {@code GET /jobs/{id}}: vertices with their subtasks' TaskManagers etc. */
   public JsonNode job(String jobId) throws IOException {
     return get("jobs/" + jobId);

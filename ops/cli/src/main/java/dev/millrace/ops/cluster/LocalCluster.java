@@ -353,6 +353,56 @@ public final class LocalCluster {
     }
   }
 
+  /**
+   * Writes the Flink processes' configuration ({@link #flinkConfig}, {@link #flinkLog4j}) to {@code
+   * flink/conf} and creates the folders it names; returns the conf folder.
+   */
+  public Path writeFlinkConf(int restPort, int rpcPort, int slots, int metricsPortFrom)
+      throws IOException {
+    Path conf = dir.resolve("flink/conf");
+    Files.createDirectories(conf);
+    for (String sub : List.of("checkpoints", "savepoints", "tmp", "uploads")) {
+      Files.createDirectories(dir.resolve("flink").resolve(sub));
+    }
+    Files.writeString(
+        conf.resolve("config.yaml"),
+        flinkConfig(restPort, rpcPort, slots, metricsPortFrom),
+        StandardCharsets.UTF_8);
+    Files.writeString(conf.resolve("log4j.properties"), flinkLog4j(), StandardCharsets.UTF_8);
+    return conf;
+  }
+
+  /**
+   * Starts the Flink JobManager (a standalone session cluster) with the conf folder {@code conf}.
+   */
+  public Proc startJobManager(Path conf, String flinkClassPath, int restPort, int rpcPort)
+      throws IOException {
+    List<String> opts = new ArrayList<>(FLINK_JAVA_OPTS);
+    opts.addAll(List.of("-Xms256m", "-Xmx640m"));
+    return start(
+        "jobmanager",
+        "jobmanager",
+        opts,
+        flinkClassPath,
+        "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
+        List.of("--configDir", conf.toString()),
+        List.of(restPort, rpcPort));
+  }
+
+  /** Starts TaskManager {@code n} ({@code taskmanager-n}) with the conf folder {@code conf}. */
+  public Proc startTaskManager(Path conf, String flinkClassPath, int n) throws IOException {
+    List<String> opts = new ArrayList<>(FLINK_JAVA_OPTS);
+    opts.addAll(taskManagerJvmOpts());
+    return start(
+        "taskmanager-" + n,
+        "taskmanager",
+        opts,
+        flinkClassPath,
+        "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
+        List.of("--configDir", conf.toString(), "-D", "taskmanager.resource-id=taskmanager-" + n),
+        List.of());
+  }
+
   /** Flink's configuration for this cluster; each line was checked against Flink 2.2's options. */
   public String flinkConfig(int restPort, int rpcPort, int slots, int metricsPortFrom) {
     Path flink = dir.resolve("flink");
