@@ -196,7 +196,8 @@ public final class TrainerService implements Runnable, AutoCloseable {
           training,
           champion == null ? null : champion.getVersion(),
           lastRun,
-          lastError);
+          lastError,
+          settings.model().isRegression());
     }
   }
 
@@ -483,11 +484,11 @@ public final class TrainerService implements Runnable, AutoCloseable {
     }
     String trigger = due.get();
     LOG.info(
-        "{}: retraining {} on {} rows ({} positives): {}",
+        "{}: retraining {} on {} rows ({}): {}",
         settings.taskName(),
         version,
         window.size(),
-        window.positives(),
+        settings.model().isRegression() ? "regression targets" : window.positives() + " positives",
         trigger);
     trainingThread.execute(() -> runOnce(window, dataStart, version, trigger, currentChampion));
   }

@@ -19,6 +19,8 @@ import java.time.Instant;
  * @param championVersion the current champion's version, or null
  * @param lastRun the last finished run, or null
  * @param lastError the last error of the consuming loop, or null
+ * @param regression whether the task's model is a regression (its window has targets, not
+ *     positives, and the line does not count positives)
  */
 public record TrainerStatus(
     String task,
@@ -33,7 +35,40 @@ public record TrainerStatus(
     boolean training,
     String championVersion,
     TrainingRecord lastRun,
-    String lastError) {
+    String lastError,
+    boolean regression) {
+
+  /** The status of a binary task's trainer. */
+  public TrainerStatus(
+      String task,
+      State state,
+      long examplesConsumed,
+      long examplesRejected,
+      int windowRows,
+      long windowPositives,
+      long newExamples,
+      long runsStarted,
+      long runsCompleted,
+      boolean training,
+      String championVersion,
+      TrainingRecord lastRun,
+      String lastError) {
+    this(
+        task,
+        state,
+        examplesConsumed,
+        examplesRejected,
+        windowRows,
+        windowPositives,
+        newExamples,
+        runsStarted,
+        runsCompleted,
+        training,
+        championVersion,
+        lastRun,
+        lastError,
+        false);
+  }
 
   /** Life cycle of the service. */
   public enum State {
@@ -52,9 +87,7 @@ public record TrainerStatus(
         .append(state == State.RUNNING ? (training ? "training" : "waiting") : state)
         .append(", window ")
         .append(windowRows)
-        .append(" rows / ")
-        .append(windowPositives)
-        .append(" positives, ")
+        .append(regression ? " rows, " : " rows / " + windowPositives + " positives, ")
         .append(examplesConsumed)
         .append(" examples read");
     if (examplesRejected > 0) {

@@ -306,12 +306,14 @@ public final class TabularTrainer {
           throw new UncheckedIOException(e);
         }
         LOG.info(
-            "Trained {} {} on {}: {} rows ({} positive), {} epochs (kept {}), {} ms",
+            "Trained {} {} on {}: {} rows ({}), {} epochs (kept {}), {} ms",
             task,
             version,
             device,
             rows,
-            positives,
+            head.isRegression()
+                ? "regression, " + head.targetTransform() + " target"
+                : positives + " positive",
             epoch,
             bestEpoch,
             took.toMillis());
