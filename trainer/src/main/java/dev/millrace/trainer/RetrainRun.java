@@ -101,6 +101,11 @@ public final class RetrainRun {
     TaskModel taskModel = settings.model();
     // A regression target (sales) has no positive class: the positive checks are a classifier's.
     boolean binary = !taskModel.isRegression();
+    Slice all = window;
+    if (taskModel.settledOnly()) {
+      window = window.settled();
+      b.unsettledRows = all.size() - window.size();
+    }
     try {
       if (binary && window.positives() == 0) {
         return b.finish(
@@ -316,6 +321,10 @@ public final class RetrainRun {
     String artifactUri;
     String sha256;
     Long evalGapMillis;
+
+    /** Rows of the window left out as not settled ({@link TaskModel#settledOnly()}). */
+    int unsettledRows;
+
     Integer gapRows;
     Integer knownPositiveRowsRemoved;
     PairedBootstrap.Interval interval;
@@ -330,6 +339,13 @@ public final class RetrainRun {
     }
 
     Outcome finish(RunDecision decision, String reason) {
+      if (unsettledRows > 0) {
+        reason +=
+            " ("
+                + unsettledRows
+                + " newest rows of the window left out: not every label of their time was known"
+                + " yet)";
+      }
       Instant finished = clock.instant();
       TrainingRecord record =
           new TrainingRecord(

@@ -15,11 +15,30 @@ import java.util.Objects;
  * @param head binary classification or regression (optionally on log1p of the target)
  * @param vocabularies categorical feature name to its vocabulary
  * @param regressionError the error a regression challenger must improve on; null for a binary head
+ * @param settledOnly train and evaluate only on the window's settled rows ({@link
+ *     dev.millrace.trainer.eval.Slice#settled()}): for labels whose delay depends on the class, as
+ *     churn's (0 at the next purchase, 1 after the horizon)
+ * @param windowRows the window this task needs, when the trainer's default is too short for it
+ *     (churn: its horizon twice, as the unsettled tail and as the gap, plus a training part and an
+ *     evaluation slice); null for the default
  */
 public record TaskModel(
-    ModelHead head, Map<String, List<String>> vocabularies, RegressionMetric regressionError) {
+    ModelHead head,
+    Map<String, List<String>> vocabularies,
+    RegressionMetric regressionError,
+    boolean settledOnly,
+    Integer windowRows) {
+
+  /** A model whose labels settle at one pace, with the trainer's default window. */
+  public TaskModel(
+      ModelHead head, Map<String, List<String>> vocabularies, RegressionMetric regressionError) {
+    this(head, vocabularies, regressionError, false, null);
+  }
 
   public TaskModel {
+    if (windowRows != null && windowRows < 1) {
+      throw new IllegalArgumentException("a window needs at least one row, not " + windowRows);
+    }
     Objects.requireNonNull(head, "head");
     vocabularies = vocabularies == null ? Map.of() : Map.copyOf(vocabularies);
     if (head.isRegression() && regressionError == null) {
@@ -56,6 +75,16 @@ public record TaskModel(
 
   /** This model promoted on another regression error. */
   public TaskModel withRegressionError(RegressionMetric error) {
-    return new TaskModel(head, vocabularies, error);
+    return new TaskModel(head, vocabularies, error, settledOnly, windowRows);
+  }
+
+  /** This model trained and evaluated on settled rows only, in a window of {@code rows}. */
+  public TaskModel settledOnly(int rows) {
+    return new TaskModel(head, vocabularies, regressionError, true, rows);
+  }
+
+  /** This model with other vocabularies (e.g. those of the features a run keeps). */
+  public TaskModel withVocabularies(Map<String, List<String>> v) {
+    return new TaskModel(head, v, regressionError, settledOnly, windowRows);
   }
 }

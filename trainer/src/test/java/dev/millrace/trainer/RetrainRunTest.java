@@ -204,4 +204,74 @@ class RetrainRunTest {
     }
     return HexFormat.of().formatHex(sha.digest());
   }
+
+  /**
+   * Churn's labels: a 0 known an hour after its point (the next purchase), a 1 only after the
+   * horizon. The window holds the examples that have arrived, so its newest horizon is all zeros.
+   */
+  private record Stream(Slice arrived, double prevalence) {}
+
+  private static Stream classDependentLabels(int rows, long horizonMillis) {
+    java.util.Random random = new java.util.Random(5);
+    List<Integer> arrived = new ArrayList<>();
+    float[][] f = new float[rows][];
+    float[] y = new float[rows];
+    long[] t = new long[rows];
+    long[] lt = new long[rows];
+    String[] ids = new String[rows];
+    long now = Synthetic.START + (rows - 1) * Synthetic.MINUTE;
+    for (int i = 0; i < rows; i++) {
+      f[i] = Synthetic.features(random);
+      y[i] = Synthetic.label(f[i], Labels.INFORMATIVE, random);
+      t[i] = Synthetic.START + i * Synthetic.MINUTE;
+      lt[i] = t[i] + (y[i] > 0 ? horizonMillis : Synthetic.LABEL_LAG);
+      ids[i] = "customer-" + i;
+      if (lt[i] <= now) {
+        arrived.add(i);
+      }
+    }
+    double positives = 0;
+    for (float v : y) {
+      positives += v;
+    }
+    return new Stream(
+        new Slice(f, y, t, ids, lt).rows(arrived.stream().mapToInt(Integer::intValue).toArray()),
+        positives / rows);
+  }
+
+  @Test
+  void labelsThatSettleByClassAreTrainedAndEvaluatedOnSettledRowsOnly() throws Exception {
+    long horizon = 2_000 * Synthetic.MINUTE;
+    Stream stream = classDependentLabels(10_000, horizon);
+    Slice window = stream.arrived();
+    // The newest 2,000 minutes hold only zeros: more than the evaluation slice.
+    long newestLabel = java.util.Arrays.stream(window.labelTimeMillis()).max().orElseThrow();
+    long tailPositives = 0;
+    for (int i = 0; i < window.size(); i++) {
+      if (window.eventTimeMillis()[i] > newestLabel - horizon) {
+        tailPositives += window.labels()[i] > 0 ? 1 : 0;
+      }
+    }
+    assertThat(tailPositives).isZero();
+
+    // On every row, the evaluation slice is mostly the all-zero tail: its prevalence is a fraction
+    // of the stream's, and so is every figure measured on it.
+    TrainingRecord unsettled = run.run(window, "churn-all-rows", "test", null).record();
+    assertThat(unsettled.evalPositives() / (double) unsettled.evalRows())
+        .as(unsettled.reason())
+        .isLessThan(stream.prevalence() / 2);
+
+    TrainerSettings settled =
+        settings(dir).withModel(TaskModel.binary().settledOnly(window.size()));
+    RetrainRun settledRun =
+        new RetrainRun(settled, store, new DjlModelLoader(), announced::add, Clock.systemUTC());
+    TrainingRecord r = settledRun.run(window, "churn-settled", "test", null).record();
+    assertThat(r.decision()).as(r.reason()).isEqualTo(RunDecision.PROMOTED);
+    assertThat(r.reason()).contains("newest rows of the window left out");
+    // the evaluation slice ends a horizon before the newest label: every label of it is known,
+    // and its prevalence is the stream's
+    assertThat(r.evalPositives() / (double) r.evalRows())
+        .isCloseTo(stream.prevalence(), org.assertj.core.api.Assertions.within(0.04));
+    assertThat(r.evalGapMillis()).isEqualTo(horizon);
+  }
 }

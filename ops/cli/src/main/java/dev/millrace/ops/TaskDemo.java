@@ -13,6 +13,7 @@ import dev.millrace.pipeline.task.TaskDefinition;
 import dev.millrace.pipeline.task.TaskJobOptions;
 import dev.millrace.schemas.Task;
 import dev.millrace.schemas.TopicRegistry;
+import dev.millrace.trainer.TaskModel;
 import dev.millrace.trainer.TrainerService;
 import dev.millrace.trainer.TrainerSettings;
 import dev.millrace.trainer.TrainerStatus;
@@ -182,18 +183,18 @@ final class TaskDemo {
 
   private TrainerSettings trainerSettings(String bootstrap, TopicRegistry topics) {
     var store = demo.demoDir.resolve("models").toAbsolutePath().toUri();
+    TaskModel model = spec.model().apply(demo.taskOptions.stores);
+    // a task that needs a longer window than the demo's (churn) gets it, unless --window says
+    int window =
+        model.windowRows() != null
+                && !demo.spec.commandLine().getParseResult().hasMatchedOption("--window")
+            ? model.windowRows()
+            : demo.window;
     return TrainerSettings.defaults(
-            bootstrap,
-            topics,
-            spec.task(),
-            spec.featureSchema(),
-            spec.model().apply(demo.taskOptions.stores),
-            store)
+            bootstrap, topics, spec.task(), spec.featureSchema(), model, store)
         .withRetrain(demo.retrainEveryExamples, demo.retrainEvery)
         .withWindow(
-            demo.window,
-            TrainerSettings.DEFAULT_EVAL_FRACTION,
-            TrainerSettings.DEFAULT_MIN_TRAIN_ROWS)
+            window, TrainerSettings.DEFAULT_EVAL_FRACTION, TrainerSettings.DEFAULT_MIN_TRAIN_ROWS)
         .withTrainSettings(TrainSettings.defaults().withEpochs(demo.epochs))
         .withDevice(demo.job.device.device);
   }

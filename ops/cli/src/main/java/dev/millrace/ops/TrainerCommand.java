@@ -191,18 +191,23 @@ public final class TrainerCommand implements Callable<Integer> {
       // categorical features that --features keeps stay embedded
       Map<String, List<String>> kept = new LinkedHashMap<>(model.vocabularies());
       kept.keySet().retainAll(features);
-      model = new TaskModel(model.head(), kept, model.regressionError());
+      model = model.withVocabularies(kept);
     }
     return settings(spec.task(), schema, model);
   }
 
   TrainerSettings settings(Task t, FeatureSchema schema, TaskModel model) {
     URI store = storeUri(modelStore);
-    return evaluation
-        .applyTo(
+    TrainerSettings s =
+        evaluation.applyTo(
             TrainerSettings.defaults(
-                cluster.bootstrapServers, cluster.registry(), t, schema, model, store))
-        .withRetrain(retrainEveryExamples, retrainEvery)
+                cluster.bootstrapServers, cluster.registry(), t, schema, model, store));
+    if (model.windowRows() != null
+        && (spec == null || !spec.commandLine().getParseResult().hasMatchedOption("--window"))) {
+      // the task needs a longer window than the default (churn: twice its horizon and more)
+      s = s.withWindow(model.windowRows(), s.evalFraction(), s.minTrainRows());
+    }
+    return s.withRetrain(retrainEveryExamples, retrainEvery)
         .withHistoryDir(historyDir != null ? historyDir : TrainerSettings.defaultHistoryDir(store))
         .withDevice(device.device)
         .withSigningKey(signing.signer())

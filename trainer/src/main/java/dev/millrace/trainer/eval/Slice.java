@@ -78,6 +78,29 @@ public record Slice(
     return lag;
   }
 
+  /**
+   * The rows whose label would have been known by now whatever it was: those at least the longest
+   * label lag ({@link #longestLabelLagMillis()}) before the newest label. Where labels take
+   * different times by class (churn: a negative resolves at the next purchase, a positive only
+   * after the horizon), the rows after that are only the early class, and a model evaluated or
+   * trained on them learns that recent means negative. Needs the slice in event-time order.
+   */
+  public Slice settled() {
+    if (size() == 0) {
+      return this;
+    }
+    long newestLabel = Long.MIN_VALUE;
+    for (long t : labelTimeMillis) {
+      newestLabel = Math.max(newestLabel, t);
+    }
+    long cut = newestLabel - longestLabelLagMillis();
+    int k = 0;
+    while (k < size() && eventTimeMillis[k] <= cut) {
+      k++;
+    }
+    return range(0, k);
+  }
+
   /** The rows whose indexes are {@code rows} (in that order). */
   public Slice rows(int[] rows) {
     int n = rows.length;
