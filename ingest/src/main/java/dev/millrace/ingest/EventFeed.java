@@ -54,12 +54,7 @@ public final class EventFeed<E extends SpecificRecord> implements AutoCloseable 
     if (!(eventsPerSecond > 0) || !Double.isFinite(eventsPerSecond)) {
       throw new IllegalArgumentException("the rate must be positive, got " + eventsPerSecond);
     }
-    Properties p = new Properties();
-    p.putAll(kafkaProperties);
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+    Properties p = EventPublisher.producerProperties(bootstrapServers, kafkaProperties);
     p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
     this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     this.topic = Objects.requireNonNull(topic, "topic");

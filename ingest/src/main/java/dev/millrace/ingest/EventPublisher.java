@@ -30,6 +30,21 @@ public final class EventPublisher {
    */
   public record Counts(long sent, long failed, double seconds) {}
 
+  /**
+   * The producer settings of a task's events, in order per key: the user's client properties (e.g.
+   * SASL_SSL), then idempotent, acks=all, a short linger.
+   */
+  static Properties producerProperties(
+      String bootstrapServers, Map<String, String> kafkaProperties) {
+    Properties p = new Properties();
+    p.putAll(kafkaProperties);
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+    return p;
+  }
+
   /** Sends every record to {@code topic}, keyed by {@code key}, and waits for the acks. */
   public static <E extends SpecificRecord> Counts publishAll(
       String bootstrapServers,
@@ -55,12 +70,7 @@ public final class EventPublisher {
       Function<E, String> key,
       LongConsumer acked) {
     long t0 = System.nanoTime();
-    Properties p = new Properties();
-    p.putAll(kafkaProperties);
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+    Properties p = producerProperties(bootstrapServers, kafkaProperties);
     p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     AvroSerde<E> serde = AvroSerde.of(type);
     AtomicLong failed = new AtomicLong();

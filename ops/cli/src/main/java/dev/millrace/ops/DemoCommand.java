@@ -17,8 +17,6 @@ import dev.millrace.schemas.Task;
 import dev.millrace.schemas.TopicRegistry;
 import dev.millrace.trainer.TrainerService;
 import dev.millrace.trainer.TrainerSettings;
-import dev.millrace.trainer.TrainerStatus;
-import dev.millrace.trainer.TrainingRecord;
 import dev.millrace.trainer.model.TrainSettings;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -34,8 +32,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -284,19 +280,24 @@ public final class DemoCommand implements Callable<Integer> {
         out.printf("Dashboard: %s%n", dashboardServer.taskUri(Task.FRAUD));
         out.println("Press Ctrl-C to stop.");
         out.flush();
-        jobFailed = new StatusLoop(out, publisher, watcher, trainer, flink).run(stop);
-        out.println("Stopping ...");
-        out.flush();
-        publisher.stop();
-        flink.close();
-        trainer.close(Duration.ofSeconds(3)); // an unfinished run is abandoned; nothing is lost
+        jobFailed =
+            new DemoStatus(
+                    out,
+                    "The fraud job",
+                    () -> {
+                      FraudPublisher.Counts c = publisher.counts();
+                      return c.events() + c.poison();
+                    },
+                    () -> ", labels " + String.format("%,d", publisher.counts().labels()),
+                    () -> watcher.driftStatus().isEmpty() ? "" : " | " + watcher.driftStatus(),
+                    watcher,
+                    trainer,
+                    flink)
+                .run(stop, statusEvery, duration);
+        DemoStatus.stopAll(out, publisher::stop, flink, trainer);
       }
     } finally {
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException shuttingDown) {
-        // Ctrl-C: the hook has run
-      }
+      DemoStatus.removeHook(hook);
     }
     out.println("Demo stopped.");
     out.flush();
@@ -362,121 +363,6 @@ public final class DemoCommand implements Callable<Integer> {
               + "; pass a writable --demo-dir");
     } catch (UncheckedIOException e) {
       throw new UserError("cannot prepare the demo folder " + demoDir + ": " + e.getMessage());
-    }
-  }
-
-  /** Prints a status line every few seconds, and one line per finished training run. */
-  private final class StatusLoop {
-    private final PrintWriter out;
-    private final FraudPublisher publisher;
-    private final OutputWatcher watcher;
-    private final TrainerService trainer;
-    private final LocalFlink flink;
-    private final long started = System.nanoTime();
-    private long runsReported;
-    private long lastEvents;
-    private long lastTick = System.nanoTime();
-
-    StatusLoop(
-        PrintWriter out,
-        FraudPublisher publisher,
-        OutputWatcher watcher,
-        TrainerService trainer,
-        LocalFlink flink) {
-      this.out = out;
-      this.publisher = publisher;
-      this.watcher = watcher;
-      this.trainer = trainer;
-      this.flink = flink;
-    }
-
-    /** Runs until Ctrl-C, the duration or the job's end; true when the job failed. */
-    boolean run(CountDownLatch stop) throws InterruptedException {
-      long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
-      while (!stop.await(statusEvery.toMillis(), TimeUnit.MILLISECONDS)) {
-        synchronized (out) {
-          printRuns();
-          out.println(line());
-          out.flush();
-        }
-        if (flink.status().isGloballyTerminalState()) {
-          out.println("The fraud job ended: " + flink.status() + " | " + flink.health().summary());
-          return flink.status() == org.apache.flink.api.common.JobStatus.FAILED;
-        }
-        if (System.nanoTime() >= deadline) {
-          return false;
-        }
-      }
-      return false;
-    }
-
-    private String line() {
-      long now = System.nanoTime();
-      FraudPublisher.Counts counts = publisher.counts();
-      double rate = (counts.events() - lastEvents) / ((now - lastTick) / 1e9);
-      lastEvents = counts.events();
-      lastTick = now;
-      OutputWatcher.Snapshot s = watcher.snapshot();
-      TrainerStatus t = trainer.status();
-      long secs = (now - started) / 1_000_000_000L;
-      return String.format(
-          "%02d:%02d  events %,d (%,.0f/s), labels %,d | scores %,d | DLQ %,d | model %s"
-              + " (versions scored: %d) | champion %s, %d runs, %,d training examples | %s%s",
-          secs / 60,
-          secs % 60,
-          counts.events() + counts.poison(),
-          rate,
-          counts.labels(),
-          s.scores(),
-          s.deadLetters(),
-          s.latestVersion() == null ? "-" : s.latestVersion(),
-          s.scoresByVersion().size(),
-          t.championVersion() == null ? "none" : t.championVersion(),
-          t.runsCompleted(),
-          t.examplesConsumed(),
-          flink.health().summary(),
-          watcher.driftStatus().isEmpty() ? "" : " | " + watcher.driftStatus());
-    }
-
-    private void printRuns() {
-      TrainerStatus t = trainer.status();
-      if (t.runsCompleted() <= runsReported || t.lastRun() == null) {
-        return;
-      }
-      runsReported = t.runsCompleted();
-      TrainingRecord run = t.lastRun();
-      out.println(
-          String.format(
-              "  trainer run %d: %s %s - %s [challenger %s; champion %s %s] %d rows (%d"
-                  + " positives), evaluated on %d later rows%s, %.1f s on %s",
-              t.runsCompleted(),
-              run.decision(),
-              run.version(),
-              run.reason(),
-              metrics(run.challengerMetrics()),
-              run.championVersion() == null ? "none" : run.championVersion(),
-              metrics(run.championMetrics()),
-              run.trainRows(),
-              run.trainPositives(),
-              run.evalRows(),
-              run.evalGapMillis() == null
-                  ? ""
-                  : String.format(
-                      " after a %.1f h gap (%d rows of known-positive cards left out)",
-                      run.evalGapMillis() / 3_600_000.0,
-                      run.knownPositiveRowsRemoved() == null ? 0 : run.knownPositiveRowsRemoved()),
-              run.durationMillis() / 1000.0,
-              run.device()));
-    }
-
-    static String metrics(Map<String, Double> m) {
-      if (m == null || m.isEmpty()) {
-        return "-";
-      }
-      return m.entrySet().stream()
-          .sorted(Map.Entry.comparingByKey())
-          .map(e -> String.format("%s=%.3f", e.getKey(), e.getValue()))
-          .collect(Collectors.joining(" "));
     }
   }
 }

@@ -139,7 +139,19 @@ public final class ReplayCommand implements Callable<Integer> {
     PublishRun.ensureTopics(cluster.bootstrapServers, cluster.kafkaProperties(), topics, t);
     String topic = topics.events(t).name();
     EventPublisher.Counts c;
-    if (publishing.noProgress) {
+    try (me.tongfei.progressbar.ProgressBar bar =
+        publishing.noProgress
+            ? null
+            : new me.tongfei.progressbar.ProgressBarBuilder()
+                .setTaskName("replay " + TopicRegistry.taskName(t))
+                .setInitialMax(records.size())
+                .setUnit(" ev", 1)
+                .showSpeed()
+                .setSpeedUnit(java.time.temporal.ChronoUnit.SECONDS)
+                .setStyle(me.tongfei.progressbar.ProgressBarStyle.ASCII)
+                .setUpdateIntervalMillis(500)
+                .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err))
+                .build()) {
       c =
           EventPublisher.publishAll(
               cluster.bootstrapServers,
@@ -147,29 +159,8 @@ public final class ReplayCommand implements Callable<Integer> {
               topic,
               replay.type(),
               records,
-              replay.key());
-    } else {
-      try (me.tongfei.progressbar.ProgressBar bar =
-          new me.tongfei.progressbar.ProgressBarBuilder()
-              .setTaskName("replay " + TopicRegistry.taskName(t))
-              .setInitialMax(records.size())
-              .setUnit(" ev", 1)
-              .showSpeed()
-              .setSpeedUnit(java.time.temporal.ChronoUnit.SECONDS)
-              .setStyle(me.tongfei.progressbar.ProgressBarStyle.ASCII)
-              .setUpdateIntervalMillis(500)
-              .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err))
-              .build()) {
-        c =
-            EventPublisher.publishAll(
-                cluster.bootstrapServers,
-                cluster.kafkaProperties(),
-                topic,
-                replay.type(),
-                records,
-                replay.key(),
-                bar::stepTo);
-      }
+              replay.key(),
+              bar == null ? n -> {} : bar::stepTo);
     }
     spec.commandLine()
         .getOut()

@@ -16,21 +16,15 @@ import dev.millrace.schemas.TopicRegistry;
 import dev.millrace.trainer.TaskModel;
 import dev.millrace.trainer.TrainerService;
 import dev.millrace.trainer.TrainerSettings;
-import dev.millrace.trainer.TrainerStatus;
-import dev.millrace.trainer.TrainingRecord;
 import dev.millrace.trainer.model.TrainSettings;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.flink.api.common.JobStatus;
 
 /**
  * {@code millrace demo --task churn|demand}: a task that runs as a definition of the shared job,
@@ -151,19 +145,21 @@ final class TaskDemo {
         out.printf("Dashboard: %s%n", dashboardServer.taskUri(t));
         out.println("Press Ctrl-C to stop.");
         out.flush();
-        jobFailed = new Status(out, feed, watcher, trainer, flink).run(stop);
-        out.println("Stopping ...");
-        out.flush();
-        feed.stop();
-        flink.close();
-        trainer.close(Duration.ofSeconds(3)); // an unfinished run is abandoned; nothing is lost
+        jobFailed =
+            new DemoStatus(
+                    out,
+                    spec.jobLabel(),
+                    () -> feed.counts().acked(),
+                    () -> "",
+                    () -> "",
+                    watcher,
+                    trainer,
+                    flink)
+                .run(stop, demo.statusEvery, demo.duration);
+        DemoStatus.stopAll(out, feed::stop, flink, trainer);
       }
     } finally {
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException shuttingDown) {
-        // Ctrl-C: the hook has run
-      }
+      DemoStatus.removeHook(hook);
     }
     out.println("Demo stopped.");
     out.flush();
@@ -197,113 +193,5 @@ final class TaskDemo {
             window, TrainerSettings.DEFAULT_EVAL_FRACTION, TrainerSettings.DEFAULT_MIN_TRAIN_ROWS)
         .withTrainSettings(TrainSettings.defaults().withEpochs(demo.epochs))
         .withDevice(demo.job.device.device);
-  }
-
-  /** Prints a status line every few seconds, and one line per finished training run. */
-  private final class Status {
-    private final PrintWriter out;
-    private final EventFeed<?> feed;
-    private final OutputWatcher watcher;
-    private final TrainerService trainer;
-    private final LocalFlink flink;
-    private final long started = System.nanoTime();
-    private long runsReported;
-    private long lastEvents;
-    private long lastTick = System.nanoTime();
-
-    Status(
-        PrintWriter out,
-        EventFeed<?> feed,
-        OutputWatcher watcher,
-        TrainerService trainer,
-        LocalFlink flink) {
-      this.out = out;
-      this.feed = feed;
-      this.watcher = watcher;
-      this.trainer = trainer;
-      this.flink = flink;
-    }
-
-    /** Runs until Ctrl-C, the duration or the job's end; true when the job failed. */
-    boolean run(CountDownLatch stop) throws InterruptedException {
-      long deadline =
-          demo.duration == null ? Long.MAX_VALUE : System.nanoTime() + demo.duration.toNanos();
-      while (!stop.await(demo.statusEvery.toMillis(), TimeUnit.MILLISECONDS)) {
-        synchronized (out) {
-          printRuns();
-          out.println(line());
-          out.flush();
-        }
-        if (flink.status().isGloballyTerminalState()) {
-          out.println(
-              spec.jobLabel() + " ended: " + flink.status() + " | " + flink.health().summary());
-          return flink.status() == JobStatus.FAILED;
-        }
-        if (System.nanoTime() >= deadline) {
-          return false;
-        }
-      }
-      return false;
-    }
-
-    private String line() {
-      long now = System.nanoTime();
-      EventFeed.Counts counts = feed.counts();
-      double rate = (counts.acked() - lastEvents) / ((now - lastTick) / 1e9);
-      lastEvents = counts.acked();
-      lastTick = now;
-      OutputWatcher.Snapshot s = watcher.snapshot();
-      TrainerStatus ts = trainer.status();
-      long secs = (now - started) / 1_000_000_000L;
-      return String.format(
-          "%02d:%02d  events %,d (%,.0f/s) | scores %,d | DLQ %,d | model %s (versions scored:"
-              + " %d) | champion %s, %d runs, %,d training examples | %s",
-          secs / 60,
-          secs % 60,
-          counts.acked(),
-          rate,
-          s.scores(),
-          s.deadLetters(),
-          s.latestVersion() == null ? "-" : s.latestVersion(),
-          s.scoresByVersion().size(),
-          ts.championVersion() == null ? "none" : ts.championVersion(),
-          ts.runsCompleted(),
-          ts.examplesConsumed(),
-          flink.health().summary());
-    }
-
-    private void printRuns() {
-      TrainerStatus ts = trainer.status();
-      if (ts.runsCompleted() <= runsReported || ts.lastRun() == null) {
-        return;
-      }
-      runsReported = ts.runsCompleted();
-      TrainingRecord run = ts.lastRun();
-      out.println(
-          String.format(
-              "  trainer run %d: %s %s - %s [challenger %s; champion %s %s] %d rows, evaluated"
-                  + " on %d later rows, %.1f s on %s",
-              ts.runsCompleted(),
-              run.decision(),
-              run.version(),
-              run.reason(),
-              metrics(run.challengerMetrics()),
-              run.championVersion() == null ? "none" : run.championVersion(),
-              metrics(run.championMetrics()),
-              run.trainRows(),
-              run.evalRows(),
-              run.durationMillis() / 1000.0,
-              run.device()));
-    }
-  }
-
-  private static String metrics(Map<String, Double> m) {
-    if (m == null || m.isEmpty()) {
-      return "-";
-    }
-    return m.entrySet().stream()
-        .sorted(Map.Entry.comparingByKey())
-        .map(e -> String.format("%s=%.3f", e.getKey(), e.getValue()))
-        .collect(Collectors.joining(" "));
   }
 }

@@ -179,50 +179,30 @@ final class FaultCluster implements AutoCloseable {
 
   /** Starts {@code millrace pipeline --task fraud} with {@code args} after the common ones. */
   Proc startPipeline(String name, List<String> args) throws IOException {
-    List<String> all = new ArrayList<>(List.of("pipeline", "--task", "fraud"));
-    all.addAll(List.of("--bootstrap-servers", kafka.bootstrapServers()));
-    all.addAll(args);
-    Proc p =
-        cluster.start(
-            name,
-            "pipeline",
-            List.of("-Xmx768m", "-XX:+UseSerialGC", LOG4J),
-            classPath,
-            Millrace.class.getName(),
-            all,
-            List.of());
-    started.add(p);
-    return p;
+    return startFraudCommand(name, "pipeline", "-Xmx768m", args);
   }
 
   /** Starts {@code millrace trainer --task fraud} with {@code args} after the common ones. */
   Proc startTrainer(String name, List<String> args) throws IOException {
-    List<String> all = new ArrayList<>(List.of("trainer", "--task", "fraud"));
-    all.addAll(List.of("--bootstrap-servers", kafka.bootstrapServers()));
-    all.addAll(args);
-    Proc p =
-        cluster.start(
-            name,
-            "trainer",
-            List.of("-Xmx768m", "-XX:+UseSerialGC", LOG4J),
-            classPath,
-            Millrace.class.getName(),
-            all,
-            List.of());
-    started.add(p);
-    return p;
+    return startFraudCommand(name, "trainer", "-Xmx768m", args);
   }
 
   /** Starts {@code millrace validator --task fraud} with {@code args} after the common ones. */
   Proc startValidator(String name, List<String> args) throws IOException {
-    List<String> all = new ArrayList<>(List.of("validator", "--task", "fraud"));
+    return startFraudCommand(name, "validator", "-Xmx512m", args);
+  }
+
+  /** {@code millrace COMMAND --task fraud --bootstrap-servers ... ARGS}, a JVM of its own. */
+  private Proc startFraudCommand(String name, String command, String heap, List<String> args)
+      throws IOException {
+    List<String> all = new ArrayList<>(List.of(command, "--task", "fraud"));
     all.addAll(List.of("--bootstrap-servers", kafka.bootstrapServers()));
     all.addAll(args);
     Proc p =
         cluster.start(
             name,
-            "validator",
-            List.of("-Xmx512m", "-XX:+UseSerialGC", LOG4J),
+            command,
+            List.of(heap, "-XX:+UseSerialGC", LOG4J),
             classPath,
             Millrace.class.getName(),
             all,
