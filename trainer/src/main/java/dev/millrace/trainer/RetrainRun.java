@@ -113,7 +113,7 @@ public final class RetrainRun {
             "no positive example among the " + window.size() + " rows of the window");
       }
       TimeSliceSplit.Split split =
-          (binary
+          (taskModel.dropsKnownPositives()
                   ? new TimeSliceSplit(settings.evalFraction(), settings.evaluation().gap())
                   : TimeSliceSplit.keepingEveryEntity(
                       settings.evalFraction(), settings.evaluation().gap()))

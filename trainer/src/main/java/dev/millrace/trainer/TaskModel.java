@@ -21,21 +21,32 @@ import java.util.Objects;
  * @param windowRows the window this task needs, when the trainer's default is too short for it
  *     (churn: its horizon twice, as the unsettled tail and as the gap, plus a training part and an
  *     evaluation slice); null for the default
+ * @param dropsKnownPositives entities already known positive before the evaluation slice leave it
+ *     (the Fraud Detection Handbook's known compromised cards, which a live system blocks); not for
+ *     a regression target, and not for churn, where a customer who churned once and came back is an
+ *     ordinary customer again
  */
 public record TaskModel(
     ModelHead head,
     Map<String, List<String>> vocabularies,
     RegressionMetric regressionError,
     boolean settledOnly,
-    Integer windowRows) {
+    Integer windowRows,
+    boolean dropsKnownPositives) {
 
-  /** A model whose labels settle at one pace, with the trainer's default window. */
+  /**
+   * A model whose labels settle at one pace, with the trainer's default window; a classifier's
+   * evaluation leaves out known-positive entities.
+   */
   public TaskModel(
       ModelHead head, Map<String, List<String>> vocabularies, RegressionMetric regressionError) {
-    this(head, vocabularies, regressionError, false, null);
+    this(head, vocabularies, regressionError, false, null, !head.isRegression());
   }
 
   public TaskModel {
+    if (head != null && head.isRegression() && dropsKnownPositives) {
+      throw new IllegalArgumentException("a regression target has no known-positive entities");
+    }
     if (windowRows != null && windowRows < 1) {
       throw new IllegalArgumentException("a window needs at least one row, not " + windowRows);
     }
@@ -75,16 +86,21 @@ public record TaskModel(
 
   /** This model promoted on another regression error. */
   public TaskModel withRegressionError(RegressionMetric error) {
-    return new TaskModel(head, vocabularies, error, settledOnly, windowRows);
+    return new TaskModel(head, vocabularies, error, settledOnly, windowRows, dropsKnownPositives);
   }
 
   /** This model trained and evaluated on settled rows only, in a window of {@code rows}. */
   public TaskModel settledOnly(int rows) {
-    return new TaskModel(head, vocabularies, regressionError, true, rows);
+    return new TaskModel(head, vocabularies, regressionError, true, rows, dropsKnownPositives);
+  }
+
+  /** This model evaluated on every entity, known positive or not (churn's customers). */
+  public TaskModel keepingKnownPositives() {
+    return new TaskModel(head, vocabularies, regressionError, settledOnly, windowRows, false);
   }
 
   /** This model with other vocabularies (e.g. those of the features a run keeps). */
   public TaskModel withVocabularies(Map<String, List<String>> v) {
-    return new TaskModel(head, v, regressionError, settledOnly, windowRows);
+    return new TaskModel(head, v, regressionError, settledOnly, windowRows, dropsKnownPositives);
   }
 }

@@ -211,6 +211,18 @@ class RetrainRunTest {
    */
   private record Stream(Slice arrived, double prevalence) {}
 
+  /** Few customers, each scored many times: most have churned at some point before any slice. */
+  private static final int CUSTOMERS = 300;
+
+  private RetrainRun runWith(TaskModel model) {
+    return new RetrainRun(
+        settings(dir).withModel(model),
+        store,
+        new DjlModelLoader(),
+        announced::add,
+        Clock.systemUTC());
+  }
+
   private static Stream classDependentLabels(int rows, long horizonMillis) {
     java.util.Random random = new java.util.Random(5);
     List<Integer> arrived = new ArrayList<>();
@@ -225,7 +237,7 @@ class RetrainRunTest {
       y[i] = Synthetic.label(f[i], Labels.INFORMATIVE, random);
       t[i] = Synthetic.START + i * Synthetic.MINUTE;
       lt[i] = t[i] + (y[i] > 0 ? horizonMillis : Synthetic.LABEL_LAG);
-      ids[i] = "customer-" + i;
+      ids[i] = "customer-" + (i % CUSTOMERS);
       if (lt[i] <= now) {
         arrived.add(i);
       }
@@ -256,22 +268,35 @@ class RetrainRunTest {
 
     // On every row, the evaluation slice is mostly the all-zero tail: its prevalence is a fraction
     // of the stream's, and so is every figure measured on it.
-    TrainingRecord unsettled = run.run(window, "churn-all-rows", "test", null).record();
+    TrainingRecord unsettled =
+        runWith(TaskModel.binary().keepingKnownPositives())
+            .run(window, "churn-all-rows", "test", null)
+            .record();
     assertThat(unsettled.evalPositives() / (double) unsettled.evalRows())
         .as(unsettled.reason())
         .isLessThan(stream.prevalence() / 2);
 
-    TrainerSettings settled =
-        settings(dir).withModel(TaskModel.binary().settledOnly(window.size()));
-    RetrainRun settledRun =
-        new RetrainRun(settled, store, new DjlModelLoader(), announced::add, Clock.systemUTC());
-    TrainingRecord r = settledRun.run(window, "churn-settled", "test", null).record();
+    TrainingRecord r =
+        runWith(TaskModel.binary().settledOnly(window.size()).keepingKnownPositives())
+            .run(window, "churn-settled", "test", null)
+            .record();
     assertThat(r.decision()).as(r.reason()).isEqualTo(RunDecision.PROMOTED);
     assertThat(r.reason()).contains("newest rows of the window left out");
     // the evaluation slice ends a horizon before the newest label: every label of it is known,
     // and its prevalence is the stream's
     assertThat(r.evalPositives() / (double) r.evalRows())
         .isCloseTo(stream.prevalence(), org.assertj.core.api.Assertions.within(0.04));
+    assertThat(r.knownPositiveRowsRemoved()).isZero();
+
+    // Fraud's rule (known-positive cards leave the slice) would empty churn's slice: nearly every
+    // customer has churned at some earlier point and come back.
+    TrainingRecord fraudRule =
+        runWith(TaskModel.binary().settledOnly(window.size()))
+            .run(window, "churn-fraud-rule", "test", null)
+            .record();
+    assertThat(fraudRule.knownPositiveRowsRemoved())
+        .as(fraudRule.reason())
+        .isGreaterThan(9 * r.evalRows() / 10);
     assertThat(r.evalGapMillis()).isEqualTo(horizon);
   }
 }

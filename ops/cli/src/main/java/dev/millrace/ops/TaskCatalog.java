@@ -155,15 +155,19 @@ final class TaskCatalog {
 
   /**
    * Churn: a binary head with the country embedding, trained on settled rows only (a 0 is known at
-   * the next purchase, a 1 only after the horizon); shops close over weekends and Christmas, so an
-   * event may be up to 21 days ahead of its partition.
+   * the next purchase, a 1 only after the horizon) and evaluated on every customer (one who churned
+   * before and came back is an ordinary customer again); shops close over weekends and Christmas,
+   * so an event may be up to 21 days ahead of its partition.
    */
   private static final TaskSpec CHURN =
       new TaskSpec(
           Task.CHURN,
           "Churn job",
           ChurnFeatures.SCHEMA,
-          stores -> TaskModel.binary(ChurnFeatures.VOCABULARIES).settledOnly(CHURN_WINDOW_ROWS),
+          stores ->
+              TaskModel.binary(ChurnFeatures.VOCABULARIES)
+                  .settledOnly(CHURN_WINDOW_ROWS)
+                  .keepingKnownPositives(),
           (options, rules, events) ->
               new ChurnTask(
                   ChurnSettings.defaults()
