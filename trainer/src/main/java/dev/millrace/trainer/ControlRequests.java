@@ -64,9 +64,26 @@ public final class ControlRequests implements AutoCloseable {
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     p.put(ConsumerConfig.CLIENT_ID_CONFIG, "millrace-trainer-control-" + task.name());
     consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    // A topic just created (here, or by a pipeline starting at the same time) can be missing from
+    // the metadata for a moment: an empty assignment would fail every later poll.
     List<TopicPartition> partitions = new ArrayList<>();
-    for (PartitionInfo info : consumer.partitionsFor(topic.name(), timeout)) {
-      partitions.add(new TopicPartition(info.topic(), info.partition()));
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (partitions.isEmpty()) {
+      for (PartitionInfo info : consumer.partitionsFor(topic.name(), timeout)) {
+        partitions.add(new TopicPartition(info.topic(), info.partition()));
+      }
+      if (partitions.isEmpty()) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(
+              topic.name() + " has no partitions in the metadata after " + timeout);
+        }
+        try {
+          Thread.sleep(200);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted waiting for " + topic.name(), e);
+        }
+      }
     }
     consumer.assign(partitions);
     Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, timeout);
