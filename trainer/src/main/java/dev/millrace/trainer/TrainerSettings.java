@@ -137,7 +137,8 @@ public record TrainerSettings(
 
   /**
    * {@link #defaults(String, TopicRegistry, Task, FeatureSchema, URI)} for a task whose models are
-   * {@code model} (a regression head is promoted on its {@link TaskModel#regressionError()}).
+   * {@code model} (a regression head is promoted on its {@link TaskModel#regressionError()}; a
+   * model that needs a longer window, {@link TaskModel#windowRows()}, gets it).
    */
   public static TrainerSettings defaults(
       String bootstrapServers,
@@ -155,7 +156,7 @@ public record TrainerSettings(
         modelStore,
         DEFAULT_RETRAIN_EVERY_EXAMPLES,
         DEFAULT_RETRAIN_EVERY,
-        DEFAULT_WINDOW_ROWS,
+        model.windowRows() != null ? model.windowRows() : DEFAULT_WINDOW_ROWS,
         DEFAULT_EVAL_FRACTION,
         DEFAULT_MIN_TRAIN_ROWS,
         PromotionMetric.AVERAGE_PRECISION,

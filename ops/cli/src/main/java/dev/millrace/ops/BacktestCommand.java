@@ -454,7 +454,7 @@ public final class BacktestCommand implements Callable<Integer> {
     if (warmupDays != null && warmupDays < 0) {
       throw new UserError("--warmup-days must not be negative, not " + warmupDays);
     }
-    if (evaluation.window < 1) {
+    if (evaluation.window != null && evaluation.window < 1) {
       throw new UserError("--window must be at least 1, not " + evaluation.window);
     }
     if (!(evaluation.evalFraction > 0 && evaluation.evalFraction < 1)) {

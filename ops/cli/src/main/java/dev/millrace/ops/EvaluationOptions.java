@@ -17,11 +17,12 @@ final class EvaluationOptions {
 
   @Option(
       names = "--window",
-      defaultValue = "" + TrainerSettings.DEFAULT_WINDOW_ROWS,
       paramLabel = "ROWS",
       description =
-          "Train on the most recent ROWS examples by event time (default ${DEFAULT-VALUE}).")
-  int window;
+          "Train on the most recent ROWS examples by event time (default: the task's, "
+              + TrainerSettings.DEFAULT_WINDOW_ROWS
+              + " unless its model needs more).")
+  Integer window;
 
   @Option(
       names = "--eval-fraction",
@@ -129,7 +130,8 @@ final class EvaluationOptions {
    */
   TrainerSettings applyTo(TrainerSettings base) {
     try {
-      TrainerSettings s = base.withWindow(window, evalFraction, minTrainRows);
+      TrainerSettings s =
+          base.withWindow(window != null ? window : base.windowRows(), evalFraction, minTrainRows);
       boolean auto = promotionMetric == null || promotionMetric.trim().equalsIgnoreCase("auto");
       PromotionMetric ranking = s.promotionMetric();
       if (s.model().isRegression()) {

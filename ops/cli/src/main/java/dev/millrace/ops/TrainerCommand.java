@@ -198,16 +198,11 @@ public final class TrainerCommand implements Callable<Integer> {
 
   TrainerSettings settings(Task t, FeatureSchema schema, TaskModel model) {
     URI store = storeUri(modelStore);
-    TrainerSettings s =
-        evaluation.applyTo(
+    return evaluation
+        .applyTo(
             TrainerSettings.defaults(
-                cluster.bootstrapServers, cluster.registry(), t, schema, model, store));
-    if (model.windowRows() != null
-        && (spec == null || !spec.commandLine().getParseResult().hasMatchedOption("--window"))) {
-      // the task needs a longer window than the default (churn: twice its horizon and more)
-      s = s.withWindow(model.windowRows(), s.evalFraction(), s.minTrainRows());
-    }
-    return s.withRetrain(retrainEveryExamples, retrainEvery)
+                cluster.bootstrapServers, cluster.registry(), t, schema, model, store))
+        .withRetrain(retrainEveryExamples, retrainEvery)
         .withHistoryDir(historyDir != null ? historyDir : TrainerSettings.defaultHistoryDir(store))
         .withDevice(device.device)
         .withSigningKey(signing.signer())
