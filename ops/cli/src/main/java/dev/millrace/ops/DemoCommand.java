@@ -1,5 +1,8 @@
 package dev.millrace.ops;
 
+import dev.millrace.ops.metrics.MetricsEndpoint;
+import dev.millrace.schemas.Task;
+import dev.millrace.schemas.TopicRegistry;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -8,7 +11,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -180,6 +186,49 @@ public final class DemoCommand implements Callable<Integer> {
       return new TaskDemo(this, taskSpec).run(out);
     }
     return new FraudDemo(this).run(out);
+  }
+
+  /** What a demo prepares in its emptied folder before the broker starts (its generated data). */
+  @FunctionalInterface
+  interface Prepare<T> {
+    T prepare();
+  }
+
+  /** A demo's run once its broker is up; true when its job failed. */
+  @FunctionalInterface
+  interface OnBroker<T> {
+    boolean run(String bootstrap, TopicRegistry topics, CountDownLatch stop, T prepared)
+        throws InterruptedException;
+  }
+
+  /**
+   * What every demo does around its own parts: fails fast on a busy port, empties the demo folder
+   * and lets {@code prepare} fill it, starts the broker with every task's topics and a Ctrl-C hook,
+   * runs {@code body} until it ends, stops the broker; 1 when the job failed.
+   */
+  <T> int runOnBroker(PrintWriter out, Prepare<T> prepare, OnBroker<T> body)
+      throws InterruptedException {
+    MetricsEndpoint.requireFree(metricsPort, "--metrics-port");
+    MetricsEndpoint.requireFree(job.flinkMetricsPort, "--flink-metrics-port");
+    dashboard.requireFree();
+    resetDemoDir();
+    T prepared = prepare.prepare();
+    var brokerSettings =
+        new dev.millrace.kafka.BrokerSettings(
+            broker.host, broker.port, broker.controllerPort, demoDir.resolve("kafka"), Map.of());
+    CountDownLatch stop = new CountDownLatch(1);
+    Thread hook = new Thread(stop::countDown, "millrace-demo-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    boolean jobFailed;
+    try (BrokerCommand.LocalKafka kafka = BrokerCommand.LocalKafka.start(brokerSettings, out)) {
+      kafka.createTopics(List.of(Task.values()));
+      jobFailed = body.run(kafka.bootstrapServers(), TopicRegistry.standard(), stop, prepared);
+    } finally {
+      DemoStatus.removeHook(hook);
+    }
+    out.println("Demo stopped.");
+    out.flush();
+    return jobFailed ? 1 : 0;
   }
 
   void resetDemoDir() {

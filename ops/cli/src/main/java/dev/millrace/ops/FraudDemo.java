@@ -21,10 +21,7 @@ import dev.millrace.trainer.model.TrainSettings;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.util.Iterator;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code millrace demo} for fraud, the task with its own job: a real Kafka broker, the fraud job
@@ -44,110 +41,94 @@ final class FraudDemo {
     if (demo.data != null && !Files.isRegularFile(demo.data)) {
       throw new UserError("no such file: " + demo.data + " (--data expects a fraud_fdh .csv.gz)");
     }
-    boolean jobFailed = false;
     Pacing pacing = demo.data != null ? Pacing.parseSpeed(demo.speed) : Pacing.rate(demo.rate);
-    MetricsEndpoint.requireFree(demo.metricsPort, "--metrics-port");
-    MetricsEndpoint.requireFree(demo.job.flinkMetricsPort, "--flink-metrics-port");
-    demo.dashboard.requireFree();
-    demo.resetDemoDir();
-    var brokerSettings =
-        new dev.millrace.kafka.BrokerSettings(
-            demo.broker.host,
-            demo.broker.port,
-            demo.broker.controllerPort,
-            demo.demoDir.resolve("kafka"),
-            Map.of());
-    TopicRegistry topics = TopicRegistry.standard();
-    CountDownLatch stop = new CountDownLatch(1);
-    Thread hook = new Thread(stop::countDown, "millrace-demo-stop");
-    Runtime.getRuntime().addShutdownHook(hook);
-    try (BrokerCommand.LocalKafka kafka = BrokerCommand.LocalKafka.start(brokerSettings, out)) {
-      kafka.createTopics(List.of(Task.values()));
-      String bootstrap = kafka.bootstrapServers();
-      try (MetricsEndpoint metrics =
-              demo.metricsPort > 0
-                  ? MetricsEndpoint.start(demo.metricsPort, "--metrics-port")
-                  : null;
-          LocalFlink flink =
-              demo.job.startLocal(
-                  demo.job.fraudSettings(bootstrap, topics, demo.demoDir.resolve("checkpoints")),
-                  Optional.empty(), // the demo folder was just emptied: always a fresh start
-                  line -> {
-                    synchronized (out) {
-                      out.println(line);
-                      out.flush();
-                    }
-                  });
-          TrainerService trainer = new TrainerService(trainerSettings(bootstrap, topics));
-          DashboardServer dashboardServer =
-              demo.dashboard.start(bootstrap, topics, trainer.history().file().getParent());
-          OutputWatcher watcher = new OutputWatcher(bootstrap, topics, Task.FRAUD);
-          FraudPublisher publisher =
-              new FraudPublisher(topics, publisherSettings(bootstrap, pacing));
-          var source = source()) {
-        if (metrics != null) {
-          String task = TopicRegistry.taskName(Task.FRAUD);
-          MillraceMeters.bindPublisher(metrics, task, publisher::counts);
-          MillraceMeters.bindOutput(metrics, task, watcher);
-          TrainerMeters.bind(metrics, trainer);
-        }
-        watcher.start();
-        out.printf(
-            "Fraud job running on a local MiniCluster (job %s; %s state, checkpoints in %s)%n",
-            flink.job().getJobID(), demo.job.stateBackend, demo.demoDir.resolve("checkpoints"));
-        if (metrics != null || demo.job.flinkMetricsPort > 0) {
-          out.printf(
-              "Prometheus metrics: %s%s%n",
-              metrics == null ? "" : "http://localhost:" + metrics.port() + "/metrics (millrace) ",
-              demo.job.flinkMetricsPort > 0
-                  ? "http://localhost:" + demo.job.flinkMetricsPort + "/metrics (Flink job)"
-                  : "");
-        }
-        trainer.startThread();
-        out.printf(
-            "Trainer running: models in %s, history in %s%n",
-            demo.demoDir.resolve("models"), demo.demoDir.resolve("models").resolve("history"));
-        Thread feeder =
-            new Thread(
-                () -> publisher.publish(source.iterator(), FraudPublisher.Listener.NONE),
-                "millrace-demo-feeder");
-        feeder.setDaemon(true);
-        feeder.start();
-        out.println(
-            demo.data != null
-                ? "Replaying " + demo.data + " at speed " + pacing
-                : String.format(
-                    "Generating transactions at %.0f/s (%d customers, %d terminals, seed %d%s)",
-                    demo.rate,
-                    demo.customers,
-                    demo.terminals,
-                    demo.seed,
-                    demo.driftAt == null ? "" : ", drift at " + demo.driftAt));
-        out.printf("Dashboard: %s%n", dashboardServer.taskUri(Task.FRAUD));
-        out.println("Press Ctrl-C to stop.");
-        out.flush();
-        jobFailed =
-            new DemoStatus(
-                    out,
-                    "The fraud job",
-                    () -> {
-                      FraudPublisher.Counts c = publisher.counts();
-                      return c.events() + c.poison();
-                    },
-                    () -> ", labels " + String.format("%,d", publisher.counts().labels()),
-                    () -> watcher.driftStatus().isEmpty() ? "" : " | " + watcher.driftStatus(),
-                    watcher,
-                    trainer,
-                    flink)
-                .run(stop, demo.statusEvery, demo.duration);
-        DemoStatus.stopAll(out, publisher::stop, flink, trainer);
-      }
-    } finally {
-      DemoStatus.removeHook(hook);
-    }
-    out.println("Demo stopped.");
-    out.flush();
-    return jobFailed ? 1 : 0;
+    return demo.runOnBroker(
+        out,
+        () -> null,
+        (bootstrap, topics, stop, nothing) -> {
+          try (MetricsEndpoint metrics =
+                  demo.metricsPort > 0
+                      ? MetricsEndpoint.start(demo.metricsPort, "--metrics-port")
+                      : null;
+              LocalFlink flink =
+                  demo.job.startLocal(
+                      demo.job.fraudSettings(
+                          bootstrap, topics, demo.demoDir.resolve("checkpoints")),
+                      Optional.empty(), // the demo folder was just emptied: always a fresh start
+                      line -> {
+                        synchronized (out) {
+                          out.println(line);
+                          out.flush();
+                        }
+                      });
+              TrainerService trainer = new TrainerService(trainerSettings(bootstrap, topics));
+              DashboardServer dashboardServer =
+                  demo.dashboard.start(bootstrap, topics, trainer.history().file().getParent());
+              OutputWatcher watcher = new OutputWatcher(bootstrap, topics, Task.FRAUD);
+              FraudPublisher publisher =
+                  new FraudPublisher(topics, publisherSettings(bootstrap, pacing));
+              var source = source()) {
+            if (metrics != null) {
+              String task = TopicRegistry.taskName(Task.FRAUD);
+              MillraceMeters.bindPublisher(metrics, task, publisher::counts);
+              MillraceMeters.bindOutput(metrics, task, watcher);
+              TrainerMeters.bind(metrics, trainer);
+            }
+            watcher.start();
+            out.printf(
+                "Fraud job running on a local MiniCluster (job %s; %s state, checkpoints in %s)%n",
+                flink.job().getJobID(), demo.job.stateBackend, demo.demoDir.resolve("checkpoints"));
+            if (metrics != null || demo.job.flinkMetricsPort > 0) {
+              out.printf(
+                  "Prometheus metrics: %s%s%n",
+                  metrics == null
+                      ? ""
+                      : "http://localhost:" + metrics.port() + "/metrics (millrace) ",
+                  demo.job.flinkMetricsPort > 0
+                      ? "http://localhost:" + demo.job.flinkMetricsPort + "/metrics (Flink job)"
+                      : "");
+            }
+            trainer.startThread();
+            out.printf(
+                "Trainer running: models in %s, history in %s%n",
+                demo.demoDir.resolve("models"), demo.demoDir.resolve("models").resolve("history"));
+            Thread feeder =
+                new Thread(
+                    () -> publisher.publish(source.iterator(), FraudPublisher.Listener.NONE),
+                    "millrace-demo-feeder");
+            feeder.setDaemon(true);
+            feeder.start();
+            out.println(
+                demo.data != null
+                    ? "Replaying " + demo.data + " at speed " + pacing
+                    : String.format(
+                        "Generating transactions at %.0f/s (%d customers, %d terminals, seed %d%s)",
+                        demo.rate,
+                        demo.customers,
+                        demo.terminals,
+                        demo.seed,
+                        demo.driftAt == null ? "" : ", drift at " + demo.driftAt));
+            out.printf("Dashboard: %s%n", dashboardServer.taskUri(Task.FRAUD));
+            out.println("Press Ctrl-C to stop.");
+            out.flush();
+            boolean jobFailed =
+                new DemoStatus(
+                        out,
+                        "The fraud job",
+                        () -> {
+                          FraudPublisher.Counts c = publisher.counts();
+                          return c.events() + c.poison();
+                        },
+                        () -> ", labels " + String.format("%,d", publisher.counts().labels()),
+                        () -> watcher.driftStatus().isEmpty() ? "" : " | " + watcher.driftStatus(),
+                        watcher,
+                        trainer,
+                        flink)
+                    .run(stop, demo.statusEvery, demo.duration);
+            DemoStatus.stopAll(out, publisher::stop, flink, trainer);
+            return jobFailed;
+          }
+        });
   }
 
   /** The transactions to feed: the data set or the generator. */

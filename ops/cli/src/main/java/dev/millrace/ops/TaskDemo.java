@@ -20,10 +20,8 @@ import dev.millrace.trainer.model.TrainSettings;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
@@ -57,113 +55,93 @@ final class TaskDemo {
     if (spec.demo() == null || spec.replay() == null) {
       throw new UserError("the demo has no generator for task " + spec.name() + " yet");
     }
-    MetricsEndpoint.requireFree(demo.metricsPort, "--metrics-port");
-    MetricsEndpoint.requireFree(demo.job.flinkMetricsPort, "--flink-metrics-port");
-    demo.dashboard.requireFree();
-    demo.resetDemoDir();
-    Iterator<? extends SpecificRecord> events;
-    try {
-      events =
-          spec.demo()
-              .start(demo.seed, demo.customers, demo.storeCount, demo.demoDir, demo.taskOptions);
-    } catch (IOException e) {
-      throw new UserError("cannot prepare the demo's data in " + demo.demoDir + ": " + e);
-    }
-    var brokerSettings =
-        new dev.millrace.kafka.BrokerSettings(
-            demo.broker.host,
-            demo.broker.port,
-            demo.broker.controllerPort,
-            demo.demoDir.resolve("kafka"),
-            Map.of());
-    TopicRegistry topics = TopicRegistry.standard();
     Task t = spec.task();
-    boolean jobFailed;
-    CountDownLatch stop = new CountDownLatch(1);
-    Thread hook = new Thread(stop::countDown, "millrace-demo-stop");
-    Runtime.getRuntime().addShutdownHook(hook);
-    try (BrokerCommand.LocalKafka kafka = BrokerCommand.LocalKafka.start(brokerSettings, out)) {
-      kafka.createTopics(List.of(Task.values()));
-      String bootstrap = kafka.bootstrapServers();
-      FraudPipelineSettings jobSettings =
-          demo.job.fraudSettings(bootstrap, topics, demo.demoDir.resolve("checkpoints"));
-      TaskDefinition<?> definition = demo.taskOptions.definition(t, topics);
-      KafkaJobSettings kafkaJob =
-          PipelineCommand.JobOptions.taskKafka(jobSettings, "", definition.name());
-      boolean ownBound =
-          demo.spec.commandLine().getParseResult().hasMatchedOption("--max-ahead-of-stream");
-      TaskJobOptions options =
-          demo.job.taskJobOptions(
-              t,
-              jobSettings,
-              ownBound
-                  ? demo.job.maxAheadOfStream
-                  : demo.taskOptions.maxAheadOfStream(t, demo.job.maxAheadOfStream));
-      try (MetricsEndpoint metrics =
-              demo.metricsPort > 0
-                  ? MetricsEndpoint.start(demo.metricsPort, "--metrics-port")
-                  : null;
-          LocalFlink flink =
-              demo.job.startTaskLocal(
-                  definition,
-                  kafkaJob,
-                  options,
-                  Optional.empty(),
-                  line -> {
-                    synchronized (out) {
-                      out.println(line);
-                      out.flush();
-                    }
-                  });
-          TrainerService trainer = new TrainerService(trainerSettings(bootstrap, topics));
-          DashboardServer dashboardServer =
-              demo.dashboard.start(bootstrap, topics, trainer.history().file().getParent());
-          OutputWatcher watcher = new OutputWatcher(bootstrap, topics, t);
-          EventFeed<?> feed = feed(spec.replay(), bootstrap, topics.events(t).name())) {
-        if (metrics != null) {
-          MillraceMeters.bindOutput(metrics, spec.name(), watcher);
-          TrainerMeters.bind(metrics, trainer);
-        }
-        watcher.start();
-        out.printf(
-            "%s running on a local MiniCluster (job %s; %s)%n",
-            spec.jobLabel(), flink.job().getJobID(), demo.taskOptions.describe(t));
-        trainer.startThread();
-        out.printf(
-            "Trainer running: %s models, promoted on %s; models in %s%n",
-            TrainerCommand.headName(trainer.settings().model()),
-            trainer.settings().model().isRegression()
-                ? trainer.settings().model().regressionError().name().toLowerCase()
-                : trainer.settings().promotionMetric().name().toLowerCase(),
-            demo.demoDir.resolve("models"));
-        Thread feeder = new Thread(() -> runFeed(feed, events), "millrace-demo-feeder");
-        feeder.setDaemon(true);
-        feeder.start();
-        out.printf(
-            "Generating %s at %.0f/s (seed %d) onto %s%n",
-            spec.replay().what(), demo.rate, demo.seed, topics.events(t).name());
-        out.printf("Dashboard: %s%n", dashboardServer.taskUri(t));
-        out.println("Press Ctrl-C to stop.");
-        out.flush();
-        jobFailed =
-            new DemoStatus(
-                    out,
-                    spec.jobLabel(),
-                    () -> feed.counts().acked(),
-                    () -> "",
-                    () -> "",
-                    watcher,
-                    trainer,
-                    flink)
-                .run(stop, demo.statusEvery, demo.duration);
-        DemoStatus.stopAll(out, feed::stop, flink, trainer);
-      }
-    } finally {
-      DemoStatus.removeHook(hook);
-    }
-    out.println("Demo stopped.");
-    out.flush();
-    return jobFailed ? 1 : 0;
+    return demo.runOnBroker(
+        out,
+        () -> {
+          try {
+            return spec.demo()
+                .start(demo.seed, demo.customers, demo.storeCount, demo.demoDir, demo.taskOptions);
+          } catch (IOException e) {
+            throw new UserError("cannot prepare the demo's data in " + demo.demoDir + ": " + e);
+          }
+        },
+        (bootstrap, topics, stop, events) -> {
+          FraudPipelineSettings jobSettings =
+              demo.job.fraudSettings(bootstrap, topics, demo.demoDir.resolve("checkpoints"));
+          TaskDefinition<?> definition = demo.taskOptions.definition(t, topics);
+          KafkaJobSettings kafkaJob =
+              PipelineCommand.JobOptions.taskKafka(jobSettings, "", definition.name());
+          boolean ownBound =
+              demo.spec.commandLine().getParseResult().hasMatchedOption("--max-ahead-of-stream");
+          TaskJobOptions options =
+              demo.job.taskJobOptions(
+                  t,
+                  jobSettings,
+                  ownBound
+                      ? demo.job.maxAheadOfStream
+                      : demo.taskOptions.maxAheadOfStream(t, demo.job.maxAheadOfStream));
+          try (MetricsEndpoint metrics =
+                  demo.metricsPort > 0
+                      ? MetricsEndpoint.start(demo.metricsPort, "--metrics-port")
+                      : null;
+              LocalFlink flink =
+                  demo.job.startTaskLocal(
+                      definition,
+                      kafkaJob,
+                      options,
+                      Optional.empty(),
+                      line -> {
+                        synchronized (out) {
+                          out.println(line);
+                          out.flush();
+                        }
+                      });
+              TrainerService trainer = new TrainerService(trainerSettings(bootstrap, topics));
+              DashboardServer dashboardServer =
+                  demo.dashboard.start(bootstrap, topics, trainer.history().file().getParent());
+              OutputWatcher watcher = new OutputWatcher(bootstrap, topics, t);
+              EventFeed<?> feed = feed(spec.replay(), bootstrap, topics.events(t).name())) {
+            if (metrics != null) {
+              MillraceMeters.bindOutput(metrics, spec.name(), watcher);
+              TrainerMeters.bind(metrics, trainer);
+            }
+            watcher.start();
+            out.printf(
+                "%s running on a local MiniCluster (job %s; %s)%n",
+                spec.jobLabel(), flink.job().getJobID(), demo.taskOptions.describe(t));
+            trainer.startThread();
+            out.printf(
+                "Trainer running: %s models, promoted on %s; models in %s%n",
+                TrainerCommand.headName(trainer.settings().model()),
+                trainer.settings().model().isRegression()
+                    ? trainer.settings().model().regressionError().name().toLowerCase()
+                    : trainer.settings().promotionMetric().name().toLowerCase(),
+                demo.demoDir.resolve("models"));
+            Thread feeder = new Thread(() -> runFeed(feed, events), "millrace-demo-feeder");
+            feeder.setDaemon(true);
+            feeder.start();
+            out.printf(
+                "Generating %s at %.0f/s (seed %d) onto %s%n",
+                spec.replay().what(), demo.rate, demo.seed, topics.events(t).name());
+            out.printf("Dashboard: %s%n", dashboardServer.taskUri(t));
+            out.println("Press Ctrl-C to stop.");
+            out.flush();
+            boolean jobFailed =
+                new DemoStatus(
+                        out,
+                        spec.jobLabel(),
+                        () -> feed.counts().acked(),
+                        () -> "",
+                        () -> "",
+                        watcher,
+                        trainer,
+                        flink)
+                    .run(stop, demo.statusEvery, demo.duration);
+            DemoStatus.stopAll(out, feed::stop, flink, trainer);
+            return jobFailed;
+          }
+        });
   }
 
   private <E extends SpecificRecord> EventFeed<E> feed(
