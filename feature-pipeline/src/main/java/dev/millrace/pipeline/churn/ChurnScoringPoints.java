@@ -118,13 +118,8 @@ public final class ChurnScoringPoints
       ctx.output(
           LATE_ACTIVITY,
           DeadLetters.of(
-              new RawRecord(
-                  eventsTopic,
-                  -1,
-                  -1,
-                  -1,
-                  a.getCustomerId().getBytes(StandardCharsets.UTF_8),
-                  serde.encode(a)),
+              RawRecord.of(
+                  eventsTopic, a.getCustomerId().getBytes(StandardCharsets.UTF_8), serde.encode(a)),
               PURCHASE_BEFORE_PREVIOUS,
               "activity at "
                   + a.getEventTime()

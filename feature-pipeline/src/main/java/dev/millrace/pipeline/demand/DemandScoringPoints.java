@@ -118,13 +118,8 @@ public final class DemandScoringPoints
       ctx.output(
           REFUSED,
           DeadLetters.of(
-              new RawRecord(
-                  eventsTopic,
-                  -1,
-                  -1,
-                  -1,
-                  o.getSeriesId().getBytes(StandardCharsets.UTF_8),
-                  serde.encode(o)),
+              RawRecord.of(
+                  eventsTopic, o.getSeriesId().getBytes(StandardCharsets.UTF_8), serde.encode(o)),
               step.refusal(),
               step.detail(),
               STAGE,
