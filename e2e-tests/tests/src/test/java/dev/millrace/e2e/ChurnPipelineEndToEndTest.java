@@ -1,6 +1,5 @@
 package dev.millrace.e2e;
 
-import static dev.millrace.e2e.FraudE2e.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.millrace.ingest.ValidationRules;
@@ -19,11 +18,9 @@ import dev.millrace.schemas.ScoreRecord;
 import dev.millrace.schemas.Task;
 import dev.millrace.schemas.TrainingExample;
 import dev.millrace.schemas.churn.ChurnActivity;
-import dev.millrace.scorer.flink.Scoring;
 import dev.millrace.testkit.FlinkTestCluster;
 import dev.millrace.testkit.KafkaExtension;
 import dev.millrace.testkit.TestKafka;
-import dev.millrace.trainer.ModelAnnouncements;
 import dev.millrace.trainer.model.ModelHead;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -243,17 +240,7 @@ class ChurnPipelineEndToEndTest {
       ModelAnnouncement model =
           TaskE2e.trainAndStore(
               Task.CHURN, MODEL, ChurnFeatures.SCHEMA, ModelHead.binary(), Map.of(), training, dir);
-      try (ModelAnnouncements announcements =
-          new ModelAnnouncements(kafka.bootstrapServers(), kafka.topics())) {
-        announcements.announce(model, WAIT);
-      }
-      assertThat(
-              await(
-                  () ->
-                      FraudE2e.everySubtaskServes(METRICS, jobId, Scoring.NAME, PARALLELISM, MODEL),
-                  WAIT))
-          .as("every scoring subtask serves %s", MODEL)
-          .isTrue();
+      TaskE2e.announceAndAwaitServed(kafka, model, METRICS, jobId, PARALLELISM, WAIT);
       List<ChurnActivity> second = generate(2, 200, 230);
       publish(kafka, second, List.of());
       List<ConsumerRecord<String, ScoreRecord>> all =

@@ -1,6 +1,5 @@
 package dev.millrace.e2e;
 
-import static dev.millrace.e2e.FraudE2e.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.millrace.ingest.ValidationRules;
@@ -21,11 +20,9 @@ import dev.millrace.schemas.TrainingExample;
 import dev.millrace.schemas.demand.DemandObservation;
 import dev.millrace.schemas.demand.NextOpenDay;
 import dev.millrace.schemas.demand.StoreDaySales;
-import dev.millrace.scorer.flink.Scoring;
 import dev.millrace.testkit.FlinkTestCluster;
 import dev.millrace.testkit.KafkaExtension;
 import dev.millrace.testkit.TestKafka;
-import dev.millrace.trainer.ModelAnnouncements;
 import dev.millrace.trainer.model.ModelHead;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -291,17 +288,7 @@ class DemandPipelineEndToEndTest {
                   DemandScoringPoints.stores(STORE_CSV.getBytes(StandardCharsets.UTF_8))),
               training,
               dir);
-      try (ModelAnnouncements announcements =
-          new ModelAnnouncements(kafka.bootstrapServers(), kafka.topics())) {
-        announcements.announce(model, WAIT);
-      }
-      assertThat(
-              await(
-                  () ->
-                      FraudE2e.everySubtaskServes(METRICS, jobId, Scoring.NAME, PARALLELISM, MODEL),
-                  WAIT))
-          .as("every scoring subtask serves %s", MODEL)
-          .isTrue();
+      TaskE2e.announceAndAwaitServed(kafka, model, METRICS, jobId, PARALLELISM, WAIT);
       List<DemandObservation> second = rows(end.plusDays(1), LocalDate.parse("2014-05-31"), sales);
       publish(kafka, second, Map.of());
       long secondOpen =

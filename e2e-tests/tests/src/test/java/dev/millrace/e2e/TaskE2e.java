@@ -110,6 +110,37 @@ final class TaskE2e {
         .build();
   }
 
+  /**
+   * Announces {@code model} on the broker's {@code millrace.models} and asserts that every scoring
+   * subtask of {@code jobId} serves it within {@code wait} (Flink metrics of {@code metrics}).
+   */
+  static void announceAndAwaitServed(
+      TestKafka kafka,
+      ModelAnnouncement model,
+      org.apache.flink.runtime.testutils.InMemoryReporter metrics,
+      org.apache.flink.api.common.JobID jobId,
+      int parallelism,
+      Duration wait)
+      throws InterruptedException {
+    try (dev.millrace.trainer.ModelAnnouncements announcements =
+        new dev.millrace.trainer.ModelAnnouncements(kafka.bootstrapServers(), kafka.topics())) {
+      announcements.announce(model, wait);
+    }
+    String version = model.getVersion().toString();
+    org.assertj.core.api.Assertions.assertThat(
+            FraudE2e.await(
+                () ->
+                    FraudE2e.everySubtaskServes(
+                        metrics,
+                        jobId,
+                        dev.millrace.scorer.flink.Scoring.NAME,
+                        parallelism,
+                        version),
+                wait))
+        .as("every scoring subtask serves %s", version)
+        .isTrue();
+  }
+
   /** {@code parallelism}, 5 s out of order, partitions idle after 2 s, the task's scoring. */
   static TaskJobOptions options(Task task, int parallelism) {
     return new TaskJobOptions(
