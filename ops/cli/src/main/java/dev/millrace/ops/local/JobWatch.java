@@ -174,7 +174,9 @@ public final class JobWatch implements AutoCloseable {
       completed = stats.getCounts().getNumberOfCompletedCheckpoints();
       failed = stats.getCounts().getNumberOfFailedCheckpoints();
       if (failed > failedCheckpointsSeen) {
-        reportFailedCheckpoint(stats, failed - failedCheckpointsSeen);
+        if (g.getState() == JobStatus.RUNNING) {
+          reportFailedCheckpoint(stats);
+        }
         failedCheckpointsSeen = failed;
       }
       RestoredCheckpointStats r = stats.getLatestRestoredCheckpoint();
@@ -224,12 +226,13 @@ public final class JobWatch implements AutoCloseable {
   }
 
   /**
-   * One console line per newly failed checkpoint with Flink's reason, so that "(1 failed)" in the
-   * status line is never a mystery. A checkpoint that failed before it was triggered on the tasks
-   * (while they were still being deployed, or when its storage location could not be created) has
-   * no entry in Flink's history and no reason.
+   * One console line per newly failed checkpoint of a running job, with Flink's reason, so that a
+   * failure in the status line can be traced. Not for a job that is stopping (its last checkpoint
+   * fails because the coordinator suspends) nor for a checkpoint that failed before it reached the
+   * tasks (at start-up, while they are being deployed): Flink keeps no entry for those, only the
+   * count.
    */
-  private void reportFailedCheckpoint(CheckpointStatsSnapshot stats, long newlyFailed) {
+  private void reportFailedCheckpoint(CheckpointStatsSnapshot stats) {
     FailedCheckpointStats f = stats.getHistory().getLatestFailedCheckpoint();
     if (f != null && f.getCheckpointId() != lastFailedCheckpointReported) {
       lastFailedCheckpointReported = f.getCheckpointId();
@@ -239,13 +242,6 @@ public final class JobWatch implements AutoCloseable {
                   "%s checkpoint %d failed at %s: %s",
                   label, f.getCheckpointId(), clock(f.getFailureTimestamp()), why))
               .replaceAll("\\s+", " "));
-    } else {
-      console.accept(
-          String.format(
-              "%s: %d checkpoint(s) failed before they reached the tasks (Flink records no"
-                  + " reason for these: the tasks were not all running yet, e.g. at start-up, or"
-                  + " the checkpoint's storage location could not be created)",
-              label, newlyFailed));
     }
   }
 
