@@ -85,7 +85,11 @@ public final class EventPublisher {
               if (e != null) {
                 failed.incrementAndGet();
               } else {
-                acked.accept(ok.incrementAndGet());
+                // counted and reported together, so that the counts reach the listener in order
+                // whichever thread completes a batch
+                synchronized (ok) {
+                  acked.accept(ok.incrementAndGet());
+                }
               }
             });
       }
